@@ -1,0 +1,103 @@
+//! Row-level writes and reads of one model.
+
+use rusqlite::Connection;
+use rusqlite::types::ToSql;
+
+use crate::key::PrimaryKey;
+use crate::{Error, Model, Result, sql};
+
+fn ctx<M: Model>(op: &str) -> String {
+    format!("{}: {op}", M::TABLE.model)
+}
+
+/// Inserts `m`; returns the key SQLite assigned, if it assigned one.
+pub(crate) fn insert<M: Model>(conn: &Connection, m: &M) -> Result<Option<M::Pk>> {
+    let t = M::TABLE;
+    let auto = t.auto_key && m.pk().is_unset();
+    let run = || -> rusqlite::Result<Option<M::Pk>> {
+        let mut stmt = conn.prepare_cached(sql::insert(t, !auto))?;
+        let mut i = 0;
+        m.__bind_columns(&mut |v: &dyn ToSql| {
+            i += 1;
+            stmt.raw_bind_parameter(i, v)
+        })?;
+        if !auto {
+            stmt.raw_bind_parameter(i + 1, m.pk())?;
+        }
+        stmt.raw_execute()?;
+        Ok(if auto {
+            M::Pk::from_rowid(conn.last_insert_rowid())
+        } else {
+            None
+        })
+    };
+    run().map_err(|e| Error::sqlite(ctx::<M>("insert"), e))
+}
+
+pub(crate) fn update<M: Model>(conn: &Connection, m: &M) -> Result<()> {
+    let t = M::TABLE;
+    if m.pk().is_unset() {
+        return Err(Error::Unsaved {
+            model: t.model,
+            action: "updating it",
+        });
+    }
+    let run = || -> rusqlite::Result<usize> {
+        let Some(text) = sql::update(t) else {
+            // Only a key: the row is up to date if it exists.
+            return sql::query_one::<_, bool>(conn, sql::row_exists(t), [m.pk()]).map(usize::from);
+        };
+        let mut stmt = conn.prepare_cached(text)?;
+        let mut i = 0;
+        m.__bind_columns(&mut |v: &dyn ToSql| {
+            i += 1;
+            stmt.raw_bind_parameter(i, v)
+        })?;
+        stmt.raw_bind_parameter(i + 1, m.pk())?;
+        stmt.raw_execute()
+    };
+    match run() {
+        Ok(0) => Err(Error::NotFound {
+            table: t.name,
+            key: render_key(m.pk()),
+        }),
+        Ok(_) => Ok(()),
+        Err(e) => Err(Error::sqlite(ctx::<M>("update"), e)),
+    }
+}
+
+pub(crate) fn upsert<M: Model>(conn: &Connection, m: &M) -> Result<()> {
+    let t = M::TABLE;
+    let run = || -> rusqlite::Result<usize> {
+        let mut stmt = conn.prepare_cached(sql::upsert(t))?;
+        let mut i = 0;
+        m.__bind_columns(&mut |v: &dyn ToSql| {
+            i += 1;
+            stmt.raw_bind_parameter(i, v)
+        })?;
+        stmt.raw_bind_parameter(i + 1, m.pk())?;
+        stmt.raw_execute()
+    };
+    run()
+        .map(drop)
+        .map_err(|e| Error::sqlite(ctx::<M>("save"), e))
+}
+
+pub(crate) fn delete<K: ToSql>(
+    conn: &Connection,
+    t: &crate::TableDef,
+    key: &K,
+) -> rusqlite::Result<usize> {
+    sql::execute(conn, sql::delete(t), &[key])
+}
+
+pub(crate) fn get<M: Model>(conn: &Connection, key: &M::Pk) -> Result<Option<M>> {
+    let mut rows = sql::query_rows(conn, sql::get(M::TABLE), [key], |row| M::__from_row(row, 0))
+        .map_err(|e| Error::sqlite(ctx::<M>("get"), e))?;
+    Ok(rows.pop())
+}
+
+/// A key as SQL would print it, for messages.
+pub(crate) fn render_key<K: ToSql>(k: &K) -> String {
+    sql::to_value(k).map_or_else(|_| "?".to_owned(), |v| sql::render(&v))
+}

@@ -1,0 +1,174 @@
+//! Typed primary keys.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use rusqlite::types::{FromSql, ToSql};
+
+use crate::Model;
+
+/// A type that can be a model's primary key.
+///
+/// Implemented for the integer types (assigned by SQLite on insert when `0`),
+/// `String` and `Vec<u8>`. A key type of your own implements it with an empty
+/// `impl PrimaryKey for MyId {}` if it is `ToSql + FromSql + Clone + Ord + Hash + Debug`;
+/// such keys are inserted as given.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a primary key",
+    label = "not a primary key type",
+    note = "use an integer, `String`, or a type with `impl m2m_core::PrimaryKey`"
+)]
+pub trait PrimaryKey: ToSql + FromSql + Clone + Ord + Hash + fmt::Debug + 'static {
+    /// SQL type declared for the key column and for junction columns that refer to it.
+    const SQL_TYPE: &'static str = "";
+    /// True when the key is an alias of SQLite's rowid, assigned on insert.
+    const AUTO: bool = false;
+    /// True when the value means "not stored yet" (`0` for integers).
+    fn is_unset(&self) -> bool {
+        false
+    }
+    /// The key SQLite assigned as rowid, for [`PrimaryKey::AUTO`] keys.
+    fn from_rowid(rowid: i64) -> Option<Self> {
+        let _ = rowid;
+        None
+    }
+}
+
+macro_rules! integer_keys {
+    ($($t:ty),*) => {$(
+        impl PrimaryKey for $t {
+            const SQL_TYPE: &'static str = "INTEGER";
+            const AUTO: bool = true;
+            fn is_unset(&self) -> bool {
+                *self == 0
+            }
+            fn from_rowid(rowid: i64) -> Option<Self> {
+                <$t>::try_from(rowid).ok()
+            }
+        }
+    )*};
+}
+integer_keys!(i8, i16, i32, i64, u8, u16, u32);
+
+impl PrimaryKey for String {
+    const SQL_TYPE: &'static str = "TEXT";
+}
+
+impl PrimaryKey for Vec<u8> {
+    const SQL_TYPE: &'static str = "BLOB";
+}
+
+/// The primary key of a `T`: `tag.key()`, `Key::<Tag>::new(3)`.
+///
+/// A `Key<Tag>` is never accepted where a `Key<Article>` is expected, so keys
+/// of different models cannot be mixed up even when both are `i64`.
+///
+/// ```
+/// # use m2m_core::{Key, Model};
+/// #[derive(Model)]
+/// struct Tag { id: i64, name: String }
+///
+/// let key = Key::<Tag>::new(3);
+/// assert_eq!(*key.get(), 3);
+/// assert_eq!(Tag { id: 3, name: "rust".into() }.key(), key);
+/// ```
+pub struct Key<T: Model>(T::Pk);
+
+impl<T: Model> Key<T> {
+    /// Wraps a raw key value.
+    pub fn new(pk: T::Pk) -> Self {
+        Key(pk)
+    }
+    /// The raw key value.
+    pub fn get(&self) -> &T::Pk {
+        &self.0
+    }
+    /// Unwraps the raw key value.
+    pub fn into_inner(self) -> T::Pk {
+        self.0
+    }
+}
+
+impl<T: Model> Clone for Key<T> {
+    fn clone(&self) -> Self {
+        Key(self.0.clone())
+    }
+}
+impl<T: Model> Copy for Key<T> where T::Pk: Copy {}
+impl<T: Model> PartialEq for Key<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl<T: Model> Eq for Key<T> {}
+impl<T: Model> Hash for Key<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state)
+    }
+}
+impl<T: Model> PartialOrd for Key<T>
+where
+    T::Pk: Ord,
+{
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<T: Model> Ord for Key<T>
+where
+    T::Pk: Ord,
+{
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.cmp(&other.0)
+    }
+}
+impl<T: Model> fmt::Debug for Key<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Key<{}>({:?})", T::TABLE.model, self.0)
+    }
+}
+impl<T: Model> fmt::Display for Key<T>
+where
+    T::Pk: fmt::Display,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Anything that names a row of `T`: `&T`, `Key<T>`, `&Key<T>`, or `T`'s raw
+/// key value (`3` for an `i64` key, `"x"` for a `String` key).
+///
+/// Relation calls take an iterator of these, so `[&a, &b]`, `&tags`,
+/// `vec![Key::new(3)]` and `[1, 2, 3]` all work, while a row of another
+/// model does not compile.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not name a `{T}`",
+    label = "expected `&{T}`, `Key<{T}>` or a raw `{T}` key here",
+    note = "relation calls take the target model by reference (`&tag`), its `Key`, or its raw key value"
+)]
+pub trait IntoKey<T: Model> {
+    /// The key named.
+    fn into_key(self) -> Key<T>;
+}
+
+impl<T: Model> IntoKey<T> for Key<T> {
+    fn into_key(self) -> Key<T> {
+        self
+    }
+}
+impl<T: Model> IntoKey<T> for &Key<T> {
+    fn into_key(self) -> Key<T> {
+        self.clone()
+    }
+}
+impl<T: Model> IntoKey<T> for &T {
+    fn into_key(self) -> Key<T> {
+        Key(self.pk().clone())
+    }
+}
+impl<T: Model> IntoKey<T> for &mut T {
+    fn into_key(self) -> Key<T> {
+        Key(self.pk().clone())
+    }
+}

@@ -1,0 +1,280 @@
+//! # m2m
+//!
+//! Many-to-many relations for plain Rust structs on SQLite, checked at
+//! compile time. Write `#[derive(Model)]` on your structs, mark a
+//! `ManyToMany<T>` field, and get typed accessors from both sides, run by
+//! this crate over [`rusqlite`].
+//!
+//! ```
+//! use m2m_core::{ManyToMany, Model};
+//!
+//! #[derive(Model, Debug, Clone, PartialEq)]
+//! struct Tag {
+//!     id: i64,
+//!     #[model(unique)]
+//!     name: String,
+//! }
+//!
+//! #[derive(Model, Debug, Clone)]
+//! #[model(table = "articles")]
+//! struct Article {
+//!     id: i64,
+//!     title: String,
+//!     #[many_to_many(related_name = "articles")]
+//!     tags: ManyToMany<Tag>,
+//! }
+//!
+//! # fn main() -> m2m_core::Result<()> {
+//! let conn = m2m_core::open_in_memory()?;
+//! Tag::create_table(&conn)?;
+//! Article::create_table(&conn)?;
+//!
+//! let mut rust = Tag { id: 0, name: "rust".into() };
+//! let mut sql = Tag { id: 0, name: "sql".into() };
+//! rust.insert(&conn)?;
+//! sql.insert(&conn)?;
+//! let mut post = Article { id: 0, title: "Hello".into(), tags: ManyToMany::default() };
+//! post.insert(&conn)?;
+//!
+//! assert_eq!(post.tags().add(&conn, [&rust, &sql])?, 2);
+//! assert_eq!(post.tags().add(&conn, [&rust])?, 0); // already linked
+//! assert_eq!(rust.articles().fetch_all(&conn)?[0].title, "Hello");
+//!
+//! let report = post.tags().set(&conn, [&sql])?; // a diff
+//! assert_eq!(report.removed, vec![rust.key()]);
+//! assert!(post.tags().contains(&conn, &sql)?);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## What the derive generates
+//!
+//! For the `Article` above, `#[derive(Model)]` emits data and thin wrappers
+//! only; every SQL statement is written by this crate:
+//!
+//! | item | what it is |
+//! |---|---|
+//! | `impl Model for Article` | table description ([`Model::TABLE`]), key access, row mapping; gives [`insert`](Model::insert), [`update`](Model::update), [`save`](Model::save), [`delete`](Model::delete), [`get`](Model::get), [`query`](Model::query), [`create_table`](Model::create_table), [`schema_sql`](Model::schema_sql), [`key`](Model::key) |
+//! | `struct ArticleColumns` | one typed [`Column`] per column, handed to [`Query::filter`] and [`Query::order_by`] closures |
+//! | `article.tags()` | the accessor, a [`Related`]`<Article, Tag>` |
+//! | `Article::TAGS` | the descriptor, a [`Relation`]`<Article, Tag>`; `Article::TAGS.of_key(id)` gives the accessor without loading the article |
+//! | `tag.articles()`, `Tag::ARTICLES` | the reverse accessor and descriptor, named by `related_name` (the target must be in the same crate) |
+//! | `impl IntoKey<Article> for i64` | lets a raw key stand for a row: `Article::get(&conn, 3)`, `tags().add(&conn, [1, 2])` |
+//!
+//! ## Accessor calls
+//!
+//! Targets are anything that iterates into something naming a `T` ([`IntoKey`]):
+//! `[&a, &b]`, `&tags`, `vec![Key::new(3)]`, `[1, 2]`. A row of another model
+//! does not compile. See [`Related`] for every call: `add`, `remove`, `set`,
+//! `clear`, `sync` ([`SyncMode`]), `toggle`, `create`, `fetch_all`,
+//! `fetch_one`, `count`, `exists`, `contains`, `keys`, `filter`, `query`.
+//!
+//! # Attributes
+//!
+//! ## Container: `#[model(...)]` on the struct
+//!
+//! | key | meaning | default |
+//! |---|---|---|
+//! | `table = "name"` | the table's name | snake_case of the struct's name (`BlogPost` → `blog_post`) |
+//!
+//! ## Fields: `#[model(...)]` on a column
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `primary_key` | this field is the key (otherwise the field named `id` is) |
+//! | `column = "name"` | the column's name (default: the field's name, `r#` removed) |
+//! | `unique` | a `UNIQUE` column |
+//! | `index` | an index on the column |
+//! | `skip` | not stored; `Default::default()` when loaded |
+//!
+//! Every field whose type implements rusqlite's `ToSql + FromSql` is a
+//! column; `Option<T>` makes it nullable. The declared SQL type follows the
+//! Rust type (`INTEGER` for integers and `bool`, `REAL` for floats, `TEXT`
+//! for `String`, `BLOB` for `Vec<u8>`, none for other types, which SQLite
+//! then stores as given). An integer key is SQLite's rowid: `0` means "not
+//! saved yet" and `insert` assigns it. Other key types (`String`, or your own
+//! type with `impl PrimaryKey`) are inserted as given.
+//!
+//! ```
+//! use m2m_core::Model;
+//!
+//! #[derive(Model)]
+//! #[model(table = "countries")]
+//! struct Country {
+//!     #[model(primary_key)]
+//!     code: String,
+//!     #[model(column = "display_name", index)]
+//!     name: String,
+//!     population: Option<i64>,
+//!     #[model(skip)]
+//!     cached_label: String,
+//! }
+//!
+//! # fn main() -> m2m_core::Result<()> {
+//! let conn = m2m_core::open_in_memory()?;
+//! Country::create_table(&conn)?;
+//! let mut fr = Country { code: "FR".into(), name: "France".into(), population: None, cached_label: String::new() };
+//! fr.insert(&conn)?;
+//! assert_eq!(Country::get(&conn, "FR")?.map(|c| c.name), Some("France".to_string()));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Relations: `#[many_to_many(...)]` on a `ManyToMany<T>` field
+//!
+//! A `ManyToMany<T>` field is a relation (the attribute is only needed to
+//! change a default). It is not a column: it is a slot that holds eager-loaded
+//! targets ([`ManyToMany::get`]) and is empty after a plain load.
+//!
+//! | key | meaning | default |
+//! |---|---|---|
+//! | `through = "table"` | the junction table | `{owner_table}_{field}` |
+//! | `related_name = "name"` | the reverse accessor on `T`; `"+"` for none | `{owner_snake}_set` |
+//! | `symmetrical` | a self relation seen the same from both sides | off |
+//! | `source = "col"`, `target = "col"` | the junction's columns | `{owner_snake}_id`, `{target_snake}_id`; `from_{snake}_id`, `to_{snake}_id` for a self relation |
+//!
+//! `{owner_snake}` is the snake_case of the struct's name, whatever its
+//! table is called. The junction has both columns `NOT NULL` with foreign
+//! keys `ON DELETE CASCADE` to both sides, the pair as primary key (no
+//! duplicate links; the table is `WITHOUT ROWID`, clustered on the pair) and
+//! an index on the second column. Two relations never share a junction
+//! unless you name the same `through` for both on different models, which
+//! you should not.
+//!
+//! ```
+//! use m2m_core::{ManyToMany, Model};
+//!
+//! #[derive(Model)]
+//! struct User {
+//!     id: i64,
+//!     name: String,
+//!     // friends: mutual; stored once per pair
+//!     #[many_to_many(symmetrical)]
+//!     friends: ManyToMany<Self>,
+//!     // following / followers: directional
+//!     #[many_to_many(related_name = "followers", through = "follows")]
+//!     following: ManyToMany<User>,
+//! }
+//!
+//! # fn main() -> m2m_core::Result<()> {
+//! let conn = m2m_core::open_in_memory()?;
+//! User::create_table(&conn)?;
+//! let mut a = User { id: 0, name: "a".into(), friends: ManyToMany::default(), following: ManyToMany::default() };
+//! let mut b = User { id: 0, name: "b".into(), friends: ManyToMany::default(), following: ManyToMany::default() };
+//! a.insert(&conn)?;
+//! b.insert(&conn)?;
+//! a.friends().add(&conn, [&b])?;
+//! assert!(b.friends().contains(&conn, &a)?); // mutual
+//! a.following().add(&conn, [&b])?;
+//! assert_eq!(b.followers().keys(&conn)?, vec![a.key()]);
+//! assert_eq!(a.followers().count(&conn)?, 0); // directional
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Guarantees and decisions
+//!
+//! - **Atomic writes.** Each call is all or nothing. `add`, `remove`,
+//!   `clear` and `sync` in `Add`/`Remove` mode are one statement each;
+//!   `set`, `toggle` and `create` run several inside a transaction, or a
+//!   savepoint when you already have a transaction open, so they nest in
+//!   yours and a failure leaves your earlier work intact.
+//! - **Checked inputs.** An unsaved owner or target (integer key `0`) is
+//!   [`Error::Unsaved`] before anything is written. A target key with no row
+//!   is [`Error::MissingTarget`] naming the relation and the key, and nothing
+//!   of the call is kept; an owner key with no row is [`Error::MissingOwner`].
+//!   Missing rows are detected by SQLite's foreign keys, which [`open`],
+//!   [`open_in_memory`] and [`configure`] turn on (rusqlite's bundled SQLite
+//!   has them on by default too); with foreign keys off they are not detected.
+//! - **Idempotence.** `add` leaves existing links as they are; `remove`
+//!   ignores absent ones; repeated targets count once; an empty list changes
+//!   nothing (and `set` with an empty list empties the relation, as asked).
+//! - **`set` is a diff.** Kept links are not touched; only the difference is
+//!   written, and [`SyncReport`] lists it.
+//! - **Deletes.** Deleting a row removes its links on every relation (the
+//!   junctions cascade) and leaves the rows on the other side alone. `save`
+//!   on a stored row updates it in place, so its links survive.
+//! - **Symmetrical relations** store each pair once, the smaller key first;
+//!   both sides read and write that one row, and a self-link appears once.
+//! - **Busy databases.** A connection from [`open`] waits up to
+//!   [`BUSY_TIMEOUT`] for another writer; after that a call fails with an
+//!   error for which [`Error::is_busy`] is true, having written nothing.
+//! - **No SQL built from values.** Values are always bound parameters; lists
+//!   of keys travel as one JSON array parameter, so one call may name any
+//!   number of targets (well past SQLite's parameter limit) with the same
+//!   cached statement.
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+extern crate self as m2m_core;
+
+mod connection;
+mod crud;
+mod error;
+mod key;
+mod model;
+mod pivot;
+mod prefetch;
+mod query;
+mod relation;
+mod schema;
+mod sql;
+mod trace;
+mod write;
+
+pub use connection::{BUSY_TIMEOUT, configure, open, open_in_memory};
+pub use error::{Error, Result};
+pub use key::{IntoKey, Key, PrimaryKey};
+#[cfg(feature = "derive")]
+pub use m2m_derive::Model;
+pub use model::{ColumnDef, ManyToMany, Model, TableDef};
+pub use prefetch::Prefetched;
+pub use query::{Column, Expr, Order, Query, SlotRelation, SqlArg, WithCount};
+pub use relation::{
+    Forward, Pivot, Related, Relation, RelationDef, Reverse, SyncMode, SyncReport, Through,
+};
+pub use rusqlite;
+pub use trace::StatementLog;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use rusqlite::Row;
+    pub use rusqlite::types::ToSql;
+
+    /// A through model's link field holds a key of `O`: checked at compile
+    /// time for `source` and `target` of a `through_model` relation.
+    #[diagnostic::on_unimplemented(
+        message = "this field of the through model does not hold a `{O}` key",
+        label = "expected a field of `{O}`'s key type",
+        note = "`source` and `target` name the through model's fields that store the two sides' keys; their types must be the keys' types"
+    )]
+    pub trait KeyColumnOf<O> {}
+    impl<P, O: crate::Model> KeyColumnOf<O> for crate::Column<P, O::Pk> {}
+
+    /// Compile-time check that `column` holds keys of `O`.
+    pub const fn key_column<O, C: KeyColumnOf<O>>(_column: &C) {}
+
+    use rusqlite::types::{FromSql, FromSqlResult, ToSqlOutput, ValueRef};
+
+    /// The key of a model whose derive reported a missing or invalid primary
+    /// key: the expansion still implements `Model` with it, so the rest of the
+    /// crate does not fail with "not a model" on top of the real error.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub struct NoKey;
+
+    impl ToSql for NoKey {
+        fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+            Ok(ToSqlOutput::Owned(rusqlite::types::Value::Null))
+        }
+    }
+    impl FromSql for NoKey {
+        fn column_result(_: ValueRef<'_>) -> FromSqlResult<Self> {
+            Ok(NoKey)
+        }
+    }
+    impl crate::PrimaryKey for NoKey {}
+}

@@ -1,0 +1,296 @@
+//! The `Model` trait: what `#[derive(Model)]` implements, and the CRUD calls
+//! every model gets.
+
+use std::fmt;
+
+use rusqlite::types::ToSql;
+use rusqlite::{Connection, Row};
+
+use crate::key::{IntoKey, Key, PrimaryKey};
+use crate::query::Query;
+use crate::relation::RelationDef;
+use crate::sql::SqlCache;
+use crate::{Result, crud, schema};
+
+/// A struct stored as one row of one SQLite table.
+///
+/// Implement it with `#[derive(Model)]`; see the [crate docs](crate) for the
+/// attributes. Every method that touches the database takes a
+/// `&rusqlite::Connection` (a `Transaction` derefs to one).
+///
+/// ```
+/// use m2m_core::Model;
+///
+/// #[derive(Model, Debug, PartialEq)]
+/// struct Tag {
+///     id: i64,
+///     #[model(unique)]
+///     name: String,
+/// }
+///
+/// # fn main() -> m2m_core::Result<()> {
+/// let conn = m2m_core::open_in_memory()?;
+/// Tag::create_table(&conn)?;
+/// let mut tag = Tag { id: 0, name: "rust".into() };
+/// tag.insert(&conn)?; // assigns the key
+/// assert_ne!(tag.id, 0);
+/// tag.name = "Rust".into();
+/// tag.update(&conn)?;
+/// assert_eq!(Tag::get(&conn, tag.id)?, Some(tag));
+/// # Ok(())
+/// # }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an m2m model",
+    label = "not a model",
+    note = "add `#[derive(Model)]` to `{Self}`"
+)]
+pub trait Model: Sized + 'static {
+    /// The primary key's Rust type.
+    type Pk: PrimaryKey;
+    /// The generated struct of typed columns handed to query closures.
+    type Columns: 'static;
+    /// The static description of the table.
+    const TABLE: &'static TableDef;
+    /// The typed columns, as handed to `filter` and `order_by` closures.
+    const COLUMNS: Self::Columns;
+
+    /// The primary key's value.
+    fn pk(&self) -> &Self::Pk;
+    #[doc(hidden)]
+    fn __set_pk(&mut self, pk: Self::Pk);
+    #[doc(hidden)]
+    /// Reads the columns of `TABLE`, in order, starting at column `start`.
+    fn __from_row(row: &Row<'_>, start: usize) -> rusqlite::Result<Self>;
+    #[doc(hidden)]
+    /// Hands every column value but the key to `bind`, in `TABLE` order.
+    fn __bind_columns(
+        &self,
+        bind: &mut dyn FnMut(&dyn ToSql) -> rusqlite::Result<()>,
+    ) -> rusqlite::Result<()>;
+    #[doc(hidden)]
+    /// The relations declared on this model (their junction tables belong to it).
+    fn __relations() -> &'static [&'static RelationDef] {
+        &[]
+    }
+
+    /// This row's typed key.
+    fn key(&self) -> Key<Self> {
+        Key::new(self.pk().clone())
+    }
+
+    /// Inserts the row. An integer key of `0` is assigned by SQLite and
+    /// written back into `self`; any other key is inserted as given.
+    fn insert(&mut self, conn: &Connection) -> Result<()> {
+        if let Some(pk) = crud::insert(conn, self)? {
+            self.__set_pk(pk);
+        }
+        Ok(())
+    }
+
+    /// Writes every column of the row with this key. [`Error::NotFound`](crate::Error::NotFound)
+    /// when no such row exists; [`Error::Unsaved`](crate::Error::Unsaved) when the key is unset.
+    fn update(&self, conn: &Connection) -> Result<()> {
+        crud::update(conn, self)
+    }
+
+    /// Inserts the row when its key is unset, otherwise inserts or updates it
+    /// in place (an upsert that keeps the row, so its links survive).
+    fn save(&mut self, conn: &Connection) -> Result<()> {
+        if self.pk().is_unset() {
+            self.insert(conn)
+        } else {
+            crud::upsert(conn, self)
+        }
+    }
+
+    /// Deletes the row; its links go with it (the junctions cascade), the rows
+    /// on the other side stay. Returns whether a row was deleted.
+    fn delete(&self, conn: &Connection) -> Result<bool> {
+        crud::delete(conn, Self::TABLE, self.pk())
+            .map(|n| n > 0)
+            .map_err(|e| crate::Error::sqlite(format_args!("{}: delete", Self::TABLE.model), e))
+    }
+
+    /// Loads the row with this key.
+    fn get(conn: &Connection, key: impl IntoKey<Self>) -> Result<Option<Self>> {
+        crud::get(conn, key.into_key().get())
+    }
+
+    /// Starts a typed query on this model's table.
+    fn query() -> Query<Self> {
+        Query::new()
+    }
+
+    /// Creates the table, its indexes and the junction tables of the
+    /// relations declared on this model, skipping what already exists.
+    ///
+    /// A relation's through model table is created here too, with the
+    /// foreign keys that make deletes cascade; if it already exists without
+    /// them (made by the through model's own `create_table` first), this
+    /// fails with [`Error::Schema`](crate::Error::Schema).
+    fn create_table(conn: &Connection) -> Result<()> {
+        conn.execute_batch(&Self::schema_sql()).map_err(|e| {
+            crate::Error::sqlite(format_args!("{}: create_table", Self::TABLE.model), e)
+        })?;
+        schema::verify(conn, Self::__relations())
+    }
+
+    /// The DDL [`Model::create_table`] runs, as text (for migration tools).
+    fn schema_sql() -> String {
+        schema::create_sql(Self::TABLE, Self::__relations())
+    }
+}
+
+/// The static description of a model's table, emitted by the derive.
+pub struct TableDef {
+    /// The Rust name of the model (used in messages).
+    pub model: &'static str,
+    /// The table's name.
+    pub name: &'static str,
+    /// The columns, in field order.
+    pub columns: &'static [ColumnDef],
+    /// Index of the primary key in `columns`.
+    pub pk: usize,
+    /// True when the key is an alias of SQLite's rowid (assigned on insert).
+    pub auto_key: bool,
+    pub(crate) sql: SqlCache,
+}
+
+impl TableDef {
+    #[doc(hidden)]
+    pub const fn new(
+        model: &'static str,
+        name: &'static str,
+        columns: &'static [ColumnDef],
+        pk: usize,
+        auto_key: bool,
+    ) -> Self {
+        TableDef {
+            model,
+            name,
+            columns,
+            pk,
+            auto_key,
+            sql: SqlCache::new(),
+        }
+    }
+
+    /// The primary key column.
+    pub fn pk_column(&self) -> &ColumnDef {
+        &self.columns[self.pk]
+    }
+}
+
+impl fmt::Debug for TableDef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TableDef")
+            .field("model", &self.model)
+            .field("name", &self.name)
+            .field("columns", &self.columns)
+            .field("pk", &self.pk)
+            .finish()
+    }
+}
+
+/// One column of a [`TableDef`].
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnDef {
+    /// The column's name.
+    pub name: &'static str,
+    /// Declared SQL type (`INTEGER`, `TEXT`, `REAL`, `BLOB`, or empty).
+    pub sql_type: &'static str,
+    /// True for `Option<T>` fields.
+    pub nullable: bool,
+    /// `#[model(unique)]`.
+    pub unique: bool,
+    /// `#[model(index)]`.
+    pub index: bool,
+}
+
+impl ColumnDef {
+    #[doc(hidden)]
+    pub const fn new(name: &'static str, sql_type: &'static str) -> Self {
+        ColumnDef {
+            name,
+            sql_type,
+            nullable: false,
+            unique: false,
+            index: false,
+        }
+    }
+    #[doc(hidden)]
+    pub const fn nullable(mut self) -> Self {
+        self.nullable = true;
+        self
+    }
+    #[doc(hidden)]
+    pub const fn unique(mut self) -> Self {
+        self.unique = true;
+        self
+    }
+    #[doc(hidden)]
+    pub const fn index(mut self) -> Self {
+        self.index = true;
+        self
+    }
+}
+
+/// A relation slot on a model: `tags: ManyToMany<Tag>`.
+///
+/// It is not a column. It holds the targets when they were eager-loaded and
+/// nothing otherwise; writes go through the relation's accessor
+/// (`article.tags().add(..)`), never through the slot.
+pub struct ManyToMany<T> {
+    loaded: Option<Vec<T>>,
+}
+
+impl<T> ManyToMany<T> {
+    /// An unloaded slot.
+    pub const fn new() -> Self {
+        ManyToMany { loaded: None }
+    }
+    /// The eager-loaded targets, or `None` when they were not loaded.
+    pub fn get(&self) -> Option<&[T]> {
+        self.loaded.as_deref()
+    }
+    /// True when the slot holds eager-loaded targets.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.is_some()
+    }
+    /// Takes the loaded targets out, leaving the slot unloaded.
+    pub fn take(&mut self) -> Option<Vec<T>> {
+        self.loaded.take()
+    }
+    #[doc(hidden)]
+    pub fn __fill(&mut self, targets: Vec<T>) {
+        self.loaded = Some(targets);
+    }
+}
+
+impl<T> Default for ManyToMany<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+impl<T: Clone> Clone for ManyToMany<T> {
+    fn clone(&self) -> Self {
+        ManyToMany {
+            loaded: self.loaded.clone(),
+        }
+    }
+}
+impl<T: fmt::Debug> fmt::Debug for ManyToMany<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.loaded {
+            Some(v) => f.debug_tuple("ManyToMany").field(v).finish(),
+            None => f.write_str("ManyToMany(<not loaded>)"),
+        }
+    }
+}
+impl<T: PartialEq> PartialEq for ManyToMany<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.loaded == other.loaded
+    }
+}
+impl<T: Eq> Eq for ManyToMany<T> {}

@@ -1,0 +1,246 @@
+//! Pivot data: calls on relations declared with `through_model = ...`.
+
+use rusqlite::Connection;
+use rusqlite::types::Value;
+
+use crate::key::{IntoKey, PrimaryKey};
+use crate::query::{Expr, Query};
+use crate::relation::{Batch, Related, SyncMode, SyncReport, Through, sorted};
+use crate::write::Atomic;
+use crate::{Error, Model, Pivot, Result, sql};
+
+impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
+    fn one_target(&self, target: impl IntoKey<T>) -> Result<Batch<T>> {
+        self.owner()?;
+        Batch::new([target.into_key()])
+    }
+
+    fn pair_params(&self, batch: &Batch<T>) -> Result<[Value; 2]> {
+        let key = batch.keys.first().ok_or(Error::Unsaved {
+            model: T::TABLE.model,
+            action: "linking it",
+        })?;
+        let to = |v: rusqlite::Result<Value>| v.map_err(|e| Error::sqlite(self.ctx("pivot"), e));
+        Ok([to(sql::to_value(&*self.owner))?, to(sql::to_value(key))?])
+    }
+
+    /// Links one target with this pivot data (its key fields are filled in
+    /// for you). Returns `false`, writing nothing, when the link exists: change
+    /// its data with [`Related::update_pivot`].
+    pub fn add_with(&self, conn: &Connection, target: impl IntoKey<T>, pivot: P) -> Result<bool>
+    where
+        P: Pivot,
+    {
+        let batch = self.one_target(target)?;
+        self.insert_links(conn, &batch, &pivot)
+            .map(|n| n > 0)
+            .map_err(|e| self.link_error(conn, "add_with", &batch, e))
+    }
+
+    /// The through row of the link to `target`, if linked.
+    pub fn pivot(&self, conn: &Connection, target: impl IntoKey<T>) -> Result<Option<P>>
+    where
+        P: Pivot,
+    {
+        let batch = self.one_target(target)?;
+        let params = self.pair_params(&batch)?;
+        let mut rows = sql::query_rows(
+            conn,
+            sql::pivot_get(self.def(), P::TABLE),
+            params.iter(),
+            |row| P::__from_row(row, 0),
+        )
+        .map_err(|e| Error::sqlite(self.ctx("pivot"), e))?;
+        Ok(rows.pop())
+    }
+
+    /// Changes the pivot data of the link to `target` with `f` and writes it
+    /// back (the key fields are kept whatever `f` does to them). Returns
+    /// `false` when the target is not linked.
+    pub fn update_pivot(
+        &self,
+        conn: &Connection,
+        target: impl IntoKey<T>,
+        f: impl FnOnce(&mut P),
+    ) -> Result<bool>
+    where
+        P: Pivot,
+    {
+        let batch = self.one_target(target)?;
+        let params = self.pair_params(&batch)?;
+        let tx = Atomic::begin(conn).map_err(|e| Error::sqlite(self.ctx("update_pivot"), e))?;
+        let Some(mut pivot) = self.pivot(conn, crate::Key::<T>::new(batch.keys[0].clone()))? else {
+            return Ok(false);
+        };
+        f(&mut pivot);
+        self.write_pivot(conn, &params, &pivot)?;
+        tx.commit()
+            .map_err(|e| Error::sqlite(self.ctx("update_pivot"), e))?;
+        Ok(true)
+    }
+
+    fn write_pivot(&self, conn: &Connection, pair: &[Value; 2], pivot: &P) -> Result<()>
+    where
+        P: Pivot,
+    {
+        let def = self.def();
+        let Some(text) = sql::pivot_update(def, P::TABLE) else {
+            return Ok(());
+        };
+        let run = || -> rusqlite::Result<usize> {
+            let values = sql::pivot_params(def, pivot.__values()?);
+            let mut stmt = conn.prepare_cached(text)?;
+            for (i, v) in pair.iter().chain(values.iter()).enumerate() {
+                stmt.raw_bind_parameter(i + 1, v)?;
+            }
+            stmt.raw_execute()
+        };
+        run()
+            .map(drop)
+            .map_err(|e| Error::sqlite(self.ctx("update_pivot"), e))
+    }
+
+    /// The linked targets with their through rows, in target key order.
+    pub fn fetch_with_pivot(&self, conn: &Connection) -> Result<Vec<(T, P)>>
+    where
+        P: Pivot,
+    {
+        let owner = self.owner()?;
+        let width = T::TABLE.columns.len();
+        sql::query_rows(
+            conn,
+            sql::fetch_with_pivot(self.def(), P::TABLE),
+            [owner],
+            |row| Ok((T::__from_row(row, 0)?, P::__from_row(row, width)?)),
+        )
+        .map_err(|e| Error::sqlite(self.ctx("fetch_with_pivot"), e))
+    }
+
+    /// The linked targets whose through row matches the condition:
+    /// `course.students().filter_pivot(|e| e.grade.eq("A"))`.
+    pub fn filter_pivot(&self, f: impl FnOnce(&P::Columns) -> Expr<P>) -> Query<T>
+    where
+        P: Pivot,
+    {
+        let e = f(&P::COLUMNS);
+        let (sql, times) = sql::pivot_scope(self.def(), &e.sql);
+        let owner = sql::to_value(&*self.owner).unwrap_or(Value::Null);
+        let mut params = Vec::new();
+        for _ in 0..times {
+            params.push(owner.clone());
+            params.extend(e.params.iter().cloned());
+        }
+        let mut q = Query::scoped(sql, params);
+        if let Some(err) = e.error {
+            q = q.failed(Error::sqlite(self.ctx("filter_pivot"), err));
+        }
+        if self.owner.is_unset() {
+            q = q.unsaved(O::TABLE.model);
+        }
+        q
+    }
+
+    /// [`Related::sync`] with pivot data: links the new targets with their
+    /// data, updates the data of kept links whose data differs (reported in
+    /// `updated`), and with [`SyncMode::Replace`] unlinks the targets not
+    /// listed. Kept links whose data is the same are not touched. A target
+    /// listed twice takes its last data. Atomic.
+    pub fn sync_with<K: IntoKey<T>>(
+        &self,
+        conn: &Connection,
+        items: impl IntoIterator<Item = (K, P)>,
+        mode: SyncMode,
+    ) -> Result<SyncReport<T>>
+    where
+        P: Pivot,
+    {
+        self.owner()?;
+        // Check every input before the first write; the last data of a key wins.
+        let mut order: Vec<T::Pk> = Vec::new();
+        let mut data: std::collections::HashMap<T::Pk, P> = std::collections::HashMap::new();
+        for (k, p) in items {
+            let k = k.into_key().into_inner();
+            if k.is_unset() {
+                return Err(Error::Unsaved {
+                    model: T::TABLE.model,
+                    action: "linking it",
+                });
+            }
+            if data.insert(k.clone(), p).is_none() {
+                order.push(k);
+            }
+        }
+        let batch = Batch::<T>::from_keys(order)?;
+        let def = self.def();
+        let ctx = |e| Error::sqlite(self.ctx("sync_with"), e);
+        let tx = Atomic::begin(conn).map_err(ctx)?;
+        let mut report = SyncReport::default();
+        match mode {
+            SyncMode::Remove => {
+                if !batch.is_empty() {
+                    let removed = self
+                        .returning(conn, sql::remove(def, true), &batch)
+                        .map_err(ctx)?;
+                    report.removed = sorted(removed);
+                }
+            }
+            SyncMode::Replace | SyncMode::Add => {
+                if mode == SyncMode::Replace {
+                    let removed = self
+                        .returning(conn, sql::remove_others(def), &batch)
+                        .map_err(ctx)?;
+                    report.removed = sorted(removed);
+                }
+                let existing: Vec<(T::Pk, P)> = if batch.is_empty() {
+                    Vec::new()
+                } else {
+                    sql::query_rows(
+                        conn,
+                        sql::pivots_of(def, P::TABLE),
+                        [
+                            sql::to_value(&*self.owner).map_err(ctx)?,
+                            Value::Text(batch.json.clone()),
+                        ]
+                        .iter(),
+                        |row| Ok((row.get(0)?, P::__from_row(row, 1)?)),
+                    )
+                    .map_err(ctx)?
+                };
+                let mut existing: std::collections::HashMap<T::Pk, P> =
+                    existing.into_iter().collect();
+                let (mut added, mut updated) = (Vec::new(), Vec::new());
+                for key in &batch.keys {
+                    let Some(new) = data.remove(key) else {
+                        continue;
+                    };
+                    match existing.remove(key) {
+                        Some(old) => {
+                            let old_values = sql::pivot_params(def, old.__values().map_err(ctx)?);
+                            let new_values = sql::pivot_params(def, new.__values().map_err(ctx)?);
+                            if old_values != new_values {
+                                let one = Batch::<T>::from_keys(vec![key.clone()])?;
+                                let pair = self.pair_params(&one)?;
+                                self.write_pivot(conn, &pair, &new)?;
+                                updated.push(key.clone());
+                            }
+                        }
+                        None => {
+                            let one = Batch::<T>::from_keys(vec![key.clone()])?;
+                            match self.insert_links(conn, &one, &new) {
+                                Ok(_) => added.push(key.clone()),
+                                Err(e) => {
+                                    drop(tx);
+                                    return Err(self.link_error(conn, "sync_with", &one, e));
+                                }
+                            }
+                        }
+                    }
+                }
+                report.added = sorted(added);
+                report.updated = sorted(updated);
+            }
+        }
+        tx.commit().map_err(ctx)?;
+        Ok(report)
+    }
+}

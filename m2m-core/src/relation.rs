@@ -1,0 +1,759 @@
+//! Relations: the static description the derive emits ([`RelationDef`]), the
+//! typed descriptor (`Article::TAGS`, a [`Relation`]) and the accessor
+//! (`article.tags()`, a [`Related`]).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::Model;
+use crate::model::TableDef;
+use crate::sql::SqlCache;
+
+/// The static description of one direction of a many-to-many relation.
+///
+/// The declaring side (`Article.tags`) and the reverse side (`Tag.articles`)
+/// each have one; they share the junction table with `source` and `target`
+/// swapped.
+pub struct RelationDef {
+    /// `Owner.field` (or `Target.related_name`), for messages.
+    pub name: &'static str,
+    /// The junction table.
+    pub junction: &'static str,
+    /// The junction column that refers to the owner (this side).
+    pub source: &'static str,
+    /// The junction column that refers to the target.
+    pub target: &'static str,
+    /// The owner's table.
+    pub owner: &'static TableDef,
+    /// The target's table.
+    pub target_table: &'static TableDef,
+    /// A self relation seen the same from both sides; one row per pair,
+    /// stored with the smaller key in `source`.
+    pub symmetrical: bool,
+    /// True on the side that declared the relation (which creates the junction).
+    pub declared: bool,
+    /// The through model's table, when the junction is a model with pivot columns.
+    pub through: Option<&'static TableDef>,
+    pub(crate) sql: SqlCache,
+}
+
+impl RelationDef {
+    #[doc(hidden)]
+    pub const fn new(
+        name: &'static str,
+        junction: &'static str,
+        source: &'static str,
+        target: &'static str,
+        owner: &'static TableDef,
+        target_table: &'static TableDef,
+    ) -> Self {
+        RelationDef {
+            name,
+            junction,
+            source,
+            target,
+            owner,
+            target_table,
+            symmetrical: false,
+            declared: true,
+            through: None,
+            sql: SqlCache::new(),
+        }
+    }
+    #[doc(hidden)]
+    pub const fn symmetrical(mut self) -> Self {
+        self.symmetrical = true;
+        self
+    }
+    #[doc(hidden)]
+    pub const fn reverse(mut self) -> Self {
+        self.declared = false;
+        self
+    }
+    #[doc(hidden)]
+    pub const fn through_model(mut self, table: &'static TableDef) -> Self {
+        self.through = Some(table);
+        self
+    }
+}
+
+impl fmt::Debug for RelationDef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RelationDef")
+            .field("name", &self.name)
+            .field("junction", &self.junction)
+            .field("source", &self.source)
+            .field("target", &self.target)
+            .field("symmetrical", &self.symmetrical)
+            .field("through", &self.through.map(|t| t.model))
+            .finish()
+    }
+}
+
+/// What sits in a relation's junction rows besides the two keys: `()` for a
+/// plain junction table, the through model for a relation declared with
+/// `through_model = ...`.
+pub trait Through: 'static {
+    #[doc(hidden)]
+    /// Every column value but the key, in column order (empty for `()`).
+    fn __values(&self) -> rusqlite::Result<Vec<rusqlite::types::Value>>;
+}
+
+impl Through for () {
+    fn __values(&self) -> rusqlite::Result<Vec<rusqlite::types::Value>> {
+        Ok(Vec::new())
+    }
+}
+
+impl<P: Model> Through for P {
+    fn __values(&self) -> rusqlite::Result<Vec<rusqlite::types::Value>> {
+        let mut out = Vec::with_capacity(P::TABLE.columns.len());
+        self.__bind_columns(&mut |v| {
+            out.push(sql::to_value(v)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+/// The through model of a relation with pivot data; pivot calls
+/// (`pivot`, `add_with`, `update_pivot`, ...) exist only where it is one.
+#[diagnostic::on_unimplemented(
+    message = "this relation has no pivot data: `{Self}` is not a through model",
+    label = "pivot calls need a relation declared with `through_model`",
+    note = "declare the relation as `#[many_to_many(through_model = MyJunction, ...)]` to attach data to each link"
+)]
+pub trait Pivot: Model + Through {}
+impl<P: Model> Pivot for P {}
+
+/// Marks the declaring side of a relation (`Article::TAGS`), whose owner has
+/// a `ManyToMany` field that query-level prefetch can fill.
+#[derive(Debug, Clone, Copy)]
+pub enum Forward {}
+/// Marks the reverse side of a relation (`Tag::ARTICLES`): the owner has no
+/// field for it, so it is prefetched with [`Relation::prefetch`] instead.
+#[derive(Debug, Clone, Copy)]
+pub enum Reverse {}
+
+/// Reaches an owner's `ManyToMany` field for the relation (query prefetch fills it).
+/// Ties the type parameters to the descriptor without owning them (so it
+/// stays `Copy`, `Send` and `Sync` whatever they are).
+type Marker<O, T, P, D> = PhantomData<fn() -> (O, T, P, D)>;
+
+pub(crate) type SlotFn<O, T> = fn(&mut O) -> &mut crate::ManyToMany<T>;
+
+/// A typed relation descriptor: `Article::TAGS`, `Tag::ARTICLES`.
+///
+/// `O` owns the accessor, `T` is the target, `P` the pivot (through model;
+/// `()` for a plain junction) and `D` the side ([`Forward`] or [`Reverse`]).
+/// It names the relation without an owner row; [`Relation::of_key`] gives
+/// the accessor for an owner known only by key.
+pub struct Relation<O, T, P = (), D = Forward> {
+    def: &'static RelationDef,
+    slot: Option<SlotFn<O, T>>,
+    _m: Marker<O, T, P, D>,
+}
+
+impl<O, T, P, D> Clone for Relation<O, T, P, D> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<O, T, P, D> Copy for Relation<O, T, P, D> {}
+impl<O, T, P, D> fmt::Debug for Relation<O, T, P, D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Relation({})", self.def.name)
+    }
+}
+
+impl<O, T, P> Relation<O, T, P, Forward> {
+    #[doc(hidden)]
+    pub const fn __forward(def: &'static RelationDef, slot: SlotFn<O, T>) -> Self {
+        Relation {
+            def,
+            slot: Some(slot),
+            _m: PhantomData,
+        }
+    }
+
+    pub(crate) fn slot(&self) -> Option<SlotFn<O, T>> {
+        self.slot
+    }
+}
+
+impl<O, T, P> Relation<O, T, P, Reverse> {
+    #[doc(hidden)]
+    pub const fn __reverse(def: &'static RelationDef) -> Self {
+        Relation {
+            def,
+            slot: None,
+            _m: PhantomData,
+        }
+    }
+}
+
+impl<O: Model, T, P, D> Relation<O, T, P, D> {
+    /// The static description of this relation.
+    pub fn def(&self) -> &'static RelationDef {
+        self.def
+    }
+
+    /// The accessor for the owner with this key, without loading it.
+    pub fn of_key(self, owner: impl crate::IntoKey<O>) -> Related<'static, O, T, P> {
+        Related {
+            def: self.def,
+            owner: Cow::Owned(owner.into_key().into_inner()),
+            _m: PhantomData,
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn __of(self, owner: &O::Pk) -> Related<'_, O, T, P> {
+        Related {
+            def: self.def,
+            owner: Cow::Borrowed(owner),
+            _m: PhantomData,
+        }
+    }
+}
+
+/// The accessor of one owner's links: `article.tags()`, `tag.articles()`,
+/// `Article::TAGS.of_key(key)`.
+pub struct Related<'a, O: Model, T, P = ()> {
+    pub(crate) def: &'static RelationDef,
+    pub(crate) owner: Cow<'a, O::Pk>,
+    _m: PhantomData<fn() -> (T, P)>,
+}
+
+impl<O: Model, T, P> fmt::Debug for Related<'_, O, T, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Related({} of {:?})", self.def.name, self.owner)
+    }
+}
+
+/// How [`Related::sync`] treats the links the input does not name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SyncMode {
+    /// The input becomes the whole relation: missing links are removed, new ones added.
+    Replace,
+    /// The input's links are added; others are kept.
+    Add,
+    /// The input's links are removed; others are kept.
+    Remove,
+}
+
+/// What a `set`, `sync` or `toggle` call changed.
+pub struct SyncReport<T: Model> {
+    /// Keys linked by the call, in key order.
+    pub added: Vec<crate::Key<T>>,
+    /// Keys unlinked by the call, in key order.
+    pub removed: Vec<crate::Key<T>>,
+    /// Keys whose link was kept but whose pivot data changed, in key order.
+    pub updated: Vec<crate::Key<T>>,
+}
+
+impl<T: Model> SyncReport<T> {
+    /// True when the call changed nothing.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.updated.is_empty()
+    }
+}
+
+impl<T: Model> Default for SyncReport<T> {
+    fn default() -> Self {
+        SyncReport {
+            added: Vec::new(),
+            removed: Vec::new(),
+            updated: Vec::new(),
+        }
+    }
+}
+impl<T: Model> Clone for SyncReport<T> {
+    fn clone(&self) -> Self {
+        SyncReport {
+            added: self.added.clone(),
+            removed: self.removed.clone(),
+            updated: self.updated.clone(),
+        }
+    }
+}
+impl<T: Model> PartialEq for SyncReport<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.added == other.added && self.removed == other.removed && self.updated == other.updated
+    }
+}
+impl<T: Model> Eq for SyncReport<T> {}
+impl<T: Model> fmt::Debug for SyncReport<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SyncReport")
+            .field("added", &self.added)
+            .field("removed", &self.removed)
+            .field("updated", &self.updated)
+            .finish()
+    }
+}
+
+// ----- the accessor's calls ---------------------------------------------------
+
+use std::collections::HashSet;
+
+use rusqlite::Connection;
+use rusqlite::types::{ToSql, Value};
+
+use crate::key::{IntoKey, Key, PrimaryKey};
+use crate::query::Query;
+use crate::write::Atomic;
+use crate::{Error, Result, sql};
+
+/// A list of target keys, checked and encoded as one JSON array parameter.
+pub(crate) struct Batch<T: Model> {
+    pub(crate) keys: Vec<T::Pk>,
+    pub(crate) json: String,
+}
+
+impl<T: Model> Batch<T> {
+    /// Checks every input before anything is written: unsaved targets are
+    /// refused, repeated ones kept once.
+    pub(crate) fn new<K: IntoKey<T>>(targets: impl IntoIterator<Item = K>) -> Result<Self> {
+        let mut seen = HashSet::new();
+        let mut keys = Vec::new();
+        for k in targets {
+            let k = k.into_key().into_inner();
+            if k.is_unset() {
+                return Err(Error::Unsaved {
+                    model: T::TABLE.model,
+                    action: "linking it",
+                });
+            }
+            if seen.insert(k.clone()) {
+                keys.push(k);
+            }
+        }
+        Self::from_keys(keys)
+    }
+
+    pub(crate) fn from_keys(keys: Vec<T::Pk>) -> Result<Self> {
+        let mut json = String::with_capacity(2 + keys.len() * 8);
+        json.push('[');
+        for (i, k) in keys.iter().enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            let v = sql::to_value(k)
+                .map_err(|e| Error::sqlite(format_args!("{}: key", T::TABLE.model), e))?;
+            sql::push_json(&mut json, (&v).into()).ok_or(Error::UnsupportedKey {
+                model: T::TABLE.model,
+                reason: "relation calls send keys as a JSON array, which cannot hold blobs or non-finite reals",
+            })?;
+        }
+        json.push(']');
+        Ok(Batch { keys, json })
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+pub(crate) fn sorted<T: Model>(mut keys: Vec<T::Pk>) -> Vec<Key<T>> {
+    keys.sort();
+    keys.into_iter().map(Key::new).collect()
+}
+
+impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
+    pub(crate) fn def(&self) -> &'static RelationDef {
+        self.def
+    }
+
+    pub(crate) fn ctx(&self, op: &str) -> String {
+        format!("{}: {op}", self.def().name)
+    }
+
+    /// The owner's key, or `Unsaved` when it has none yet.
+    pub(crate) fn owner(&self) -> Result<&O::Pk> {
+        if self.owner.is_unset() {
+            return Err(Error::Unsaved {
+                model: O::TABLE.model,
+                action: "using its relations",
+            });
+        }
+        Ok(&self.owner)
+    }
+
+    /// Runs a statement of (owner, batch) that returns target keys.
+    pub(crate) fn returning(
+        &self,
+        conn: &Connection,
+        sql: &str,
+        batch: &Batch<T>,
+    ) -> rusqlite::Result<Vec<T::Pk>> {
+        sql::query_rows(
+            conn,
+            sql,
+            [&*self.owner as &dyn ToSql, &batch.json],
+            |row| row.get(0),
+        )
+    }
+
+    /// Inserts the links of `batch` with `pivot`'s data (the through model's
+    /// defaults for plain `add`); returns how many, or their keys.
+    pub(crate) fn insert_links(
+        &self,
+        conn: &Connection,
+        batch: &Batch<T>,
+        pivot: &P,
+    ) -> rusqlite::Result<usize> {
+        let params = self.link_params(batch, pivot)?;
+        let mut stmt = conn.prepare_cached(sql::add(self.def(), false))?;
+        for (i, p) in params.iter().enumerate() {
+            stmt.raw_bind_parameter(i + 1, p)?;
+        }
+        stmt.raw_execute()
+    }
+
+    pub(crate) fn insert_links_returning(
+        &self,
+        conn: &Connection,
+        batch: &Batch<T>,
+        pivot: &P,
+    ) -> rusqlite::Result<Vec<T::Pk>> {
+        let params = self.link_params(batch, pivot)?;
+        sql::query_rows(conn, sql::add(self.def(), true), params.iter(), |row| {
+            row.get(0)
+        })
+    }
+
+    fn link_params(&self, batch: &Batch<T>, pivot: &P) -> rusqlite::Result<Vec<Value>> {
+        let mut params = vec![
+            sql::to_value(&*self.owner)?,
+            Value::Text(batch.json.clone()),
+        ];
+        if self.def().through.is_some() {
+            params.extend(sql::pivot_params(self.def(), pivot.__values()?));
+        }
+        Ok(params)
+    }
+
+    /// Turns a failed link write into the error naming what was missing.
+    pub(crate) fn link_error(
+        &self,
+        conn: &Connection,
+        op: &str,
+        batch: &Batch<T>,
+        e: rusqlite::Error,
+    ) -> Error {
+        if crate::error::is_foreign_key_violation(&e) {
+            let def = self.def();
+            let missing: rusqlite::Result<Vec<Value>> = sql::query_rows(
+                conn,
+                sql::missing_target(def),
+                [&*self.owner as &dyn ToSql, &batch.json],
+                |row| row.get(0),
+            );
+            if let Ok(Some(key)) = missing.map(|mut v| v.pop()) {
+                return Error::MissingTarget {
+                    relation: def.name,
+                    table: def.target_table.name,
+                    key: sql::render(&key),
+                };
+            }
+            let owner_exists: rusqlite::Result<bool> =
+                sql::query_one(conn, sql::row_exists(def.owner), [&*self.owner]);
+            if let Ok(false) = owner_exists {
+                return Error::MissingOwner {
+                    relation: def.name,
+                    table: def.owner.name,
+                    key: crate::crud::render_key(&*self.owner),
+                };
+            }
+        }
+        Error::sqlite(self.ctx(op), e)
+    }
+
+    /// Links the targets. Links that exist already are left as they are;
+    /// returns how many links are new. One statement: all or nothing.
+    ///
+    /// Errors: [`Error::Unsaved`] for an unsaved owner or target,
+    /// [`Error::MissingTarget`] for a key with no row (nothing is written).
+    ///
+    /// On a relation with a through model, the new through rows get the
+    /// model's `Default` data (use `add_with` to give it).
+    pub fn add<K: IntoKey<T>>(
+        &self,
+        conn: &Connection,
+        targets: impl IntoIterator<Item = K>,
+    ) -> Result<usize>
+    where
+        P: Default,
+    {
+        self.owner()?;
+        let batch = Batch::new(targets)?;
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        self.insert_links(conn, &batch, &P::default())
+            .map_err(|e| self.link_error(conn, "add", &batch, e))
+    }
+
+    /// Unlinks the targets; absent links are ignored. Returns how many were removed.
+    pub fn remove<K: IntoKey<T>>(
+        &self,
+        conn: &Connection,
+        targets: impl IntoIterator<Item = K>,
+    ) -> Result<usize> {
+        let owner = self.owner()?;
+        let batch = Batch::new(targets)?;
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        sql::execute(conn, sql::remove(self.def(), false), &[owner, &batch.json])
+            .map_err(|e| Error::sqlite(self.ctx("remove"), e))
+    }
+
+    /// Makes the targets the whole relation, as a diff: links not in the
+    /// input are removed, new ones added, kept ones left untouched. An empty
+    /// input empties the relation. Atomic.
+    pub fn set<K: IntoKey<T>>(
+        &self,
+        conn: &Connection,
+        targets: impl IntoIterator<Item = K>,
+    ) -> Result<SyncReport<T>>
+    where
+        P: Default,
+    {
+        self.owner()?;
+        let batch = Batch::new(targets)?;
+        self.replace(conn, &batch)
+    }
+
+    fn replace(&self, conn: &Connection, batch: &Batch<T>) -> Result<SyncReport<T>>
+    where
+        P: Default,
+    {
+        let def = self.def();
+        let tx = Atomic::begin(conn).map_err(|e| Error::sqlite(self.ctx("set"), e))?;
+        let removed = self
+            .returning(conn, sql::remove_others(def), batch)
+            .map_err(|e| Error::sqlite(self.ctx("set"), e))?;
+        let added = if batch.is_empty() {
+            Vec::new()
+        } else {
+            match self.insert_links_returning(conn, batch, &P::default()) {
+                Ok(added) => added,
+                Err(e) => {
+                    drop(tx);
+                    return Err(self.link_error(conn, "set", batch, e));
+                }
+            }
+        };
+        tx.commit().map_err(|e| Error::sqlite(self.ctx("set"), e))?;
+        Ok(SyncReport {
+            added: sorted(added),
+            removed: sorted(removed),
+            updated: Vec::new(),
+        })
+    }
+
+    /// Unlinks every target; returns how many links were removed.
+    pub fn clear(&self, conn: &Connection) -> Result<usize> {
+        let owner = self.owner()?;
+        sql::execute(conn, sql::clear(self.def()), &[owner])
+            .map_err(|e| Error::sqlite(self.ctx("clear"), e))
+    }
+
+    /// Applies a list of keys the way `mode` says and reports what changed:
+    /// [`SyncMode::Replace`] is [`Related::set`], [`SyncMode::Add`] links,
+    /// [`SyncMode::Remove`] unlinks.
+    ///
+    /// This is the call for a service that receives ids in a request:
+    /// `Article::TAGS.of_key(id).sync(&conn, tag_ids, SyncMode::Add)`.
+    pub fn sync<K: IntoKey<T>>(
+        &self,
+        conn: &Connection,
+        targets: impl IntoIterator<Item = K>,
+        mode: SyncMode,
+    ) -> Result<SyncReport<T>>
+    where
+        P: Default,
+    {
+        self.owner()?;
+        let batch = Batch::new(targets)?;
+        match mode {
+            SyncMode::Replace => self.replace(conn, &batch),
+            SyncMode::Add => {
+                if batch.is_empty() {
+                    return Ok(SyncReport::default());
+                }
+                let added = self
+                    .insert_links_returning(conn, &batch, &P::default())
+                    .map_err(|e| self.link_error(conn, "sync", &batch, e))?;
+                Ok(SyncReport {
+                    added: sorted(added),
+                    ..SyncReport::default()
+                })
+            }
+            SyncMode::Remove => {
+                if batch.is_empty() {
+                    return Ok(SyncReport::default());
+                }
+                let removed = self
+                    .returning(conn, sql::remove(self.def(), true), &batch)
+                    .map_err(|e| Error::sqlite(self.ctx("sync"), e))?;
+                Ok(SyncReport {
+                    removed: sorted(removed),
+                    ..SyncReport::default()
+                })
+            }
+        }
+    }
+
+    /// Unlinks the targets that are linked and links the others. Atomic.
+    pub fn toggle<K: IntoKey<T>>(
+        &self,
+        conn: &Connection,
+        targets: impl IntoIterator<Item = K>,
+    ) -> Result<SyncReport<T>>
+    where
+        P: Default,
+    {
+        self.owner()?;
+        let batch = Batch::new(targets)?;
+        if batch.is_empty() {
+            return Ok(SyncReport::default());
+        }
+        let def = self.def();
+        let tx = Atomic::begin(conn).map_err(|e| Error::sqlite(self.ctx("toggle"), e))?;
+        let removed = self
+            .returning(conn, sql::remove(def, true), &batch)
+            .map_err(|e| Error::sqlite(self.ctx("toggle"), e))?;
+        let gone: HashSet<&T::Pk> = removed.iter().collect();
+        let rest = Batch::<T>::from_keys(
+            batch
+                .keys
+                .iter()
+                .filter(|k| !gone.contains(k))
+                .cloned()
+                .collect(),
+        )?;
+        let added = if rest.is_empty() {
+            Vec::new()
+        } else {
+            match self.insert_links_returning(conn, &rest, &P::default()) {
+                Ok(added) => added,
+                Err(e) => {
+                    drop(tx);
+                    return Err(self.link_error(conn, "toggle", &rest, e));
+                }
+            }
+        };
+        tx.commit()
+            .map_err(|e| Error::sqlite(self.ctx("toggle"), e))?;
+        Ok(SyncReport {
+            added: sorted(added),
+            removed: sorted(removed),
+            updated: Vec::new(),
+        })
+    }
+
+    /// Inserts a new target and links it, atomically; returns it with its key.
+    pub fn create(&self, conn: &Connection, mut target: T) -> Result<T>
+    where
+        P: Default,
+    {
+        self.owner()?;
+        let tx = Atomic::begin(conn).map_err(|e| Error::sqlite(self.ctx("create"), e))?;
+        target.insert(conn)?;
+        self.add(conn, [&target])?;
+        tx.commit()
+            .map_err(|e| Error::sqlite(self.ctx("create"), e))?;
+        Ok(target)
+    }
+
+    /// The linked targets, in target key order.
+    pub fn fetch_all(&self, conn: &Connection) -> Result<Vec<T>> {
+        let owner = self.owner()?;
+        sql::query_rows(conn, sql::fetch(self.def(), false), [owner], |row| {
+            T::__from_row(row, 0)
+        })
+        .map_err(|e| Error::sqlite(self.ctx("fetch_all"), e))
+    }
+
+    /// The linked target with the smallest key.
+    pub fn fetch_one(&self, conn: &Connection) -> Result<Option<T>> {
+        let owner = self.owner()?;
+        let mut rows = sql::query_rows(conn, sql::fetch(self.def(), true), [owner], |row| {
+            T::__from_row(row, 0)
+        })
+        .map_err(|e| Error::sqlite(self.ctx("fetch_one"), e))?;
+        Ok(rows.pop())
+    }
+
+    /// The number of links (read from the junction alone).
+    pub fn count(&self, conn: &Connection) -> Result<u64> {
+        let owner = self.owner()?;
+        let n: i64 = sql::query_one(conn, sql::count(self.def()), [owner])
+            .map_err(|e| Error::sqlite(self.ctx("count"), e))?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// True when the owner has at least one link (read from the junction alone).
+    pub fn exists(&self, conn: &Connection) -> Result<bool> {
+        let owner = self.owner()?;
+        sql::query_one(conn, sql::exists(self.def()), [owner])
+            .map_err(|e| Error::sqlite(self.ctx("exists"), e))
+    }
+
+    /// True when the target is linked (read from the junction alone).
+    pub fn contains(&self, conn: &Connection, target: impl IntoKey<T>) -> Result<bool> {
+        let owner = self.owner()?;
+        let target = target.into_key().into_inner();
+        if target.is_unset() {
+            return Err(Error::Unsaved {
+                model: T::TABLE.model,
+                action: "looking it up in a relation",
+            });
+        }
+        sql::query_one(
+            conn,
+            sql::contains(self.def()),
+            [owner as &dyn ToSql, &target],
+        )
+        .map_err(|e| Error::sqlite(self.ctx("contains"), e))
+    }
+
+    /// The linked targets' keys, in order, read from the junction alone.
+    pub fn keys(&self, conn: &Connection) -> Result<Vec<Key<T>>> {
+        let owner = self.owner()?;
+        sql::query_rows(conn, sql::keys(self.def()), [owner], |row| {
+            row.get(0).map(Key::new)
+        })
+        .map_err(|e| Error::sqlite(self.ctx("keys"), e))
+    }
+
+    /// A query on the linked targets, for conditions, ordering and paging.
+    ///
+    /// An unsaved owner gives a query that fails with [`Error::Unsaved`] when run.
+    pub fn query(&self) -> Query<T> {
+        let def = self.def();
+        let owner = sql::to_value(&*self.owner).unwrap_or(Value::Null);
+        let scope = sql::scope(def).to_owned();
+        let params = if def.symmetrical {
+            vec![owner.clone(), owner]
+        } else {
+            vec![owner]
+        };
+        let q = Query::scoped(scope, params);
+        if self.owner.is_unset() {
+            q.unsaved(O::TABLE.model)
+        } else {
+            q
+        }
+    }
+
+    /// The linked targets for which the condition holds:
+    /// `article.tags().filter(|c| c.name.like("r%")).fetch_all(&conn)`.
+    pub fn filter(&self, f: impl FnOnce(&T::Columns) -> crate::Expr<T>) -> Query<T> {
+        self.query().filter(f)
+    }
+}

@@ -1,0 +1,180 @@
+//! DDL: tables, indexes and junction tables.
+
+use std::fmt::Write as _;
+
+use crate::model::{ColumnDef, TableDef};
+use crate::relation::RelationDef;
+
+fn ident(name: &str) -> String {
+    let mut s = String::new();
+    crate::sql::push_ident(&mut s, name);
+    s
+}
+
+fn column_sql(t: &TableDef, i: usize, c: &ColumnDef) -> String {
+    let mut s = ident(c.name);
+    if !c.sql_type.is_empty() {
+        s.push(' ');
+        s.push_str(c.sql_type);
+    }
+    if i == t.pk {
+        s.push_str(" PRIMARY KEY");
+        // SQLite lets non-integer keys be NULL unless told otherwise.
+        if !t.auto_key {
+            s.push_str(" NOT NULL");
+        }
+    } else {
+        if !c.nullable {
+            s.push_str(" NOT NULL");
+        }
+        if c.unique {
+            s.push_str(" UNIQUE");
+        }
+    }
+    s
+}
+
+/// The statements that create `t`, its indexes and the junction tables of
+/// `relations` (the ones declared on it), each `IF NOT EXISTS`.
+pub(crate) fn create_sql(t: &TableDef, relations: &[&RelationDef]) -> String {
+    let mut out = String::new();
+    let cols: Vec<String> = t
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| column_sql(t, i, c))
+        .collect();
+    let _ = writeln!(
+        out,
+        "CREATE TABLE IF NOT EXISTS {} (\n    {}\n);",
+        ident(t.name),
+        cols.join(",\n    ")
+    );
+    for c in t.columns.iter().filter(|c| c.index) {
+        let _ = writeln!(
+            out,
+            "CREATE INDEX IF NOT EXISTS {} ON {} ({});",
+            ident(&format!("{}_{}_idx", t.name, c.name)),
+            ident(t.name),
+            ident(c.name)
+        );
+    }
+    for r in relations.iter().filter(|r| r.declared) {
+        junction_sql(&mut out, r);
+    }
+    out
+}
+
+fn references(table: &TableDef) -> String {
+    format!(
+        " REFERENCES {} ({}) ON DELETE CASCADE ON UPDATE CASCADE",
+        ident(table.name),
+        ident(table.pk_column().name)
+    )
+}
+
+/// A through model's table: its own columns, with the two link columns
+/// referring to both sides, and the pair unique.
+fn through_sql(out: &mut String, r: &RelationDef, p: &TableDef) {
+    let (s, t) = (ident(r.source), ident(r.target));
+    let mut cols: Vec<String> = Vec::new();
+    for (i, c) in p.columns.iter().enumerate() {
+        let mut col = column_sql(p, i, c);
+        if c.name == r.source {
+            col.push_str(&references(r.owner));
+        } else if c.name == r.target {
+            col.push_str(&references(r.target_table));
+        }
+        cols.push(col);
+    }
+    if r.symmetrical {
+        cols.push(format!("CHECK ({s} <= {t})"));
+    }
+    let _ = writeln!(
+        out,
+        "CREATE TABLE IF NOT EXISTS {} (\n    {}\n);",
+        ident(p.name),
+        cols.join(",\n    ")
+    );
+    let _ = writeln!(
+        out,
+        "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} ({s}, {t});",
+        ident(&format!("{}_{}_{}_key", p.name, r.source, r.target)),
+        ident(p.name)
+    );
+    let _ = writeln!(
+        out,
+        "CREATE INDEX IF NOT EXISTS {} ON {} ({t});",
+        ident(&format!("{}_{}_idx", p.name, r.target)),
+        ident(p.name)
+    );
+}
+
+fn junction_sql(out: &mut String, r: &RelationDef) {
+    if let Some(p) = r.through {
+        return through_sql(out, r, p);
+    }
+    let side = |col: &str, table: &TableDef| {
+        let pk = table.pk_column();
+        let ty = if pk.sql_type.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", pk.sql_type)
+        };
+        format!(
+            "{}{ty} NOT NULL REFERENCES {} ({}) ON DELETE CASCADE ON UPDATE CASCADE",
+            ident(col),
+            ident(table.name),
+            ident(pk.name)
+        )
+    };
+    let (s, t) = (ident(r.source), ident(r.target));
+    // A symmetrical pair is stored once, smaller key first.
+    let check = if r.symmetrical {
+        format!(",\n    CHECK ({s} <= {t})")
+    } else {
+        String::new()
+    };
+    // The pair is the key and the table is clustered on it: no duplicate
+    // links, and one owner's links are contiguous and in target order.
+    let _ = writeln!(
+        out,
+        "CREATE TABLE IF NOT EXISTS {} (\n    {},\n    {},\n    PRIMARY KEY ({s}, {t}){check}\n) WITHOUT ROWID;",
+        ident(r.junction),
+        side(r.source, r.owner),
+        side(r.target, r.target_table),
+    );
+    let _ = writeln!(
+        out,
+        "CREATE INDEX IF NOT EXISTS {} ON {} ({t});",
+        ident(&format!("{}_{}_idx", r.junction, r.target)),
+        ident(r.junction)
+    );
+}
+
+/// Checks that the through tables of `relations` carry the foreign keys
+/// that make deletes cascade (they do not when the through model's table
+/// was created on its own first).
+pub(crate) fn verify(conn: &rusqlite::Connection, relations: &[&RelationDef]) -> crate::Result<()> {
+    for r in relations.iter().filter(|r| r.declared) {
+        let Some(p) = r.through else { continue };
+        let fks = crate::sql::foreign_keys(conn, p.name)
+            .map_err(|e| crate::Error::sqlite(format_args!("{}: create_table", r.name), e))?;
+        for (col, table) in [(r.source, r.owner.name), (r.target, r.target_table.name)] {
+            let ok = fks
+                .iter()
+                .any(|(from, to, on_delete)| from == col && to == table && on_delete == "CASCADE");
+            if !ok {
+                return Err(crate::Error::Schema {
+                    table: p.name,
+                    problem: format!(
+                        "the through table of `{}` exists without `{col} REFERENCES {table} ON DELETE CASCADE`: \
+                         create it with the owner's `create_table` (not the through model's alone), or add the foreign key",
+                        r.name
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}

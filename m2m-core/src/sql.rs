@@ -1,0 +1,820 @@
+//! Every piece of SQL text the crate runs is built here.
+//!
+//! Statements are built once per table or relation, kept in that
+//! description's [`SqlCache`], and run through rusqlite's prepared-statement
+//! cache. Lists of keys are bound as one JSON array parameter and read with
+//! `json_each`, so a statement's text never grows with its input and SQLite's
+//! bound-parameter limit never applies.
+
+use std::sync::OnceLock;
+
+use rusqlite::types::{ToSql, Value, ValueRef};
+use rusqlite::{Connection, Row};
+
+use crate::model::TableDef;
+use crate::relation::RelationDef;
+
+/// Lazily built SQL text, one slot per statement kind.
+pub(crate) struct SqlCache {
+    slots: [OnceLock<Box<str>>; SLOTS],
+}
+
+const SLOTS: usize = 24;
+
+impl SqlCache {
+    pub(crate) const fn new() -> Self {
+        SqlCache {
+            slots: [const { OnceLock::new() }; SLOTS],
+        }
+    }
+
+    pub(crate) fn get(&self, slot: Slot, build: impl FnOnce() -> String) -> &str {
+        self.slots[slot as usize].get_or_init(|| build().into_boxed_str())
+    }
+}
+
+/// The statement kinds kept in a [`SqlCache`].
+#[derive(Clone, Copy)]
+pub(crate) enum Slot {
+    // Tables.
+    Insert,
+    InsertAuto,
+    Update,
+    Upsert,
+    Delete,
+    Get,
+    SelectList,
+    // Relations.
+    Add,
+    AddReturning,
+    Remove,
+    RemoveReturning,
+    RemoveOthersReturning,
+    Clear,
+    Keys,
+    Count,
+    Exists,
+    Contains,
+    Fetch,
+    FetchOne,
+    Scope,
+    MissingTarget,
+    OwnerExists,
+    Prefetch,
+    CountColumn,
+    PivotGet,
+    PivotUpdate,
+    FetchWithPivot,
+    PivotsOf,
+    PrefetchWithPivot,
+}
+
+/// Appends `name` as a quoted SQL identifier. Names are checked to be plain
+/// identifiers at compile time; quoting keeps keywords (`order`) usable.
+pub(crate) fn push_ident(s: &mut String, name: &str) {
+    s.push('"');
+    s.push_str(&name.replace('"', "\"\""));
+    s.push('"');
+}
+
+fn ident(name: &str) -> String {
+    let mut s = String::with_capacity(name.len() + 2);
+    push_ident(&mut s, name);
+    s
+}
+
+fn qualified(table: &str, column: &str) -> String {
+    format!("{}.{}", ident(table), ident(column))
+}
+
+/// `"t"."a", "t"."b", ...` in column order.
+pub(crate) fn select_list(t: &TableDef) -> String {
+    t.sql
+        .get(Slot::SelectList, || {
+            t.columns
+                .iter()
+                .map(|c| qualified(t.name, c.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .to_owned()
+}
+
+fn select_list_ref(t: &TableDef) -> &str {
+    t.sql.get(Slot::SelectList, || {
+        t.columns
+            .iter()
+            .map(|c| qualified(t.name, c.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+}
+
+// ----- tables -----------------------------------------------------------
+
+/// `INSERT INTO t (cols but key, key) VALUES (...)`: the key is bound last so
+/// the derive's column binder serves insert, update and upsert alike.
+pub(crate) fn insert(t: &TableDef, with_key: bool) -> &str {
+    let slot = if with_key {
+        Slot::Insert
+    } else {
+        Slot::InsertAuto
+    };
+    t.sql.get(slot, || {
+        let mut cols: Vec<String> = non_key(t).map(ident).collect();
+        if with_key {
+            cols.push(ident(t.pk_column().name));
+        }
+        let marks = vec!["?"; cols.len()].join(", ");
+        if cols.is_empty() {
+            format!("INSERT INTO {} DEFAULT VALUES", ident(t.name))
+        } else {
+            format!(
+                "INSERT INTO {} ({}) VALUES ({marks})",
+                ident(t.name),
+                cols.join(", ")
+            )
+        }
+    })
+}
+
+fn non_key(t: &TableDef) -> impl Iterator<Item = &'static str> + '_ {
+    t.columns
+        .iter()
+        .enumerate()
+        .filter(move |(i, _)| *i != t.pk)
+        .map(|(_, c)| c.name)
+}
+
+/// `UPDATE t SET a = ?, ... WHERE key = ?`; `None` when there is nothing to set.
+pub(crate) fn update(t: &TableDef) -> Option<&str> {
+    if t.columns.len() < 2 {
+        return None;
+    }
+    Some(t.sql.get(Slot::Update, || {
+        let sets: Vec<String> = non_key(t).map(|c| format!("{} = ?", ident(c))).collect();
+        format!(
+            "UPDATE {} SET {} WHERE {} = ?",
+            ident(t.name),
+            sets.join(", "),
+            ident(t.pk_column().name)
+        )
+    }))
+}
+
+/// Insert, or update in place on a key conflict. Never `INSERT OR REPLACE`:
+/// that deletes the old row first, and the junctions would cascade.
+pub(crate) fn upsert(t: &TableDef) -> &str {
+    t.sql.get(Slot::Upsert, || {
+        let base = insert_text(t);
+        let sets: Vec<String> = non_key(t)
+            .map(|c| format!("{0} = excluded.{0}", ident(c)))
+            .collect();
+        if sets.is_empty() {
+            format!("{base} ON CONFLICT DO NOTHING")
+        } else {
+            format!(
+                "{base} ON CONFLICT({}) DO UPDATE SET {}",
+                ident(t.pk_column().name),
+                sets.join(", ")
+            )
+        }
+    })
+}
+
+fn insert_text(t: &TableDef) -> String {
+    insert(t, true).to_owned()
+}
+
+pub(crate) fn delete(t: &TableDef) -> &str {
+    t.sql.get(Slot::Delete, || {
+        format!(
+            "DELETE FROM {} WHERE {} = ?1",
+            ident(t.name),
+            ident(t.pk_column().name)
+        )
+    })
+}
+
+pub(crate) fn get(t: &TableDef) -> &str {
+    t.sql.get(Slot::Get, || {
+        format!(
+            "SELECT {} FROM {} WHERE {} = ?1",
+            select_list_ref(t),
+            ident(t.name),
+            ident(t.pk_column().name)
+        )
+    })
+}
+
+// ----- relations ----------------------------------------------------------
+//
+// Parameters: ?1 is the owner key, ?2 a JSON array of target keys (or one
+// target key for `contains`). A symmetrical relation stores each pair once,
+// smaller key in `source`, so both sides read and write the same row.
+
+struct Names {
+    j: String,
+    s: String,
+    t: String,
+}
+
+fn names(r: &RelationDef) -> Names {
+    Names {
+        j: ident(r.junction),
+        s: ident(r.source),
+        t: ident(r.target),
+    }
+}
+
+const KEYS: &str = "SELECT value FROM json_each(?2)";
+
+/// Links the owner ?1 to every key of the JSON array ?2, skipping pairs
+/// that exist. With a through model, its other columns are ?3, ?4, ... in
+/// column order (see [`pivot_params`]).
+pub(crate) fn add(r: &RelationDef, returning: bool) -> &str {
+    let slot = if returning {
+        Slot::AddReturning
+    } else {
+        Slot::Add
+    };
+    r.sql.get(slot, || {
+        let Names { j, s, t } = names(r);
+        let (src, dst) = if r.symmetrical {
+            ("min(?1, value)", "max(?1, value)")
+        } else {
+            ("?1", "value")
+        };
+        let body = match r.through {
+            None => format!(
+                "INSERT OR IGNORE INTO {j} ({s}, {t}) SELECT {src}, {dst} FROM json_each(?2) WHERE true"
+            ),
+            Some(p) => {
+                let mut cols = Vec::new();
+                let mut exprs = Vec::new();
+                let mut n = 2;
+                for c in pivot_columns(p) {
+                    cols.push(ident(c));
+                    exprs.push(if c == r.source {
+                        src.to_owned()
+                    } else if c == r.target {
+                        dst.to_owned()
+                    } else {
+                        n += 1;
+                        format!("?{n}")
+                    });
+                }
+                format!(
+                    "INSERT OR IGNORE INTO {j} ({}) SELECT {} FROM json_each(?2) WHERE true",
+                    cols.join(", "),
+                    exprs.join(", ")
+                )
+            }
+        };
+        with_returning(r, body, returning)
+    })
+}
+
+/// The through model's columns but its key, in column order: the values
+/// [`Through::__values`](crate::Through::__values) yields.
+fn pivot_columns(p: &TableDef) -> impl Iterator<Item = &'static str> + '_ {
+    non_key(p)
+}
+
+/// The pivot values bound after the two keys: every non-key column's value
+/// except the two link columns.
+pub(crate) fn pivot_params(r: &RelationDef, values: Vec<Value>) -> Vec<Value> {
+    let Some(p) = r.through else {
+        return Vec::new();
+    };
+    pivot_columns(p)
+        .zip(values)
+        .filter(|(c, _)| *c != r.source && *c != r.target)
+        .map(|(_, v)| v)
+        .collect()
+}
+
+/// `(pair condition)` for owner ?1 and target ?2.
+fn pair(r: &RelationDef) -> String {
+    let Names { j, s, t } = names(r);
+    if r.symmetrical {
+        format!("{j}.{s} = min(?1, ?2) AND {j}.{t} = max(?1, ?2)")
+    } else {
+        format!("{j}.{s} = ?1 AND {j}.{t} = ?2")
+    }
+}
+
+/// The through row of (owner ?1, target ?2).
+pub(crate) fn pivot_get<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str {
+    r.sql.get(Slot::PivotGet, || {
+        format!(
+            "SELECT {} FROM {} WHERE {}",
+            select_list_ref(p),
+            ident(r.junction),
+            pair(r)
+        )
+    })
+}
+
+/// Writes the pivot columns (?3, ...) of (owner ?1, target ?2); `None`
+/// when the through model has no column besides its keys.
+pub(crate) fn pivot_update<'a>(r: &'a RelationDef, p: &TableDef) -> Option<&'a str> {
+    let sets: Vec<String> = pivot_columns(p)
+        .filter(|c| *c != r.source && *c != r.target)
+        .enumerate()
+        .map(|(i, c)| format!("{} = ?{}", ident(c), i + 3))
+        .collect();
+    if sets.is_empty() {
+        return None;
+    }
+    Some(r.sql.get(Slot::PivotUpdate, || {
+        format!(
+            "UPDATE {} SET {} WHERE {}",
+            ident(r.junction),
+            sets.join(", "),
+            pair(r)
+        )
+    }))
+}
+
+/// The other side's key of a junction row seen from owner ?1.
+fn other_key(r: &RelationDef) -> String {
+    let Names { j, s, t } = names(r);
+    if r.symmetrical {
+        format!("CASE WHEN {j}.{s} = ?1 THEN {j}.{t} ELSE {j}.{s} END")
+    } else {
+        format!("{j}.{t}")
+    }
+}
+
+fn owner_rows(r: &RelationDef) -> String {
+    let Names { j, s, t } = names(r);
+    if r.symmetrical {
+        format!("({j}.{s} = ?1 OR {j}.{t} = ?1)")
+    } else {
+        format!("{j}.{s} = ?1")
+    }
+}
+
+/// `(target columns..., through columns...)` of owner ?1, in target key order.
+pub(crate) fn fetch_with_pivot<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str {
+    r.sql.get(Slot::FetchWithPivot, || {
+        let tt = r.target_table;
+        let tk = qualified(tt.name, tt.pk_column().name);
+        format!(
+            "SELECT {}, {} FROM {} JOIN {} ON {tk} = {} WHERE {} ORDER BY {tk}",
+            select_list_ref(tt),
+            select_list_ref(p),
+            ident(r.junction),
+            ident(tt.name),
+            other_key(r),
+            owner_rows(r)
+        )
+    })
+}
+
+/// `(target key, through columns...)` of owner ?1 for the targets in ?2.
+pub(crate) fn pivots_of<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str {
+    r.sql.get(Slot::PivotsOf, || {
+        let Names { j, s, t } = names(r);
+        let which = if r.symmetrical {
+            format!(
+                "({j}.{s} = ?1 AND {j}.{t} IN ({KEYS})) OR ({j}.{t} = ?1 AND {j}.{s} IN ({KEYS}))"
+            )
+        } else {
+            format!("{j}.{s} = ?1 AND {j}.{t} IN ({KEYS})")
+        };
+        format!(
+            "SELECT {}, {} FROM {j} WHERE {which}",
+            other_key(r),
+            select_list_ref(p)
+        )
+    })
+}
+
+/// Like [`prefetch`], with the through row's columns after the target's.
+pub(crate) fn prefetch_with_pivot<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str {
+    r.sql.get(Slot::PrefetchWithPivot, || {
+        let tt = r.target_table;
+        let tk = qualified(tt.name, tt.pk_column().name);
+        let cols = format!("{}, {}", select_list_ref(tt), select_list_ref(p));
+        let table = ident(tt.name);
+        let Names { j, s, t } = names(r);
+        let half = |from: &str, to: &str| {
+            format!(
+                "SELECT {j}.{from}, {cols} FROM json_each(?1) AS __o CROSS JOIN {j} ON {j}.{from} = __o.value CROSS JOIN {table} ON {tk} = {j}.{to}"
+            )
+        };
+        if r.symmetrical {
+            format!("{} UNION ALL {} AND {j}.{s} <> {j}.{t}", half(&s, &t), half(&t, &s))
+        } else {
+            half(&s, &t)
+        }
+    })
+}
+
+/// `target_key IN (targets of ? whose through row matches cond)`.
+pub(crate) fn pivot_scope(r: &RelationDef, cond: &str) -> (String, usize) {
+    let tt = r.target_table;
+    let tk = qualified(tt.name, tt.pk_column().name);
+    let Names { j, s, t } = names(r);
+    if r.symmetrical {
+        (
+            format!(
+                "{tk} IN (SELECT {j}.{t} FROM {j} WHERE {j}.{s} = ? AND ({cond}) UNION SELECT {j}.{s} FROM {j} WHERE {j}.{t} = ? AND ({cond}))"
+            ),
+            2,
+        )
+    } else {
+        (
+            format!("{tk} IN (SELECT {j}.{t} FROM {j} WHERE {j}.{s} = ? AND ({cond}))"),
+            1,
+        )
+    }
+}
+
+pub(crate) fn remove(r: &RelationDef, returning: bool) -> &str {
+    let slot = if returning {
+        Slot::RemoveReturning
+    } else {
+        Slot::Remove
+    };
+    r.sql.get(slot, || {
+        let Names { j, s, t } = names(r);
+        let body = if r.symmetrical {
+            format!(
+                "DELETE FROM {j} WHERE ({s} = ?1 AND {t} IN ({KEYS})) OR ({t} = ?1 AND {s} IN ({KEYS}))"
+            )
+        } else {
+            format!("DELETE FROM {j} WHERE {s} = ?1 AND {t} IN ({KEYS})")
+        };
+        with_returning(r, body, returning)
+    })
+}
+
+/// Deletes the owner's links whose target is not in ?2 (the first half of `set`).
+pub(crate) fn remove_others(r: &RelationDef) -> &str {
+    r.sql.get(Slot::RemoveOthersReturning, || {
+        let Names { j, s, t } = names(r);
+        let body = if r.symmetrical {
+            format!(
+                "DELETE FROM {j} WHERE ({s} = ?1 AND {t} NOT IN ({KEYS})) OR ({t} = ?1 AND {s} NOT IN ({KEYS}))"
+            )
+        } else {
+            format!("DELETE FROM {j} WHERE {s} = ?1 AND {t} NOT IN ({KEYS})")
+        };
+        with_returning(r, body, true)
+    })
+}
+
+fn with_returning(r: &RelationDef, body: String, returning: bool) -> String {
+    if !returning {
+        return body;
+    }
+    let Names { s, t, .. } = names(r);
+    if r.symmetrical {
+        format!("{body} RETURNING CASE WHEN {s} = ?1 THEN {t} ELSE {s} END")
+    } else {
+        format!("{body} RETURNING {t}")
+    }
+}
+
+pub(crate) fn clear(r: &RelationDef) -> &str {
+    r.sql.get(Slot::Clear, || {
+        let Names { j, s, t } = names(r);
+        if r.symmetrical {
+            format!("DELETE FROM {j} WHERE {s} = ?1 OR {t} = ?1")
+        } else {
+            format!("DELETE FROM {j} WHERE {s} = ?1")
+        }
+    })
+}
+
+/// The owner's target keys, from the junction alone (no join), in key order.
+fn keys_sql(r: &RelationDef) -> String {
+    let Names { j, s, t } = names(r);
+    if r.symmetrical {
+        format!("SELECT {t} AS k FROM {j} WHERE {s} = ?1 UNION SELECT {s} FROM {j} WHERE {t} = ?1")
+    } else {
+        format!("SELECT {t} FROM {j} WHERE {s} = ?1")
+    }
+}
+
+pub(crate) fn keys(r: &RelationDef) -> &str {
+    r.sql
+        .get(Slot::Keys, || format!("{} ORDER BY 1", keys_sql(r)))
+}
+
+pub(crate) fn count(r: &RelationDef) -> &str {
+    r.sql.get(Slot::Count, || {
+        let Names { j, s, t } = names(r);
+        if r.symmetrical {
+            // A self-link (a, a) is one row and counts once.
+            format!(
+                "SELECT (SELECT count(*) FROM {j} WHERE {s} = ?1) + (SELECT count(*) FROM {j} WHERE {t} = ?1 AND {s} <> ?1)"
+            )
+        } else {
+            format!("SELECT count(*) FROM {j} WHERE {s} = ?1")
+        }
+    })
+}
+
+pub(crate) fn exists(r: &RelationDef) -> &str {
+    r.sql.get(Slot::Exists, || {
+        let Names { j, s, t } = names(r);
+        if r.symmetrical {
+            format!("SELECT EXISTS(SELECT 1 FROM {j} WHERE {s} = ?1) OR EXISTS(SELECT 1 FROM {j} WHERE {t} = ?1)")
+        } else {
+            format!("SELECT EXISTS(SELECT 1 FROM {j} WHERE {s} = ?1)")
+        }
+    })
+}
+
+pub(crate) fn contains(r: &RelationDef) -> &str {
+    r.sql.get(Slot::Contains, || {
+        let Names { j, s, t } = names(r);
+        if r.symmetrical {
+            format!(
+                "SELECT EXISTS(SELECT 1 FROM {j} WHERE {s} = min(?1, ?2) AND {t} = max(?1, ?2))"
+            )
+        } else {
+            format!("SELECT EXISTS(SELECT 1 FROM {j} WHERE {s} = ?1 AND {t} = ?2)")
+        }
+    })
+}
+
+/// The owner's targets, in target key order.
+pub(crate) fn fetch(r: &RelationDef, one: bool) -> &str {
+    let slot = if one { Slot::FetchOne } else { Slot::Fetch };
+    r.sql.get(slot, || {
+        let tt = r.target_table;
+        let tk = qualified(tt.name, tt.pk_column().name);
+        let limit = if one { " LIMIT 1" } else { "" };
+        if r.symmetrical {
+            format!(
+                "SELECT {} FROM {} WHERE {tk} IN ({}) ORDER BY {tk}{limit}",
+                select_list_ref(tt),
+                ident(tt.name),
+                keys_sql(r)
+            )
+        } else {
+            // Walking the junction's (source, target) key yields targets in
+            // key order, so SQLite needs no sort.
+            let Names { j, s, t } = names(r);
+            format!(
+                "SELECT {} FROM {j} JOIN {} ON {tk} = {j}.{t} WHERE {j}.{s} = ?1 ORDER BY {j}.{t}{limit}",
+                select_list_ref(tt),
+                ident(tt.name)
+            )
+        }
+    })
+}
+
+/// `target_key IN (owner's keys)`, with the owner key as one anonymous `?`
+/// (two for a symmetrical relation), for queries that add more conditions.
+pub(crate) fn scope(r: &RelationDef) -> &str {
+    r.sql.get(Slot::Scope, || {
+        let tt = r.target_table;
+        let tk = qualified(tt.name, tt.pk_column().name);
+        let Names { j, s, t } = names(r);
+        if r.symmetrical {
+            format!("{tk} IN (SELECT {t} FROM {j} WHERE {s} = ? UNION SELECT {s} FROM {j} WHERE {t} = ?)")
+        } else {
+            format!("{tk} IN (SELECT {t} FROM {j} WHERE {s} = ?)")
+        }
+    })
+}
+
+/// `(owner key, target columns...)` for every owner key in the JSON array ?1.
+///
+/// One statement whatever the number of owners: the keys are one parameter,
+/// and the junction is walked from each key (the CROSS JOINs fix that order).
+pub(crate) fn prefetch(r: &RelationDef) -> &str {
+    r.sql.get(Slot::Prefetch, || {
+        let tt = r.target_table;
+        let tk = qualified(tt.name, tt.pk_column().name);
+        let cols = select_list_ref(tt);
+        let table = ident(tt.name);
+        let Names { j, s, t } = names(r);
+        let half = |from: &str, to: &str| {
+            format!(
+                "SELECT {j}.{from}, {cols} FROM json_each(?1) AS __o CROSS JOIN {j} ON {j}.{from} = __o.value CROSS JOIN {table} ON {tk} = {j}.{to}"
+            )
+        };
+        if r.symmetrical {
+            // The second half skips self-links, which the first already has.
+            format!("{} UNION ALL {} AND {j}.{s} <> {j}.{t}", half(&s, &t), half(&t, &s))
+        } else {
+            half(&s, &t)
+        }
+    })
+}
+
+/// The owners (by key) linked to a target matching `cond` (SQL on the
+/// target table with `n` anonymous parameters); returns the subquery and how
+/// many times the parameters must be bound.
+pub(crate) fn owners_where(r: &RelationDef, cond: &str) -> (String, usize) {
+    let tt = r.target_table;
+    let tk = qualified(tt.name, tt.pk_column().name);
+    let table = ident(tt.name);
+    let Names { j, s, t } = names(r);
+    let half = |from: &str, to: &str| {
+        format!("SELECT {j}.{from} FROM {j} JOIN {table} ON {tk} = {j}.{to} WHERE {cond}")
+    };
+    if r.symmetrical {
+        (format!("{} UNION {}", half(&s, &t), half(&t, &s)), 2)
+    } else {
+        (half(&s, &t), 1)
+    }
+}
+
+/// The owners linked to any (or, with `all`, every one) of the targets in
+/// the JSON array bound to the first `?`; with `all`, the count of distinct
+/// targets is bound to the second.
+pub(crate) fn owners_linked(r: &RelationDef, all: bool) -> (String, usize) {
+    let Names { j, s, t } = names(r);
+    let pairs = if r.symmetrical {
+        format!(
+            "SELECT {s} AS __o, {t} AS __t FROM {j} WHERE {t} IN (SELECT value FROM json_each(?)) UNION SELECT {t}, {s} FROM {j} WHERE {s} IN (SELECT value FROM json_each(?))"
+        )
+    } else {
+        format!(
+            "SELECT {s} AS __o, {t} AS __t FROM {j} WHERE {t} IN (SELECT value FROM json_each(?))"
+        )
+    };
+    let times = if r.symmetrical { 2 } else { 1 };
+    if all {
+        (
+            format!("SELECT __o FROM ({pairs}) GROUP BY __o HAVING count(DISTINCT __t) = ?"),
+            times,
+        )
+    } else {
+        (format!("SELECT __o FROM ({pairs})"), times)
+    }
+}
+
+/// A correlated `count(*)` of the owner row's links, for a select list.
+pub(crate) fn count_column(r: &RelationDef) -> &str {
+    r.sql.get(Slot::CountColumn, || {
+        let ot = r.owner;
+        let ok = qualified(ot.name, ot.pk_column().name);
+        let Names { j, s, t } = names(r);
+        if r.symmetrical {
+            format!(
+                "((SELECT count(*) FROM {j} WHERE {j}.{s} = {ok}) + (SELECT count(*) FROM {j} WHERE {j}.{t} = {ok} AND {j}.{s} <> {ok}))"
+            )
+        } else {
+            format!("(SELECT count(*) FROM {j} WHERE {j}.{s} = {ok})")
+        }
+    })
+}
+
+/// The key column of a table, qualified.
+pub(crate) fn pk_qualified(t: &TableDef) -> String {
+    qualified(t.name, t.pk_column().name)
+}
+
+/// The first key of ?2 with no target row (after a foreign-key failure).
+pub(crate) fn missing_target(r: &RelationDef) -> &str {
+    r.sql.get(Slot::MissingTarget, || {
+        let tt = r.target_table;
+        format!(
+            "SELECT value FROM json_each(?2) WHERE value NOT IN (SELECT {} FROM {}) LIMIT 1",
+            ident(tt.pk_column().name),
+            ident(tt.name)
+        )
+    })
+}
+
+/// `SELECT EXISTS(row with key ?1)` on a table.
+pub(crate) fn row_exists(t: &TableDef) -> &str {
+    t.sql.get(Slot::OwnerExists, || {
+        format!(
+            "SELECT EXISTS(SELECT 1 FROM {} WHERE {} = ?1)",
+            ident(t.name),
+            ident(t.pk_column().name)
+        )
+    })
+}
+
+/// `(from column, referenced table, on delete)` of a table's foreign keys.
+pub(crate) fn foreign_keys(
+    conn: &Connection,
+    table: &str,
+) -> rusqlite::Result<Vec<(String, String, String)>> {
+    let mut stmt =
+        conn.prepare("SELECT \"from\", \"table\", on_delete FROM pragma_foreign_key_list(?1)")?;
+    let rows = stmt.query_map([table], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect()
+}
+
+// ----- running ---------------------------------------------------------------
+
+/// Runs a cached statement and maps every row.
+pub(crate) fn query_rows<P: ToSql, R>(
+    conn: &Connection,
+    sql: &str,
+    params: impl IntoIterator<Item = P>,
+    mut map: impl FnMut(&Row<'_>) -> rusqlite::Result<R>,
+) -> rusqlite::Result<Vec<R>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    for (i, p) in params.into_iter().enumerate() {
+        stmt.raw_bind_parameter(i + 1, p)?;
+    }
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(map(row)?);
+    }
+    Ok(out)
+}
+
+/// Runs a cached statement that yields one value.
+pub(crate) fn query_one<P: ToSql, R: rusqlite::types::FromSql>(
+    conn: &Connection,
+    sql: &str,
+    params: impl IntoIterator<Item = P>,
+) -> rusqlite::Result<R> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    for (i, p) in params.into_iter().enumerate() {
+        stmt.raw_bind_parameter(i + 1, p)?;
+    }
+    let mut rows = stmt.raw_query();
+    match rows.next()? {
+        Some(row) => row.get(0),
+        None => Err(rusqlite::Error::QueryReturnedNoRows),
+    }
+}
+
+/// Runs a cached statement that changes rows; returns how many.
+pub(crate) fn execute(
+    conn: &Connection,
+    sql: &str,
+    params: &[&dyn ToSql],
+) -> rusqlite::Result<usize> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    for (i, p) in params.iter().enumerate() {
+        stmt.raw_bind_parameter(i + 1, p)?;
+    }
+    stmt.raw_execute()
+}
+
+/// Appends a key as a JSON array element, for `json_each`. `None` for a
+/// value JSON cannot carry (a blob).
+pub(crate) fn push_json(out: &mut String, v: ValueRef<'_>) -> Option<()> {
+    use std::fmt::Write;
+    match v {
+        ValueRef::Null => out.push_str("null"),
+        ValueRef::Integer(i) => {
+            let _ = write!(out, "{i}");
+        }
+        // `{:?}` keeps a float's full precision and always shows a dot or exponent.
+        ValueRef::Real(f) if f.is_finite() => {
+            let _ = write!(out, "{f:?}");
+        }
+        ValueRef::Real(_) | ValueRef::Blob(_) => return None,
+        ValueRef::Text(t) => {
+            let t = std::str::from_utf8(t).ok()?;
+            out.push('"');
+            for c in t.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    c if (c as u32) < 0x20 => {
+                        let _ = write!(out, "\\u{:04x}", c as u32);
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+        }
+    }
+    Some(())
+}
+
+/// The owned value of anything `ToSql`.
+pub(crate) fn to_value<V: ToSql + ?Sized>(v: &V) -> rusqlite::Result<Value> {
+    use rusqlite::types::ToSqlOutput;
+    match v.to_sql()? {
+        ToSqlOutput::Borrowed(v) => Value::try_from(v).map_err(rusqlite::Error::from),
+        ToSqlOutput::Owned(v) => Ok(v),
+        // Other outputs (zeroblob, arrays) are not key or column values.
+        _ => Err(rusqlite::Error::ToSqlConversionFailure(
+            "value is not a plain SQLite value".into(),
+        )),
+    }
+}
+
+/// A value as SQL would print it, for error messages.
+pub(crate) fn render(v: &Value) -> String {
+    match v {
+        Value::Null => "NULL".to_owned(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(f) => f.to_string(),
+        Value::Text(t) => format!("'{}'", t.replace('\'', "''")),
+        Value::Blob(b) => format!(
+            "x'{}'",
+            b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+        ),
+    }
+}

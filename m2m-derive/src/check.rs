@@ -1,0 +1,159 @@
+//! Rules across the fields and relations of one model. A name that breaks
+//! one is reported; a generated item it would duplicate is dropped from the
+//! expansion, so rustc does not report the same mistake a second time.
+
+use std::collections::HashMap;
+
+use darling::error::Accumulator;
+
+use crate::ast::{Kind, Model};
+
+/// The `Model` methods an inherent accessor of the same name would hide.
+const MODEL_METHODS: &[&str] = &[
+    "pk",
+    "key",
+    "insert",
+    "update",
+    "save",
+    "delete",
+    "get",
+    "query",
+    "create_table",
+    "schema_sql",
+];
+/// The `Model` consts an inherent descriptor (the UPPER_CASE accessor name) would hide.
+const MODEL_CONSTS: &[&str] = &["TABLE", "COLUMNS"];
+
+/// The `Model` item that an accessor named `name` (and its descriptor) would hide.
+fn hidden_item(name: &str) -> Option<String> {
+    let upper = name.to_uppercase();
+    if MODEL_METHODS.contains(&name) {
+        Some(format!("Model::{name}"))
+    } else if MODEL_CONSTS.contains(&upper.as_str()) {
+        Some(format!("Model::{upper}"))
+    } else {
+        None
+    }
+}
+
+pub(crate) fn check(model: &mut Model<'_>, errors: &mut Accumulator) {
+    columns(model, errors);
+    junctions(model, errors);
+    accessors(model, errors);
+}
+
+fn error(message: impl std::fmt::Display) -> darling::Error {
+    darling::Error::custom(message)
+}
+
+/// Two fields stored in one column.
+fn columns(model: &Model<'_>, errors: &mut Accumulator) {
+    let mut seen: HashMap<&str, &str> = HashMap::new();
+    for field in &model.fields {
+        let Some(column) = field.column() else {
+            continue;
+        };
+        if let Some(first) = seen.insert(&column.name.value, &field.name) {
+            errors.push(
+                error(format!(
+                    "column `{}` is already used by the field `{first}`: give one of them its own name with `#[model(column = \"...\")]`",
+                    column.name.value
+                ))
+                .with_span(&column.name.span),
+            );
+        }
+    }
+}
+
+/// Two relations in one junction table, or a junction named like the model's table.
+fn junctions(model: &Model<'_>, errors: &mut Accumulator) {
+    let mut seen: HashMap<&str, &str> = HashMap::new();
+    for field in &model.fields {
+        let Some(relation) = field.relation() else {
+            continue;
+        };
+        let through = &relation.through;
+        if through.value == model.table.value {
+            errors.push(
+                error(format!(
+                    "`{}` is the table of `{}` itself: give the junction its own name, e.g. `through = \"{}_{}\"`",
+                    through.value, model.name, model.table.value, field.name
+                ))
+                .with_span(&through.span),
+            );
+        } else if let Some(first) = seen.insert(&through.value, &field.name) {
+            errors.push(
+                error(format!(
+                    "the junction table `{}` is already used by `{first}`: give each relation its own `through = \"...\"`",
+                    through.value
+                ))
+                .with_span(&through.span),
+            );
+        }
+    }
+}
+
+/// Reverse accessors that clash with each other, with a field of a self
+/// relation's model, or with a `Model` method.
+fn accessors(model: &mut Model<'_>, errors: &mut Accumulator) {
+    for field in &model.fields {
+        if field.relation().is_some()
+            && let Some(item) = hidden_item(&field.name)
+        {
+            errors.push(
+                error(format!(
+                    "a relation named `{}` would hide `{item}` on `{}`: rename the field",
+                    field.name, model.name
+                ))
+                .with_span(field.ident),
+            );
+        }
+    }
+
+    let field_names: Vec<String> = model.fields.iter().map(|f| f.name.clone()).collect();
+    // (target, reverse accessor) -> the field that declared it
+    let mut seen: HashMap<(String, String), String> = HashMap::new();
+    for field in &mut model.fields {
+        let Kind::Relation(relation) = &mut field.kind else {
+            continue;
+        };
+        let Some(name) = &relation.related_name else {
+            continue;
+        };
+        let target = &relation.target_name;
+        let problem = if let Some(item) = hidden_item(&name.value) {
+            Some(format!(
+                "the reverse accessor `{}` would hide `{item}` on `{target}`: choose another `related_name`",
+                name.value
+            ))
+        } else if relation.is_self && field_names.contains(&name.value) {
+            Some(format!(
+                "the reverse accessor `{}` would clash with the field `{}` of `{target}`: choose another `related_name`, or make the relation `symmetrical` if it reads the same from both sides",
+                name.value, name.value
+            ))
+        } else if let Some(first) = seen.get(&(relation.target.to_string(), name.value.clone())) {
+            let suggestion = format!("{}_{}_set", field.name, model.snake);
+            Some(if name.explicit {
+                format!(
+                    "`{target}` already gets the reverse accessor `{}` from `{first}`: choose another name, e.g. `related_name = \"{suggestion}\"`, or `related_name = \"+\"` for none",
+                    name.value
+                )
+            } else {
+                format!(
+                    "`{first}` and `{}` both give `{target}` the default reverse accessor `{}`: name this one, e.g. `#[many_to_many(related_name = \"{suggestion}\")]`, or `related_name = \"+\"` for none",
+                    field.name, name.value
+                )
+            })
+        } else {
+            seen.insert(
+                (relation.target.to_string(), name.value.clone()),
+                field.name.clone(),
+            );
+            None
+        };
+        if let Some(problem) = problem {
+            errors.push(error(problem).with_span(&name.span));
+            relation.related_name = None;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! The derive of m2m: `#[derive(Model)]`. Use it through `m2m_core`, which
+//! re-exports it; its crate docs have compiled examples of everything below.
+//!
+//! The derive reads the struct and its attributes (`attr`, `ast`), checks the
+//! rules across fields (`check`), and emits data plus one-line accessors
+//! (`expand`). It writes no SQL: the runtime does, from the emitted data.
+//!
+//! # Generated items
+//!
+//! For `struct Article { id: i64, title: String, tags: ManyToMany<Tag> }`:
+//!
+//! - `impl Model for Article`: the table description (`Model::TABLE`), key
+//!   access, row mapping; `Article::COLUMNS`.
+//! - `struct ArticleColumns` (the struct's visibility): one typed `Column`
+//!   per stored field, handed to query closures.
+//! - `impl IntoKey<Article> for i64` (the key type), plus `for &str` when
+//!   the key is a `String`.
+//! - Per relation field `tags` (the field's visibility): `Article::TAGS`
+//!   and `article.tags()`; and on `Tag`, unless `related_name = "+"` or
+//!   `symmetrical`: `Tag::ARTICLES` and `tag.articles()` (the field's
+//!   visibility, capped at `Article`'s, so a private `Article` does not put
+//!   a public method returning it on `Tag`).
+//!
+//! # Attributes
+//!
+//! ## Container: `#[model(...)]` on the struct
+//!
+//! | option | meaning | default |
+//! |---|---|---|
+//! | `table = "name"` | the SQL table | snake_case of the struct name (`BlogPost` -> `blog_post`) |
+//!
+//! ## Fields: `#[model(...)]` on a stored field
+//!
+//! | option | meaning |
+//! |---|---|
+//! | `primary_key` | this field is the key (default: the field named `id`); not an `Option`, not skipped |
+//! | `column = "name"` | the SQL column (default: the field name without `r#`) |
+//! | `unique` | a `UNIQUE` constraint |
+//! | `index` | an index on the column |
+//! | `skip` | not stored; `Default::default()` when a row is loaded |
+//!
+//! An `Option<T>` field is a nullable column of `T`. The declared SQL type is
+//! read from the type's name (`INTEGER` for integers and `bool`, `REAL`,
+//! `TEXT` for `String`, `BLOB` for `Vec<u8>`, none otherwise, which SQLite
+//! accepts); the key column's comes from `PrimaryKey::SQL_TYPE`. Both are
+//! judged by name, so a local type called `Option` or `String` is taken for
+//! the standard one.
+//!
+//! ## Relations: `#[many_to_many(...)]` on a `ManyToMany<T>` field
+//!
+//! A field whose type's last segment is `ManyToMany<T>` is a relation, with
+//! or without the attribute.
+//!
+//! | option | meaning | default |
+//! |---|---|---|
+//! | `through = "table"` | the junction table | `{owner_table}_{field}` |
+//! | `related_name = "name"` | the reverse accessor on `T`; `"+"` for none | `{owner_snake}_set` |
+//! | `symmetrical` | a relation to `Self` that reads the same from both sides | off |
+//! | `source = "col"` | junction column of the owner | `{owner_snake}_id`; `from_{snake}_id` for `Self` |
+//! | `target = "col"` | junction column of `T` | `{target_snake}_id`; `to_{snake}_id` for `Self` |
+//! | `through_model = Path` | a junction model with pivot columns (not supported yet) | none |
+//!
+//! `T` is a relation to `Self` when it is `Self` or the struct's own name.
+//!
+//! ## Rules checked at compile time
+//!
+//! Every SQL name given in an attribute is a plain identifier
+//! (`[A-Za-z_][A-Za-z0-9_]*`) and `related_name` a snake_case identifier.
+//! A model has one key; no two fields share a column; no two relations of a
+//! model share a junction, nor give one target the same reverse accessor; a
+//! self relation's reverse accessor is not one of its fields; no accessor
+//! hides a `Model` item (`key`, `get`, `delete`, ..., `TABLE`, `COLUMNS`).
+//! Every mistake is reported at once, at the token that caused it; the
+//! expansion is still emitted with defaults in place of the invalid values
+//! (and a stand-in key when the key is missing), so the rest of the crate
+//! does not fail on top of it.
+#![warn(missing_docs)]
+
+mod ast;
+mod attr;
+mod check;
+mod expand;
+
+use proc_macro::TokenStream;
+
+/// Derives `m2m_core::Model` for a struct with named fields. See the
+/// `m2m_core` crate docs for the generated items and the `#[model(...)]` and
+/// `#[many_to_many(...)]` attributes.
+#[proc_macro_derive(Model, attributes(model, many_to_many))]
+pub fn derive_model(input: TokenStream) -> TokenStream {
+    expand::derive(input.into()).into()
+}

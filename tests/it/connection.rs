@@ -1,0 +1,164 @@
+//! Connections set up by the library.
+
+use m2m_core::Model;
+
+use crate::models::*;
+
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let dir = std::env::temp_dir().join(format!("m2m-it-{tag}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn file_database_uses_wal_and_foreign_keys() {
+    let dir = TempDir::new("wal");
+    let path = dir.0.join("app.db");
+    {
+        let conn = m2m_core::open(&path).unwrap();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+        let timeout: i64 = conn
+            .query_row("PRAGMA busy_timeout", [], |r| r.get(0))
+            .unwrap();
+        assert!(timeout > 0, "a busy timeout is set");
+
+        Tag::create_table(&conn).unwrap();
+        Article::create_table(&conn).unwrap();
+        let t = tag(&conn, "persisted");
+        let a = article(&conn, "x");
+        a.tags().add(&conn, [&t]).unwrap();
+    }
+    // Reopened, the rows and links are there, and cascades still work.
+    let conn = m2m_core::open(&path).unwrap();
+    Tag::create_table(&conn).unwrap();
+    Article::create_table(&conn).unwrap();
+    let a = Article::query().fetch_one(&conn).unwrap().unwrap();
+    let tags = a.tags().fetch_all(&conn).unwrap();
+    assert_eq!(
+        tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        ["persisted"]
+    );
+    assert!(tags[0].delete(&conn).unwrap());
+    assert!(!a.tags().exists(&conn).unwrap());
+    assert_missing_target(
+        a.tags().add(&conn, [tags[0].id]),
+        "Article.tags",
+        &tags[0].id.to_string(),
+    );
+}
+
+#[test]
+fn in_memory_database_enforces_foreign_keys() {
+    let conn = db();
+    let fk: i64 = conn
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(fk, 1);
+}
+
+#[test]
+fn configure_sets_up_a_users_own_connection() {
+    let dir = TempDir::new("configure");
+    let conn = m2m_core::rusqlite::Connection::open(dir.0.join("own.db")).unwrap();
+    m2m_core::configure(&conn).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let fk: i64 = conn
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(fk, 1);
+    Tag::create_table(&conn).unwrap();
+    Article::create_table(&conn).unwrap();
+    let t = tag(&conn, "a");
+    let a = article(&conn, "x");
+    a.tags().add(&conn, [&t]).unwrap();
+    assert!(a.delete(&conn).unwrap());
+    assert_eq!(rows_in(&conn, "articles_tags"), 0, "the junction cascades");
+}
+
+#[test]
+fn a_locked_database_is_a_busy_error_and_nothing_is_written() {
+    let dir = TempDir::new("busy");
+    let path = dir.0.join("busy.db");
+    let conn = m2m_core::open(&path).unwrap();
+    Tag::create_table(&conn).unwrap();
+    Article::create_table(&conn).unwrap();
+    let ts = tags(&conn, &["a", "b"]);
+    let a = article(&conn, "x");
+    a.tags().add(&conn, [&ts[0]]).unwrap();
+
+    let other = m2m_core::open(&path).unwrap();
+    // Hold the write lock from another connection.
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    conn.busy_timeout(std::time::Duration::from_millis(50))
+        .unwrap();
+    let e = a.tags().set(&conn, [&ts[1]]).unwrap_err();
+    assert!(e.is_busy(), "{e:?}");
+    assert!(!e.is_unique_violation());
+    let e = a.tags().add(&conn, [&ts[1]]).unwrap_err();
+    assert!(e.is_busy(), "{e:?}");
+    assert!(conn.is_autocommit(), "no transaction left open");
+    // Readers are not blocked by the writer (WAL).
+    assert_eq!(ids(&a.tags().keys(&conn).unwrap()), vec![ts[0].id]);
+    other.execute_batch("ROLLBACK").unwrap();
+    // Once the lock is gone, the same call works.
+    let r = a.tags().set(&conn, [&ts[1]]).unwrap();
+    assert_eq!(ids(&r.added), vec![ts[1].id]);
+    assert_eq!(ids(&a.tags().keys(&other).unwrap()), vec![ts[1].id]);
+}
+
+#[test]
+fn a_writer_waits_for_another_connections_transaction() {
+    let dir = TempDir::new("wait");
+    let path = dir.0.join("wait.db");
+    let conn = m2m_core::open(&path).unwrap();
+    Tag::create_table(&conn).unwrap();
+    Article::create_table(&conn).unwrap();
+    let ts = tags(&conn, &["a", "b"]);
+    let a = article(&conn, "x");
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let (t0, aid) = (ts[0].id, a.id);
+    let writer = std::thread::spawn(move || {
+        let other = m2m_core::open(&path).unwrap();
+        let tx = other.unchecked_transaction().unwrap();
+        tx.execute_batch("DELETE FROM articles WHERE 0").unwrap(); // take the write lock
+        locked_tx.send(()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        Article::TAGS.of_key(aid).add(&tx, [t0]).unwrap();
+        tx.commit().unwrap();
+    });
+    locked_rx.recv().unwrap();
+    // Waits (busy timeout), then reads the other writer's link in its diff.
+    let r = a.tags().set(&conn, [&ts[1]]).unwrap();
+    writer.join().unwrap();
+    assert_eq!(
+        ids(&r.removed),
+        vec![ts[0].id],
+        "set must diff against the committed state"
+    );
+    assert_eq!(ids(&r.added), vec![ts[1].id]);
+    assert_eq!(ids(&a.tags().keys(&conn).unwrap()), vec![ts[1].id]);
+}

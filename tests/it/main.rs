@@ -1,0 +1,16 @@
+//! Behavioural integration tests of m2m: one binary, one module per topic.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod models;
+
+mod bulk;
+mod connection;
+mod crud;
+mod diff;
+mod eager;
+mod options;
+mod queries;
+mod relations;
+mod safety;
+mod self_relations;
+mod string_keys;

@@ -1,0 +1,10 @@
+// The user derived `Model` on an enum.
+use m2m_core::Model;
+
+#[derive(Model)]
+enum Status {
+    Draft,
+    Published,
+}
+
+fn main() {}

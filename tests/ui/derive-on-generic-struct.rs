@@ -1,0 +1,10 @@
+// The user derived `Model` on a generic struct.
+use m2m_core::Model;
+
+#[derive(Model)]
+struct Tag<T> {
+    id: i64,
+    value: T,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+// The user derived `Model` on a tuple struct, whose fields have no names to use as columns.
+use m2m_core::Model;
+
+#[derive(Model)]
+struct Tag(i64, String);
+
+fn main() {}

@@ -1,0 +1,10 @@
+// The user made the primary key an `Option`.
+use m2m_core::Model;
+
+#[derive(Model)]
+struct Tag {
+    id: Option<i64>,
+    name: String,
+}
+
+fn main() {}

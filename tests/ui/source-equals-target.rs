@@ -1,0 +1,16 @@
+// The user gave both junction columns of a relation the same name.
+use m2m_core::{ManyToMany, Model};
+
+#[derive(Model)]
+struct Tag {
+    id: i64,
+}
+
+#[derive(Model)]
+struct Article {
+    id: i64,
+    #[many_to_many(source = "id", target = "id")]
+    tags: ManyToMany<Tag>,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+// The user wrote a schema-qualified table name, which is not a plain SQL identifier.
+use m2m_core::Model;
+
+#[derive(Model)]
+#[model(table = "main.tags")]
+struct Tag {
+    id: i64,
+}
+
+fn main() {}

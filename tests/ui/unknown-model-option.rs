@@ -1,0 +1,10 @@
+// The user misspelled `table` as `tabel` in `#[model(...)]`.
+use m2m_core::Model;
+
+#[derive(Model)]
+#[model(tabel = "tags")]
+struct Tag {
+    id: i64,
+}
+
+fn main() {}
