@@ -120,6 +120,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("error: {err}");
     assert_eq!(intro.tags().keys(&conn)?, before);
 
+    // Listing: every article with its tags in two statements, however many
+    // articles there are (no query per article).
+    let listed = Article::query()
+        .order_by(|c| c.title.asc())
+        .prefetch(Article::TAGS)
+        .fetch_all(&conn)?;
+    for article in &listed {
+        let tags = article.tags.get().unwrap_or_default();
+        println!("  {:<22} [{}]", article.title, names(tags, |t| &t.name));
+    }
+    // Tags with their article counts in one statement.
+    let counted = Tag::query()
+        .order_by(|c| c.name.asc())
+        .with_count(Tag::ARTICLES)
+        .fetch_all(&conn)?;
+    for (tag, n) in &counted {
+        println!("  #{:<8} {n} article(s)", tag.name);
+    }
+    // Articles tagged both rust and async; articles with any tag matching s%.
+    let both = Article::query()
+        .linked_to_all(Article::TAGS, [rust, asynk])
+        .fetch_all(&conn)?;
+    let s_tagged = Article::query()
+        .filter_related(Article::TAGS, |c| c.name.like("s%"))
+        .count(&conn)?;
+    println!("tagged rust and async: {}", names(&both, |a| &a.title));
+    println!("articles with an s-tag: {s_tagged}");
+
     // Users: friends are mutual, following is not.
     let mut users = Vec::new();
     for name in ["ada", "grace", "linus"] {
@@ -165,6 +193,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(grace.following().count(&conn)?, 0);
     assert_eq!(tips.tags().count(&conn)?, 1);
     assert_eq!(Tag::query().count(&conn)?, 3);
+    assert_eq!(listed.len(), 2);
+    assert_eq!(
+        names(listed[0].tags.get().unwrap_or_default(), |t| &t.name),
+        "rust, async"
+    );
+    let counts: Vec<(&str, u64)> = counted.iter().map(|(t, n)| (t.name.as_str(), *n)).collect();
+    assert_eq!(
+        counts,
+        [("async", 1), ("orm", 1), ("rust", 1), ("sqlite", 1)]
+    );
+    assert_eq!(names(&both, |a| &a.title), "Many-to-many in Rust");
+    assert_eq!(s_tagged, 1);
 
     drop(conn);
     let _ = std::fs::remove_dir_all(&dir);

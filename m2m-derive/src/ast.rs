@@ -86,16 +86,35 @@ pub(crate) struct Relation {
     pub target_doc: String,
     /// `T` is `Self` or the struct itself.
     pub is_self: bool,
+    /// The auto-created junction table; unused with `through_model`.
     pub through: Name,
     /// The reverse accessor on `T`; `None` for `"+"`, symmetrical
     /// relations, and names already reported as invalid.
     pub related_name: Option<Name>,
     pub symmetrical: bool,
+    /// The junction column of the owner; with `through_model`, the through
+    /// model's field holding the owner's key.
     pub source: Name,
+    /// The junction column of `T`; with `through_model`, the through
+    /// model's field holding `T`'s key.
     pub target_col: Name,
-    /// `through_model = Path`, kept for when pivot data is supported.
-    #[allow(dead_code)]
-    pub through_model: Option<Path>,
+    pub through_model: Option<ThroughModel>,
+}
+
+/// `through_model = Path`: the junction is that model's table, and the
+/// relation's `source` and `target` name its fields.
+pub(crate) struct ThroughModel {
+    /// The path as written, `Self` replaced by the struct's name.
+    pub path: TokenStream,
+    /// The path's last segment: blamed for "not a model", a key SQLite does
+    /// not assign, and a missing default field.
+    pub span: Span,
+    /// The fields holding the owner's and `T`'s keys, spanned at their
+    /// `source`/`target` value (at the path when defaulted). `None` when the
+    /// value was rejected (already reported): that side is then not checked,
+    /// so the mistake is not reported twice.
+    pub source: Option<Ident>,
+    pub target: Option<Ident>,
 }
 
 impl Field<'_> {
@@ -262,13 +281,12 @@ impl<'a> Model<'a> {
         };
         let target_snake = snake_case(&target_name);
 
-        if let Some(model) = &options.through_model {
-            let message = if options.through.is_some() {
-                "use either `through` (a plain junction table) or `through_model` (a junction model with pivot columns), not both"
-            } else {
-                "`through_model` (pivot data) is not supported yet: use `through = \"...\"` for a plain junction table"
-            };
-            errors.push(error(message).with_span(model));
+        if let (Some(model), Some(_)) = (&options.through_model, &options.through) {
+            // The expansion keeps the through model, so pivot calls still resolve.
+            errors.push(
+                error("use either `through` (a plain junction table) or `through_model` (a junction model with pivot columns), not both")
+                    .with_span(model),
+            );
         }
         let through = sql_name(
             "through",
@@ -314,40 +332,80 @@ impl<'a> Model<'a> {
         } else {
             (format!("{}_id", self.snake), format!("{target_snake}_id"))
         };
-        let source = sql_name(
-            "source",
-            options.source.as_ref(),
-            ident.span(),
-            errors,
-            || source_default,
-        );
-        let mut target_col = sql_name(
-            "target",
-            options.target.as_ref(),
-            ident.span(),
-            errors,
-            || target_default,
-        );
+        let (source, mut target_col, mut through_model) = match &options.through_model {
+            None => (
+                sql_name(
+                    "source",
+                    options.source.as_ref(),
+                    ident.span(),
+                    errors,
+                    || source_default,
+                ),
+                sql_name(
+                    "target",
+                    options.target.as_ref(),
+                    ident.span(),
+                    errors,
+                    || target_default,
+                ),
+                None,
+            ),
+            Some(path) => {
+                let model = self.through_model(path);
+                let (source, source_ident) = through_field(
+                    "source",
+                    options.source.as_ref(),
+                    &model,
+                    errors,
+                    source_default,
+                );
+                let (target_col, target_ident) = through_field(
+                    "target",
+                    options.target.as_ref(),
+                    &model,
+                    errors,
+                    target_default,
+                );
+                let model = ThroughModel {
+                    source: source_ident,
+                    target: target_ident,
+                    ..model
+                };
+                (source, target_col, Some(model))
+            }
+        };
         if source.value == target_col.value {
             let blame = if target_col.explicit || !source.explicit {
                 target_col.span
             } else {
                 source.span
             };
+            let (what, name_them) = match &options.through_model {
+                None => ("junction column".to_owned(), "name"),
+                Some(path) => (format!("field of `{}`", last_name(path)), "field"),
+            };
             let message = if source.explicit || target_col.explicit {
                 format!(
-                    "`source` and `target` name the same junction column `{}`: give each its own name, e.g. `source = \"{}_id\"`, `target = \"{target_snake}_id\"`",
+                    "`source` and `target` name the same {what} `{}`: give each its own {name_them}, e.g. `source = \"{}_id\"`, `target = \"{target_snake}_id\"`",
                     source.value, self.snake
                 )
             } else {
+                let what = match &options.through_model {
+                    None => "both junction columns".to_owned(),
+                    Some(path) => format!("both key fields of `{}`", last_name(path)),
+                };
                 format!(
-                    "both junction columns of `{field_name}` default to `{}`: name them, e.g. `#[many_to_many(source = \"from_{}_id\", target = \"to_{target_snake}_id\")]`",
+                    "{what} for `{field_name}` default to `{}`: name them, e.g. `#[many_to_many(source = \"from_{}_id\", target = \"to_{target_snake}_id\")]`",
                     source.value, self.snake
                 )
             };
             errors.push(error(message).with_span(&blame));
-            // Keep the expansion valid: the runtime needs two distinct columns.
-            target_col.value = format!("to_{target_snake}_id");
+            match &mut through_model {
+                // Keep the expansion valid: the runtime needs two distinct columns.
+                None => target_col.value = format!("to_{target_snake}_id"),
+                // Not checked again: one report of the mistake is enough.
+                Some(model) => model.target = None,
+            }
         }
 
         Relation {
@@ -361,7 +419,27 @@ impl<'a> Model<'a> {
             symmetrical,
             source,
             target_col,
-            through_model: options.through_model,
+            through_model,
+        }
+    }
+
+    /// The through model's path with `Self` resolved; its fields are filled
+    /// in by the caller.
+    fn through_model(&self, path: &Path) -> ThroughModel {
+        let span = path
+            .segments
+            .last()
+            .map_or_else(|| path.span(), |s| s.ident.span());
+        let tokens = if path.is_ident("Self") {
+            Ident::new(&self.ident.to_string(), span).into_token_stream()
+        } else {
+            path.to_token_stream()
+        };
+        ThroughModel {
+            path: tokens,
+            span,
+            source: None,
+            target: None,
         }
     }
 
@@ -509,6 +587,69 @@ fn sql_name(
         span: default_span,
         explicit: false,
     }
+}
+
+/// The through model's field named by `source`/`target`, or its default
+/// (spanned at the through model). The identifier is `None` when the given
+/// value is not one (reported).
+fn through_field(
+    option: &str,
+    lit: Option<&LitStr>,
+    model: &ThroughModel,
+    errors: &mut Accumulator,
+    default: String,
+) -> (Name, Option<Ident>) {
+    let Some(lit) = lit else {
+        let ident = field_ident(&default, model.span);
+        let name = Name {
+            value: default,
+            span: model.span,
+            explicit: false,
+        };
+        return (name, ident);
+    };
+    let value = lit.value();
+    let name = Name {
+        value: value.strip_prefix("r#").unwrap_or(&value).to_owned(),
+        span: lit.span(),
+        explicit: true,
+    };
+    let ident = field_ident(&value, lit.span());
+    if ident.is_none() {
+        let model = model.path.to_string().replace(' ', "");
+        errors.push(
+            error(format!(
+                "`{option}` names a field of the through model `{model}`, so it must be a Rust identifier, got `{value:?}`; write e.g. `{option} = \"{}\"`",
+                sanitize(&value, &default)
+            ))
+            .with_span(lit),
+        );
+    }
+    (name, ident)
+}
+
+/// `name` as a field identifier (raw for a keyword, `r#` accepted), or
+/// `None` when no field can be called so.
+fn field_ident(name: &str, span: Span) -> Option<Ident> {
+    let bare = name.strip_prefix("r#").unwrap_or(name);
+    if bare.is_empty() || matches!(bare, "_" | "self" | "Self" | "super" | "crate") {
+        return None;
+    }
+    let ident = if is_keyword(bare) {
+        syn::parse_str::<Ident>(&format!("r#{bare}"))
+    } else {
+        syn::parse_str::<Ident>(bare)
+    };
+    let mut ident = ident.ok()?;
+    ident.set_span(span);
+    Some(ident)
+}
+
+/// The last segment of `path` without `r#`, for messages.
+fn last_name(path: &Path) -> String {
+    path.segments
+        .last()
+        .map_or_else(String::new, |s| s.ident.unraw().to_string())
 }
 
 /// The reverse accessor's name: `None` for `"+"` or an invalid name.
