@@ -406,3 +406,278 @@ fn prefetches_like_the_hand_expansion() {
     let p = Article::TAGS.prefetch(&conn, big).unwrap();
     assert_eq!(p.len(), 100_000);
 }
+
+/// A relation with pivot data. `source`/`target` name the through model's
+/// fields; the junction's columns are those fields' columns.
+pub mod pivot {
+    use m2m_core::{ManyToMany, Model};
+
+    #[derive(Model, Debug, Clone, PartialEq, Default)]
+    pub struct Enrollment {
+        pub id: i64,
+        // The column is `learner`: the relation must use it, not the field's name.
+        #[model(column = "learner")]
+        pub student_id: i64,
+        pub course_id: i64,
+        pub grade: Option<String>,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    pub struct Course {
+        pub id: i64,
+        pub title: String,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    pub struct Student {
+        pub id: i64,
+        pub name: String,
+        #[many_to_many(
+            through_model = Enrollment,
+            source = "student_id",
+            target = "course_id",
+            related_name = "students"
+        )]
+        pub courses: ManyToMany<Course>,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq, Default)]
+    pub struct Collab {
+        pub id: i64,
+        pub from_colleague_id: i64,
+        pub to_colleague_id: i64,
+        pub since: String,
+    }
+
+    /// A symmetrical relation with pivot data; `source`/`target` default to
+    /// `from_colleague_id`/`to_colleague_id`.
+    #[derive(Model, Debug, Clone, PartialEq)]
+    pub struct Colleague {
+        pub id: i64,
+        #[many_to_many(through_model = Collab, symmetrical)]
+        pub colleagues: ManyToMany<Self>,
+    }
+}
+
+#[test]
+fn through_model_relations_use_the_through_table() {
+    use pivot::{Collab, Colleague, Course, Enrollment, Student};
+    let def = |d: &m2m_core::RelationDef| {
+        (
+            d.name,
+            d.junction,
+            d.source,
+            d.target,
+            d.symmetrical,
+            d.declared,
+            d.through.map(|t| t.name),
+        )
+    };
+    assert_eq!(Enrollment::TABLE.name, "enrollment");
+    assert_eq!(
+        def(Student::COURSES.def()),
+        (
+            "Student.courses",
+            "enrollment",
+            "learner",
+            "course_id",
+            false,
+            true,
+            Some("enrollment")
+        )
+    );
+    assert!(std::ptr::eq(
+        Student::COURSES.def().through.unwrap(),
+        Enrollment::TABLE
+    ));
+    assert_eq!(Student::COURSES.def().owner.name, "student");
+    assert_eq!(Student::COURSES.def().target_table.name, "course");
+    assert_eq!(
+        def(Course::STUDENTS.def()),
+        (
+            "Course.students",
+            "enrollment",
+            "course_id",
+            "learner",
+            false,
+            false,
+            Some("enrollment")
+        )
+    );
+    assert_eq!(Course::STUDENTS.def().owner.name, "course");
+    assert_eq!(Course::STUDENTS.def().target_table.name, "student");
+    assert_eq!(
+        def(Colleague::COLLEAGUES.def()),
+        (
+            "Colleague.colleagues",
+            "collab",
+            "from_colleague_id",
+            "to_colleague_id",
+            true,
+            true,
+            Some(Collab::TABLE.name)
+        )
+    );
+
+    let sql = Student::schema_sql();
+    assert!(
+        sql.contains(r#"CREATE TABLE IF NOT EXISTS "enrollment" ("#),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(r#""learner" INTEGER NOT NULL REFERENCES "student" ("id") ON DELETE CASCADE"#),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(
+            r#""course_id" INTEGER NOT NULL REFERENCES "course" ("id") ON DELETE CASCADE"#
+        ),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(r#"CREATE UNIQUE INDEX IF NOT EXISTS "enrollment_learner_course_id_key" ON "enrollment" ("learner", "course_id");"#),
+        "{sql}"
+    );
+    let sql = Colleague::schema_sql();
+    assert!(
+        sql.contains(r#"CHECK ("from_colleague_id" <= "to_colleague_id")"#),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(r#"ON "collab" ("from_colleague_id", "to_colleague_id")"#),
+        "{sql}"
+    );
+}
+
+#[test]
+fn through_model_relations_carry_pivot_data() {
+    use pivot::{Collab, Colleague, Course, Enrollment, Student};
+    let conn = m2m_core::open_in_memory().unwrap();
+    Course::create_table(&conn).unwrap();
+    Student::create_table(&conn).unwrap();
+    Colleague::create_table(&conn).unwrap();
+    let mut course = Course {
+        id: 0,
+        title: "SQL".into(),
+    };
+    course.insert(&conn).unwrap();
+    let mut student = Student {
+        id: 0,
+        name: "Ada".into(),
+        courses: Default::default(),
+    };
+    student.insert(&conn).unwrap();
+
+    let linked = student
+        .courses()
+        .add_with(
+            &conn,
+            &course,
+            Enrollment {
+                grade: Some("A".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(linked);
+    let pivot = student.courses().pivot(&conn, &course).unwrap().unwrap();
+    assert_eq!(
+        (pivot.student_id, pivot.course_id, pivot.grade.as_deref()),
+        (student.id, course.id, Some("A"))
+    );
+    assert_ne!(pivot.id, 0);
+    let seen = course.students().fetch_with_pivot(&conn).unwrap();
+    assert_eq!(seen, vec![(student.clone(), pivot)]);
+
+    let mut a = Colleague {
+        id: 0,
+        colleagues: Default::default(),
+    };
+    let mut b = a.clone();
+    a.insert(&conn).unwrap();
+    b.insert(&conn).unwrap();
+    let since = Collab {
+        since: "2024".into(),
+        ..Default::default()
+    };
+    assert!(b.colleagues().add_with(&conn, &a, since).unwrap());
+    let from_a = a.colleagues().pivot(&conn, &b).unwrap().unwrap();
+    assert_eq!(
+        (from_a.from_colleague_id, from_a.to_colleague_id),
+        (a.id, b.id)
+    );
+    assert_eq!(from_a.since, "2024");
+    assert_eq!(a.colleagues().fetch_all(&conn).unwrap(), vec![b.clone()]);
+}
+
+/// The through model expansion names everything by absolute path, like the
+/// rest (see `tests/hygiene.rs`): it compiles warning-free where the
+/// prelude's names mean something else.
+pub mod pivot_hygiene {
+    #![deny(warnings, missing_docs)]
+
+    use m2m_core::{ManyToMany, Model};
+
+    /// Shadows `core::result::Result`.
+    pub struct Result;
+    /// Shadows `Result::Ok`.
+    pub struct Ok;
+    /// Shadows `core::option::Option`.
+    pub struct Option;
+    /// Shadows `Option::Some`.
+    pub struct Some;
+    /// Shadows `Option::None`.
+    pub struct None;
+    /// Shadows `alloc::string::String`.
+    pub struct String;
+    /// Shadows `core::default::Default`.
+    pub trait Default {}
+    /// Shadows `core::assert!`.
+    #[allow(unused_macros)]
+    macro_rules! assert {
+        ($($t:tt)*) => {
+            compile_error!("the prelude's `assert!` was used")
+        };
+    }
+
+    /// A through model with a raw field.
+    #[derive(Model)]
+    pub struct Membership {
+        /// Key.
+        pub id: i64,
+        /// Holds the group's key.
+        pub r#type: i64,
+        /// Holds the member's key.
+        pub member_id: i64,
+        /// Pivot data.
+        pub role: ::std::string::String,
+    }
+
+    /// Owner of a relation with pivot data.
+    #[derive(Model)]
+    pub struct Member {
+        /// Key.
+        pub id: i64,
+        /// Forward; `Group::members()` is the reverse.
+        #[many_to_many(through_model = Membership, target = "type", related_name = "members")]
+        pub groups: ManyToMany<Group>,
+    }
+
+    /// Target.
+    #[derive(Model)]
+    pub struct Group {
+        /// Key.
+        pub id: i64,
+    }
+}
+
+#[test]
+fn through_model_with_raw_field() {
+    use pivot_hygiene::{Group, Member};
+    let def = Member::GROUPS.def();
+    assert_eq!((def.source, def.target), ("member_id", "type"));
+    assert_eq!(
+        (Group::MEMBERS.def().source, Group::MEMBERS.def().target),
+        ("type", "member_id")
+    );
+}

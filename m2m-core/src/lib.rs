@@ -172,6 +172,62 @@
 //! # }
 //! ```
 //!
+//! ## Pivot data: `through_model`
+//!
+//! | key | meaning | default |
+//! |---|---|---|
+//! | `through_model = Path` | a model used as the junction, carrying pivot columns | none |
+//! | `source = "field"`, `target = "field"` | the through model's fields holding the owner's and the target's keys | `{owner_snake}_id`, `{target_snake}_id` (`from_…`/`to_…` for a self relation) |
+//!
+//! The through model is an ordinary model (queries, CRUD) with an integer
+//! key SQLite assigns. The owner's `create_table` creates its table with
+//! foreign keys to both sides (`ON DELETE CASCADE`) and a unique index on the
+//! pair; a through table made first by the through model's own
+//! `create_table` is rebuilt with them while empty. The relation's
+//! descriptor is `Relation<Student, Course, Enrollment>` and its accessor
+//! gains the pivot calls ([`Related::add_with`], [`Related::pivot`],
+//! [`Related::update_pivot`], [`Related::fetch_with_pivot`],
+//! [`Related::filter_pivot`], [`Related::sync_with`],
+//! [`Relation::prefetch_with_pivot`]); on a plain relation they do not
+//! compile. `add`, `set`, `sync`, `toggle` and `create` work too, giving new
+//! links the through model's `Default` data (so they need `P: Default`), and
+//! keep the rows of kept links untouched. A symmetrical relation with a
+//! through model keeps one row, and so one pivot, per pair.
+//!
+//! ```
+//! use m2m_core::{ManyToMany, Model, SyncMode};
+//!
+//! #[derive(Model, Debug, Clone, PartialEq, Default)]
+//! struct Membership { id: i64, person_id: i64, club_id: i64, role: String }
+//!
+//! #[derive(Model, Debug, Clone, PartialEq)]
+//! struct Club { id: i64, name: String }
+//!
+//! #[derive(Model, Debug)]
+//! struct Person {
+//!     id: i64,
+//!     #[many_to_many(through_model = Membership, related_name = "members")]
+//!     clubs: ManyToMany<Club>,
+//! }
+//!
+//! # fn main() -> m2m_core::Result<()> {
+//! let conn = m2m_core::open_in_memory()?;
+//! Club::create_table(&conn)?;
+//! Person::create_table(&conn)?;
+//! let mut chess = Club { id: 0, name: "chess".into() };
+//! chess.insert(&conn)?;
+//! let mut kim = Person { id: 0, clubs: ManyToMany::default() };
+//! kim.insert(&conn)?;
+//!
+//! kim.clubs().add_with(&conn, &chess, Membership { role: "captain".into(), ..Default::default() })?;
+//! let m = chess.members().pivot(&conn, &kim)?.expect("linked");
+//! assert_eq!((m.person_id, m.club_id, m.role.as_str()), (kim.id, chess.id, "captain"));
+//! let report = kim.clubs().sync_with(&conn, [(&chess, Membership { role: "member".into(), ..Default::default() })], SyncMode::Add)?;
+//! assert_eq!(report.updated, vec![chess.key()]);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Guarantees and decisions
 //!
 //! - **Atomic writes.** Each call is all or nothing. `add`, `remove`,
@@ -253,7 +309,17 @@ pub mod __private {
         note = "`source` and `target` name the through model's fields that store the two sides' keys; their types must be the keys' types"
     )]
     pub trait KeyColumnOf<O> {}
-    impl<P, O: crate::Model> KeyColumnOf<O> for crate::Column<P, O::Pk> {}
+    impl<P, V: SameKey<O::Pk>, O: crate::Model> KeyColumnOf<O> for crate::Column<P, V> {}
+
+    /// `Self` is the key type `K` (a separate trait, so a mismatch is
+    /// reported in our words rather than as a failed type equation).
+    #[diagnostic::on_unimplemented(
+        message = "this field of the through model holds `{Self}`, but the key it must hold is `{K}`",
+        label = "a `{Self}` field where a `{K}` key is expected",
+        note = "`source` and `target` name the through model's fields that store the two sides' keys; their types must be the keys' types"
+    )]
+    pub trait SameKey<K> {}
+    impl<K> SameKey<K> for K {}
 
     /// Compile-time check that `column` holds keys of `O`.
     pub const fn key_column<O, C: KeyColumnOf<O>>(_column: &C) {}

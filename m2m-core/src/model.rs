@@ -126,9 +126,10 @@ pub trait Model: Sized + 'static {
     /// relations declared on this model, skipping what already exists.
     ///
     /// A relation's through model table is created here too, with the
-    /// foreign keys that make deletes cascade; if it already exists without
-    /// them (made by the through model's own `create_table` first), this
-    /// fails with [`Error::Schema`](crate::Error::Schema).
+    /// foreign keys that make deletes cascade. If the through model's own
+    /// `create_table` made it first (without them), it is rebuilt when empty;
+    /// when it already holds rows this fails with
+    /// [`Error::Schema`](crate::Error::Schema) rather than lose them.
     fn create_table(conn: &Connection) -> Result<()> {
         conn.execute_batch(&Self::schema_sql()).map_err(|e| {
             crate::Error::sqlite(format_args!("{}: create_table", Self::TABLE.model), e)

@@ -120,8 +120,8 @@ impl<P: Model> Through for P {
 /// The through model of a relation with pivot data; pivot calls
 /// (`pivot`, `add_with`, `update_pivot`, ...) exist only where it is one.
 #[diagnostic::on_unimplemented(
-    message = "this relation has no pivot data: `{Self}` is not a through model",
-    label = "pivot calls need a relation declared with `through_model`",
+    message = "this relation has no pivot data: it was declared without `through_model`",
+    label = "a pivot call on a plain relation",
     note = "declare the relation as `#[many_to_many(through_model = MyJunction, ...)]` to attach data to each link"
 )]
 pub trait Pivot: Model + Through {}
@@ -220,6 +220,60 @@ impl<O: Model, T, P, D> Relation<O, T, P, D> {
 
 /// The accessor of one owner's links: `article.tags()`, `tag.articles()`,
 /// `Article::TAGS.of_key(key)`.
+///
+/// Targets are given as anything naming rows of `T` ([`IntoKey`]); a row of
+/// another model does not compile. Every call on an owner whose integer key
+/// is still `0` fails with [`Error::Unsaved`].
+///
+/// ```
+/// use m2m_core::{Key, ManyToMany, Model, SyncMode};
+///
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// struct Tag { id: i64, name: String }
+///
+/// #[derive(Model, Debug)]
+/// struct Post {
+///     id: i64,
+///     #[many_to_many(related_name = "posts")]
+///     tags: ManyToMany<Tag>,
+/// }
+///
+/// # fn main() -> m2m_core::Result<()> {
+/// let conn = m2m_core::open_in_memory()?;
+/// Tag::create_table(&conn)?;
+/// Post::create_table(&conn)?;
+/// let mut t = Vec::new();
+/// for name in ["a", "b", "c", "d"] {
+///     let mut tag = Tag { id: 0, name: name.into() };
+///     tag.insert(&conn)?;
+///     t.push(tag);
+/// }
+/// let mut post = Post { id: 0, tags: ManyToMany::default() };
+/// post.insert(&conn)?;
+/// let tags = post.tags();
+///
+/// assert_eq!(tags.add(&conn, [&t[0], &t[1], &t[1]])?, 2); // repeats count once
+/// assert_eq!(tags.add(&conn, [&t[0]])?, 0);                // already linked
+/// assert_eq!(tags.remove(&conn, [&t[1], &t[3]])?, 1);      // absent links ignored
+/// assert_eq!(tags.keys(&conn)?, vec![t[0].key()]);
+///
+/// let r = tags.set(&conn, [&t[1], &t[2]])?;                 // a diff
+/// assert_eq!((r.added, r.removed), (vec![t[1].key(), t[2].key()], vec![t[0].key()]));
+/// let r = tags.toggle(&conn, [&t[2], &t[3]])?;
+/// assert_eq!((r.added, r.removed), (vec![t[3].key()], vec![t[2].key()]));
+/// let r = tags.sync(&conn, [t[0].id], SyncMode::Add)?;      // raw keys work too
+/// assert_eq!(r.added, vec![Key::new(t[0].id)]);
+///
+/// assert_eq!(tags.count(&conn)?, 3);
+/// assert!(tags.contains(&conn, &t[3])? && tags.exists(&conn)?);
+/// assert_eq!(tags.fetch_one(&conn)?.map(|x| x.name), Some("a".to_string()));
+/// assert_eq!(tags.filter(|c| c.name.ne("a")).count(&conn)?, 2);
+/// let e = tags.create(&conn, Tag { id: 0, name: "e".into() })?; // insert + link
+/// assert!(e.posts().contains(&conn, &post)?);                   // the reverse side
+/// assert_eq!(tags.clear(&conn)?, 4);
+/// # Ok(())
+/// # }
+/// ```
 pub struct Related<'a, O: Model, T, P = ()> {
     pub(crate) def: &'static RelationDef,
     pub(crate) owner: Cow<'a, O::Pk>,

@@ -19,7 +19,8 @@ pub(crate) struct SqlCache {
     slots: [OnceLock<Box<str>>; SLOTS],
 }
 
-const SLOTS: usize = 24;
+// One slot per statement kind; `Slot::Kinds` is last, so adding a kind grows this.
+const SLOTS: usize = Slot::Kinds as usize;
 
 impl SqlCache {
     pub(crate) const fn new() -> Self {
@@ -67,6 +68,8 @@ pub(crate) enum Slot {
     FetchWithPivot,
     PivotsOf,
     PrefetchWithPivot,
+    /// The number of kinds (not a statement).
+    Kinds,
 }
 
 /// Appends `name` as a quoted SQL identifier. Names are checked to be plain
@@ -706,6 +709,11 @@ pub(crate) fn foreign_keys(
         conn.prepare("SELECT \"from\", \"table\", on_delete FROM pragma_foreign_key_list(?1)")?;
     let rows = stmt.query_map([table], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     rows.collect()
+}
+
+/// True when the table has at least one row.
+pub(crate) fn has_rows(conn: &Connection, table: &str) -> rusqlite::Result<bool> {
+    conn.query_row(&format!("SELECT EXISTS(SELECT 1 FROM {})", ident(table)), [], |r| r.get(0))
 }
 
 // ----- running ---------------------------------------------------------------

@@ -431,7 +431,9 @@ impl<'a> Model<'a> {
             .last()
             .map_or_else(|| path.span(), |s| s.ident.span());
         let tokens = if path.is_ident("Self") {
-            Ident::new(&self.ident.to_string(), span).into_token_stream()
+            let mut own = self.ident.clone();
+            own.set_span(span);
+            own.into_token_stream()
         } else {
             path.to_token_stream()
         };

@@ -65,13 +65,30 @@ fn columns(model: &Model<'_>, errors: &mut Accumulator) {
     }
 }
 
-/// Two relations in one junction table, or a junction named like the model's table.
+/// Two relations in one junction table or through model, or a junction
+/// named like the model's table. (A through model's table name is its own
+/// derive's business, unknown here.)
 fn junctions(model: &Model<'_>, errors: &mut Accumulator) {
     let mut seen: HashMap<&str, &str> = HashMap::new();
+    let mut seen_models: HashMap<String, &str> = HashMap::new();
     for field in &model.fields {
         let Some(relation) = field.relation() else {
             continue;
         };
+        if let Some(through_model) = &relation.through_model {
+            let path = through_model.path.to_string().replace(' ', "");
+            if let Some(first) = seen_models.get(&path) {
+                errors.push(
+                    error(format!(
+                        "the through model `{path}` is already used by `{first}`: each relation needs its own through model (its table holds one row per link)"
+                    ))
+                    .with_span(&through_model.span),
+                );
+            } else {
+                seen_models.insert(path, &field.name);
+            }
+            continue;
+        }
         let through = &relation.through;
         if through.value == model.table.value {
             errors.push(

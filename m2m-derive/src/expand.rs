@@ -7,7 +7,7 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::Visibility;
 use syn::spanned::Spanned;
 
-use crate::ast::{self, Field, Model, Relation};
+use crate::ast::{self, Field, Model, Relation, ThroughModel};
 use crate::check;
 
 /// `#[derive(Model)]`: the compile errors, if any, followed by the expansion
@@ -292,6 +292,56 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
+/// `<Path as ::m2m_core::Model>`, spanned at the path: "not an m2m model"
+/// points at `through_model = Path`.
+fn model_as_model(model: &ThroughModel) -> TokenStream {
+    let path = &model.path;
+    quote_spanned!(model.span=> <#path as ::m2m_core::Model>)
+}
+
+/// The source and target column names of a through model relation, read
+/// from its fields (`<P as Model>::COLUMNS.student_id.name()`), and the
+/// compile-time checks: each field holds its side's key type, and the
+/// through model's key is one SQLite assigns. Each check is spanned at the
+/// `source`/`target` value (at the path when defaulted), so a missing field
+/// or a type mismatch points at what the user wrote.
+fn through_checks(
+    model: &ThroughModel,
+    (owner, source): (TokenStream, &str),
+    (target, target_col): (TokenStream, &str),
+) -> (TokenStream, TokenStream, TokenStream) {
+    let model_ty = model_as_model(model);
+    let side = |field: &Option<Ident>, side: &TokenStream, fallback: &str| match field {
+        Some(field) => {
+            let span = field.span();
+            (
+                quote_spanned!(span=> #model_ty::COLUMNS.#field.name()),
+                Some(quote_spanned! {span=>
+                    ::m2m_core::__private::key_column::<#side, _>(&#model_ty::COLUMNS.#field);
+                }),
+            )
+        }
+        // An invalid name (already reported): its text stands in, unchecked.
+        None => (quote!(#fallback), None),
+    };
+    let (source, source_check) = side(&model.source, &owner, source);
+    let (target_col, target_check) = side(&model.target, &target, target_col);
+    let auto = quote_spanned! {model.span=>
+        ::core::assert!(
+            <#model_ty::Pk as ::m2m_core::PrimaryKey>::AUTO,
+            "a `through_model` needs an integer primary key that SQLite assigns, e.g. `id: i64`"
+        );
+    };
+    let checks = quote! {
+        const _: () = {
+            #source_check
+            #target_check
+            #auto
+        };
+    };
+    (source, target_col, checks)
+}
+
 /// The pieces generated for one relation.
 ///
 /// Generated items inside the `const _` block are numbered by relation
@@ -337,6 +387,15 @@ impl<'m> RelationTokens<'m> {
         }
     }
 
+    /// The third type argument of the relation's `Relation` and `Related`:
+    /// the through model, or `()` for a plain junction.
+    fn pivot(&self) -> TokenStream {
+        match &self.relation.through_model {
+            Some(through) => through.path.clone(),
+            None => quote!(()),
+        }
+    }
+
     /// The `RelationDef` statics and the descriptor consts the accessors use.
     ///
     /// Accessors use these block-local consts rather than `Self::TAGS`, so a
@@ -347,9 +406,35 @@ impl<'m> RelationTokens<'m> {
         let target = &r.target;
         let span = r.target_span;
         let name = format!("{}.{}", self.model.name, self.field.name);
-        let through = &r.through.value;
-        let source = &r.source.value;
-        let target_col = &r.target_col.value;
+        let pivot = self.pivot();
+        let (junction, source, target_col, through_model, checks) = match &r.through_model {
+            None => {
+                let (junction, source, target_col) =
+                    (&r.through.value, &r.source.value, &r.target_col.value);
+                (
+                    quote!(#junction),
+                    quote!(#source),
+                    quote!(#target_col),
+                    None,
+                    None,
+                )
+            }
+            Some(model) => {
+                let (source, target_col, checks) = through_checks(
+                    model,
+                    (owner.to_token_stream(), &r.source.value),
+                    (target.clone(), &r.target_col.value),
+                );
+                let model_ty = model_as_model(model);
+                (
+                    quote!(#model_ty::TABLE.name),
+                    source,
+                    target_col,
+                    Some(quote!(.through_model(#model_ty::TABLE))),
+                    Some(checks),
+                )
+            }
+        };
         let target_table = &self.target_table;
         let forward_def = &self.forward_def;
         let forward_desc = &self.forward_desc;
@@ -363,14 +448,16 @@ impl<'m> RelationTokens<'m> {
         let forward = quote! {
             static #forward_def: ::m2m_core::RelationDef = ::m2m_core::RelationDef::new(
                 #name,
-                #through,
+                #junction,
                 #source,
                 #target_col,
                 &__M2M_TABLE,
                 #target_table,
             )
+            #through_model
             #symmetrical;
-            const #forward_desc: ::m2m_core::Relation<#owner, #target> = #forward_new;
+            const #forward_desc: ::m2m_core::Relation<#owner, #target, #pivot> = #forward_new;
+            #checks
         };
         let reverse = r.related_name.as_ref().map(|related| {
             let name = format!("{}.{}", r.target_name, related.value);
@@ -380,14 +467,15 @@ impl<'m> RelationTokens<'m> {
             quote! {
                 static #reverse_def: ::m2m_core::RelationDef = ::m2m_core::RelationDef::new(
                     #name,
-                    #through,
+                    #junction,
                     #target_col,
                     #source,
                     #target_table,
                     &__M2M_TABLE,
                 )
+                #through_model
                 .reverse();
-                const #reverse_desc: ::m2m_core::Relation<#target, #owner, (), ::m2m_core::Reverse> = #reverse_new;
+                const #reverse_desc: ::m2m_core::Relation<#target, #owner, #pivot, ::m2m_core::Reverse> = #reverse_new;
             }
         });
         quote!(#forward #reverse)
@@ -425,11 +513,12 @@ impl<'m> RelationTokens<'m> {
         let target_span = self.relation.target_span;
         let desc = respan(forward_desc.to_token_stream(), target_span);
         let of = quote_spanned!(target_span=> ::m2m_core::Relation::__of(#desc, #owner_key));
+        let pivot = self.pivot();
         quote_spanned! {span=>
             #[doc = #descriptor_doc]
-            #vis const #descriptor: ::m2m_core::Relation<#owner, #target> = #forward_desc;
+            #vis const #descriptor: ::m2m_core::Relation<#owner, #target, #pivot> = #forward_desc;
             #[doc = #accessor_doc]
-            #vis fn #accessor(&self) -> ::m2m_core::Related<'_, #owner, #target> {
+            #vis fn #accessor(&self) -> ::m2m_core::Related<'_, #owner, #target, #pivot> {
                 #of
             }
         }
@@ -462,13 +551,14 @@ impl<'m> RelationTokens<'m> {
             "The [`{model}`]s linked to this [`{}`] (reverse of `{model}.{}`).",
             self.relation.target_doc, self.field.name
         );
+        let pivot = self.pivot();
         Some(quote_spanned! {span=>
             #[allow(dead_code)]
             impl #target {
                 #[doc = #descriptor_doc]
-                #vis const #descriptor: ::m2m_core::Relation<#target, #owner, (), ::m2m_core::Reverse> = #reverse_desc;
+                #vis const #descriptor: ::m2m_core::Relation<#target, #owner, #pivot, ::m2m_core::Reverse> = #reverse_desc;
                 #[doc = #accessor_doc]
-                #vis fn #accessor(&self) -> ::m2m_core::Related<'_, #target, #owner> {
+                #vis fn #accessor(&self) -> ::m2m_core::Related<'_, #target, #owner, #pivot> {
                     ::m2m_core::Relation::__of(#reverse_desc, <#target as ::m2m_core::Model>::pk(self))
                 }
             }
@@ -700,6 +790,97 @@ mod tests {
         ] {
             assert!(has_item(&out, item), "{item}");
         }
+    }
+
+    #[test]
+    fn through_model_relations_read_the_through_models_fields() {
+        let out = derive(quote! {
+            struct Student {
+                id: i64,
+                #[many_to_many(through_model = Enrollment, source = "student_id", target = "type", related_name = "students")]
+                courses: ManyToMany<Course>,
+            }
+        });
+        assert_eq!(errors(&out), Vec::<String>::new());
+        for item in [
+            "< Enrollment as :: m2m_core :: Model > :: TABLE . name",
+            "COLUMNS . student_id . name ()",
+            // A keyword names a raw field.
+            "COLUMNS . r#type . name ()",
+            ". through_model (< Enrollment as :: m2m_core :: Model > :: TABLE)",
+            "key_column :: < Student , _ >",
+            "key_column :: < Course , _ >",
+            "PrimaryKey > :: AUTO",
+            "Relation < Student , Course , Enrollment >",
+            "Related < '_ , Student , Course , Enrollment >",
+            "Relation < Course , Student , Enrollment , :: m2m_core :: Reverse >",
+            "Related < '_ , Course , Student , Enrollment >",
+        ] {
+            assert!(has_item(&out, item), "{item}");
+        }
+        // No auto junction table.
+        assert!(!has_item(&out, "\"student_courses\""));
+    }
+
+    #[test]
+    fn through_model_fields_default_like_junction_columns() {
+        let out = derive(quote! {
+            struct User {
+                id: i64,
+                #[many_to_many(through_model = Friendship, symmetrical)]
+                friends: ManyToMany<Self>,
+                #[many_to_many(through_model = Self)]
+                odd: ManyToMany<Tag>,
+            }
+        });
+        assert_eq!(errors(&out), Vec::<String>::new());
+        for item in [
+            "COLUMNS . from_user_id . name ()",
+            "COLUMNS . to_user_id . name ()",
+            "COLUMNS . user_id . name ()",
+            "COLUMNS . tag_id . name ()",
+            "< User as :: m2m_core :: Model > :: TABLE . name",
+            ". symmetrical ()",
+        ] {
+            assert!(has_item(&out, item), "{item}");
+        }
+    }
+
+    #[test]
+    fn through_model_mistakes_are_reported_once() {
+        let out = derive(quote! {
+            struct Student {
+                id: i64,
+                #[many_to_many(through_model = Enrollment, source = "student id", target = "r#self")]
+                courses: ManyToMany<Course>,
+                #[many_to_many(through_model = Enrollment, source = "x", target = "x", related_name = "+")]
+                other: ManyToMany<Course>,
+                #[many_to_many(through = "t", through_model = Grade, related_name = "+")]
+                grades: ManyToMany<Course>,
+            }
+        });
+        let errors = errors(&out);
+        assert_eq!(errors.len(), 5, "{errors:#?}");
+        for needle in [
+            "`source` names a field of the through model `Enrollment`",
+            "`target` names a field of the through model `Enrollment`",
+            "same field of `Enrollment`",
+            "already used by `courses`",
+            "not both",
+        ] {
+            assert!(
+                errors.iter().any(|e| e.contains(needle)),
+                "{needle}: {errors:#?}"
+            );
+        }
+        // Rejected names stand in as text and are not checked again.
+        assert!(has_item(&out, "\"student id\""));
+        assert!(!has_item(
+            &out,
+            "key_column :: < Course , _ > (& < Enrollment as :: m2m_core :: Model > :: COLUMNS . x)"
+        ));
+        // Both keep their through model, so pivot calls still resolve.
+        assert!(has_item(&out, "Related < '_ , Student , Course , Grade >"));
     }
 
     #[test]

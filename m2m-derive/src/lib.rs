@@ -19,7 +19,8 @@
 //!   and `article.tags()`; and on `Tag`, unless `related_name = "+"` or
 //!   `symmetrical`: `Tag::ARTICLES` and `tag.articles()` (the field's
 //!   visibility, capped at `Article`'s, so a private `Article` does not put
-//!   a public method returning it on `Tag`).
+//!   a public method returning it on `Tag`). With `through_model = P`, both
+//!   carry `P` as their third type argument (see "Pivot data" below).
 //!
 //! # Attributes
 //!
@@ -56,18 +57,60 @@
 //! | `through = "table"` | the junction table | `{owner_table}_{field}` |
 //! | `related_name = "name"` | the reverse accessor on `T`; `"+"` for none | `{owner_snake}_set` |
 //! | `symmetrical` | a relation to `Self` that reads the same from both sides | off |
-//! | `source = "col"` | junction column of the owner | `{owner_snake}_id`; `from_{snake}_id` for `Self` |
-//! | `target = "col"` | junction column of `T` | `{target_snake}_id`; `to_{snake}_id` for `Self` |
-//! | `through_model = Path` | a junction model with pivot columns (not supported yet) | none |
+//! | `source = "col"` | junction column of the owner; with `through_model`, the through model's *field* holding the owner's key | `{owner_snake}_id`; `from_{snake}_id` for `Self` |
+//! | `target = "col"` | junction column of `T`; with `through_model`, the through model's field holding `T`'s key | `{target_snake}_id`; `to_{snake}_id` for `Self` |
+//! | `through_model = Path` | a model whose table is the junction, so each link carries pivot data; not with `through` | none |
 //!
 //! `T` is a relation to `Self` when it is `Self` or the struct's own name.
+//!
+//! ### Pivot data: `through_model`
+//!
+//! ```text
+//! #[derive(Model, Default)]
+//! struct Enrollment { id: i64, student_id: i64, course_id: i64, grade: Option<String> }
+//!
+//! #[derive(Model)]
+//! struct Student {
+//!     id: i64,
+//!     #[many_to_many(through_model = Enrollment, source = "student_id", target = "course_id", related_name = "students")]
+//!     courses: ManyToMany<Course>,
+//! }
+//! ```
+//!
+//! The junction is the through model's table (created, with foreign keys to
+//! both sides and a unique index on the pair, by the owner's
+//! `create_table`). `source` and `target` name the through model's **fields**
+//! (Rust identifiers; a keyword such as `"type"` names the raw field
+//! `r#type`), and the relation uses those fields' columns, so a
+//! `#[model(column = "...")]` on them is followed. The defaults are the
+//! junction-column defaults read as field names: `student_id` and
+//! `course_id` here, `from_user_id` and `to_user_id` for a relation of
+//! `User` to itself. `symmetrical` works as without a through model.
+//!
+//! The descriptors and accessors carry the through model as third type
+//! argument: `Student::COURSES: Relation<Student, Course, Enrollment>`,
+//! `student.courses(): Related<'_, Student, Course, Enrollment>`, and on the
+//! reverse side `Related<'_, Course, Student, Enrollment>`; the pivot calls
+//! (`add_with`, `pivot`, `update_pivot`, `fetch_with_pivot`,
+//! `filter_pivot`, `sync_with`) exist only on those. `add` without pivot
+//! data needs `Enrollment: Default`.
+//!
+//! What the derive cannot see from `Student` is checked by rustc, at the
+//! attribute: the through model is a `Model` (error at `through_model =
+//! Enrollment`); the named fields exist (rustc's "no field `student_id` on
+//! type `EnrollmentColumns`", at the `source`/`target` value, or at
+//! `Enrollment` for a default: then write `source = "..."`); each holds its
+//! side's key type (at the value); and the through model's key is one
+//! SQLite assigns, e.g. `id: i64` (a compile-time assertion at `Enrollment`).
 //!
 //! ## Rules checked at compile time
 //!
 //! Every SQL name given in an attribute is a plain identifier
-//! (`[A-Za-z_][A-Za-z0-9_]*`) and `related_name` a snake_case identifier.
-//! A model has one key; no two fields share a column; no two relations of a
-//! model share a junction, nor give one target the same reverse accessor; a
+//! (`[A-Za-z_][A-Za-z0-9_]*`), `related_name` a snake_case identifier, and
+//! with `through_model`, `source` and `target` Rust identifiers naming two
+//! different fields. A model has one key; no two fields share a column; no
+//! two relations of a model share a junction or a through model, nor give
+//! one target the same reverse accessor; a
 //! self relation's reverse accessor is not one of its fields; no accessor
 //! hides a `Model` item (`key`, `get`, `delete`, ..., `TABLE`, `COLUMNS`).
 //! Every mistake is reported at once, at the token that caused it; the

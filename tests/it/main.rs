@@ -8,6 +8,7 @@ mod connection;
 mod crud;
 mod diff;
 mod eager;
+mod pivot;
 mod options;
 mod queries;
 mod relations;

@@ -1,4 +1,5 @@
-// The user asked for a junction model (pivot data), which is not supported yet.
+// The user's through model is keyed by a `String`, which SQLite cannot
+// assign when a link is added.
 use m2m_core::{ManyToMany, Model};
 
 #[derive(Model)]
@@ -6,9 +7,10 @@ struct Course {
     id: i64,
 }
 
-#[derive(Model)]
+#[derive(Model, Default)]
 struct Enrollment {
-    id: i64,
+    #[model(primary_key)]
+    code: String,
     student_id: i64,
     course_id: i64,
 }
@@ -16,7 +18,7 @@ struct Enrollment {
 #[derive(Model)]
 struct Student {
     id: i64,
-    #[many_to_many(through_model = Enrollment, source = "student_id", target = "course_id")]
+    #[many_to_many(through_model = Enrollment)]
     courses: ManyToMany<Course>,
 }
 
