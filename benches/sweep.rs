@@ -76,16 +76,31 @@ fn run(reps: usize, mut op: impl FnMut(usize)) -> (Duration, usize) {
 }
 
 fn main() {
-    let max: i64 = std::env::var("M2M_SWEEP_MAX").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let max: i64 = std::env::var("M2M_SWEEP_MAX")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
     let reps = samples(201);
     let scratch = Scratch::new("sweep");
     let mut points: Vec<Point> = Vec::new();
     let mut record = |series: &'static str, size: i64, (time, peak): (Duration, usize)| {
-        println!("{series:<44} {size:>9}  {:>9.1} us  peak {:>9} B", time.as_secs_f64() * 1e6, peak);
-        points.push(Point { series, size: size as u64, time, peak });
+        println!(
+            "{series:<44} {size:>9}  {:>9.1} us  peak {:>9} B",
+            time.as_secs_f64() * 1e6,
+            peak
+        );
+        points.push(Point {
+            series,
+            size: size as u64,
+            time,
+            peak,
+        });
     };
 
-    for n in [10_i64, 1_000, 100_000, 1_000_000].into_iter().filter(|n| *n <= max) {
+    for n in [10_i64, 1_000, 100_000, 1_000_000]
+        .into_iter()
+        .filter(|n| *n <= max)
+    {
         // One owner with n links; the calls change 10 of them.
         let conn = fresh(&scratch, &format!("owner-{n}.db"));
         rows(&conn, n + 20, 1);
@@ -99,9 +114,15 @@ fn main() {
             "sync Add 10 new + Remove them (owner has n)",
             n,
             run(reps, |_| {
-                let r = post.tags().sync(&conn, fresh_keys.iter().copied(), SyncMode::Add).expect("add");
+                let r = post
+                    .tags()
+                    .sync(&conn, fresh_keys.iter().copied(), SyncMode::Add)
+                    .expect("add");
                 assert_eq!(r.added.len(), 10);
-                let r = post.tags().sync(&conn, fresh_keys.iter().copied(), SyncMode::Remove).expect("remove");
+                let r = post
+                    .tags()
+                    .sync(&conn, fresh_keys.iter().copied(), SyncMode::Remove)
+                    .expect("remove");
                 assert_eq!(r.removed.len(), 10);
             }),
         );
@@ -110,8 +131,12 @@ fn main() {
             "toggle 10 twice (owner has n)",
             n,
             run(reps, |_| {
-                post.tags().toggle(&conn, old.iter().copied()).expect("toggle");
-                post.tags().toggle(&conn, old.iter().copied()).expect("toggle back");
+                post.tags()
+                    .toggle(&conn, old.iter().copied())
+                    .expect("toggle");
+                post.tags()
+                    .toggle(&conn, old.iter().copied())
+                    .expect("toggle back");
             }),
         );
         drop(conn);
@@ -131,7 +156,10 @@ fn main() {
             "set 10 keys, change 10 (junction has n)",
             n,
             run(reps, |i| {
-                let r = post.tags().set(&conn, if i % 2 == 0 { &b } else { &a }).expect("set");
+                let r = post
+                    .tags()
+                    .set(&conn, if i % 2 == 0 { &b } else { &a })
+                    .expect("set");
                 assert_eq!((r.added.len(), r.removed.len()), (5, 5));
             }),
         );
@@ -147,7 +175,10 @@ fn main() {
             "add n targets in one call",
             n,
             run(reps, |i| {
-                let added = Post::TAGS.of_key(i as i64 + 1).add(&conn, keys.iter().copied()).expect("add");
+                let added = Post::TAGS
+                    .of_key(i as i64 + 1)
+                    .add(&conn, keys.iter().copied())
+                    .expect("add");
                 assert_eq!(added as i64, n);
             }),
         );
@@ -166,7 +197,9 @@ fn main() {
             "prefetch n owners (10 targets each)",
             n,
             run(reps, |_| {
-                let p = Post::TAGS.prefetch(&conn, owners.iter().copied()).expect("prefetch");
+                let p = Post::TAGS
+                    .prefetch(&conn, owners.iter().copied())
+                    .expect("prefetch");
                 assert_eq!(p.len() as i64, n);
             }),
         );

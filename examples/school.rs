@@ -34,7 +34,10 @@ struct Student {
 }
 
 fn graded(grade: &str) -> Enrollment {
-    Enrollment { grade: Some(grade.into()), ..Enrollment::default() }
+    Enrollment {
+        grade: Some(grade.into()),
+        ..Enrollment::default()
+    }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -44,13 +47,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut courses = Vec::new();
     for title in ["Algebra", "Biology", "Chemistry", "Drama"] {
-        let mut c = Course { id: 0, title: title.into() };
+        let mut c = Course {
+            id: 0,
+            title: title.into(),
+        };
         c.insert(&conn)?;
         courses.push(c);
     }
     let mut students = Vec::new();
     for name in ["Ada", "Ben", "Cleo", "Dev"] {
-        let mut s = Student { id: 0, name: name.into(), courses: ManyToMany::default() };
+        let mut s = Student {
+            id: 0,
+            name: name.into(),
+            courses: ManyToMany::default(),
+        };
         s.insert(&conn)?;
         students.push(s);
     }
@@ -60,29 +70,49 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (student, grade) in students.iter().zip(["A", "B", "A", "C"]) {
         student.courses().add_with(&conn, algebra, graded(grade))?;
     }
-    students[0].courses().add_with(&conn, biology, graded("B"))?;
+    students[0]
+        .courses()
+        .add_with(&conn, biology, graded("B"))?;
     students[2].courses().add(&conn, [biology])?; // no grade yet: Enrollment::default()
 
     // The honor roll: algebra students whose enrollment has grade A.
-    let honor = algebra.students().filter_pivot(|e| e.grade.eq("A")).fetch_all(&conn)?;
+    let honor = algebra
+        .students()
+        .filter_pivot(|e| e.grade.eq("A"))
+        .fetch_all(&conn)?;
     let honor_names: Vec<&str> = honor.iter().map(|s| s.name.as_str()).collect();
     println!("Algebra honor roll: {}", honor_names.join(", "));
 
     // Grades of one student, with the courses.
     for (course, enrollment) in students[0].courses().fetch_with_pivot(&conn)? {
-        println!("  {} in {}: {}", students[0].name, course.title, enrollment.grade.as_deref().unwrap_or("-"));
+        println!(
+            "  {} in {}: {}",
+            students[0].name,
+            course.title,
+            enrollment.grade.as_deref().unwrap_or("-")
+        );
     }
 
     // Cleo's biology grade arrives.
-    students[2].courses().update_pivot(&conn, biology, |e| e.grade = Some("A".into()))?;
+    students[2]
+        .courses()
+        .update_pivot(&conn, biology, |e| e.grade = Some("A".into()))?;
 
     // A request re-syncs Ada's courses from a list of ids: Biology and Drama
     // with grades. Algebra goes, Biology's grade changes, Drama is new.
     let request = vec![(courses[1].id, graded("A")), (courses[3].id, graded("B"))];
-    let report = Student::COURSES.of_key(students[0].id).sync_with(&conn, request, SyncMode::Replace)?;
+    let report =
+        Student::COURSES
+            .of_key(students[0].id)
+            .sync_with(&conn, request, SyncMode::Replace)?;
     let titles = |keys: &[m2m_core::Key<Course>]| -> Vec<String> {
         keys.iter()
-            .filter_map(|k| courses.iter().find(|c| c.id == *k.get()).map(|c| c.title.clone()))
+            .filter_map(|k| {
+                courses
+                    .iter()
+                    .find(|c| c.id == *k.get())
+                    .map(|c| c.title.clone())
+            })
             .collect()
     };
     println!(
@@ -107,8 +137,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(titles(&report.added), ["Drama"]);
     assert_eq!(titles(&report.removed), ["Algebra"]);
     assert_eq!(titles(&report.updated), ["Biology"]);
-    assert_eq!(students[0].courses().pivot(&conn, biology)?.and_then(|e| e.grade).as_deref(), Some("A"));
-    assert_eq!(biology.students().filter_pivot(|e| e.grade.eq("A")).count(&conn)?, 2);
+    assert_eq!(
+        students[0]
+            .courses()
+            .pivot(&conn, biology)?
+            .and_then(|e| e.grade)
+            .as_deref(),
+        Some("A")
+    );
+    assert_eq!(
+        biology
+            .students()
+            .filter_pivot(|e| e.grade.eq("A"))
+            .count(&conn)?,
+        2
+    );
     assert_eq!(Enrollment::query().count(&conn)?, 6);
     println!("ok");
     Ok(())

@@ -10,20 +10,31 @@ fn ctx<M: Model>(op: &str) -> String {
     format!("{}: {op}", M::TABLE.model)
 }
 
+/// Binds every column but the key, in order, then the key when `with_key`
+/// (the order of the insert, update and upsert statements).
+fn bind_row<M: Model>(
+    stmt: &mut rusqlite::Statement<'_>,
+    m: &M,
+    with_key: bool,
+) -> rusqlite::Result<()> {
+    let mut i = 0;
+    m.__bind_columns(&mut |v: &dyn ToSql| {
+        i += 1;
+        stmt.raw_bind_parameter(i, v)
+    })?;
+    if with_key {
+        stmt.raw_bind_parameter(i + 1, m.pk())?;
+    }
+    Ok(())
+}
+
 /// Inserts `m`; returns the key SQLite assigned, if it assigned one.
 pub(crate) fn insert<M: Model>(conn: &Connection, m: &M) -> Result<Option<M::Pk>> {
     let t = M::TABLE;
     let auto = t.auto_key && m.pk().is_unset();
     let run = || -> rusqlite::Result<Option<M::Pk>> {
         let mut stmt = conn.prepare_cached(sql::insert(t, !auto))?;
-        let mut i = 0;
-        m.__bind_columns(&mut |v: &dyn ToSql| {
-            i += 1;
-            stmt.raw_bind_parameter(i, v)
-        })?;
-        if !auto {
-            stmt.raw_bind_parameter(i + 1, m.pk())?;
-        }
+        bind_row(&mut stmt, m, !auto)?;
         stmt.raw_execute()?;
         Ok(if auto {
             M::Pk::from_rowid(conn.last_insert_rowid())
@@ -48,12 +59,7 @@ pub(crate) fn update<M: Model>(conn: &Connection, m: &M) -> Result<()> {
             return sql::query_one::<_, bool>(conn, sql::row_exists(t), [m.pk()]).map(usize::from);
         };
         let mut stmt = conn.prepare_cached(text)?;
-        let mut i = 0;
-        m.__bind_columns(&mut |v: &dyn ToSql| {
-            i += 1;
-            stmt.raw_bind_parameter(i, v)
-        })?;
-        stmt.raw_bind_parameter(i + 1, m.pk())?;
+        bind_row(&mut stmt, m, true)?;
         stmt.raw_execute()
     };
     match run() {
@@ -70,12 +76,7 @@ pub(crate) fn upsert<M: Model>(conn: &Connection, m: &M) -> Result<()> {
     let t = M::TABLE;
     let run = || -> rusqlite::Result<usize> {
         let mut stmt = conn.prepare_cached(sql::upsert(t))?;
-        let mut i = 0;
-        m.__bind_columns(&mut |v: &dyn ToSql| {
-            i += 1;
-            stmt.raw_bind_parameter(i, v)
-        })?;
-        stmt.raw_bind_parameter(i + 1, m.pk())?;
+        bind_row(&mut stmt, m, true)?;
         stmt.raw_execute()
     };
     run()

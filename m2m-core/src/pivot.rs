@@ -32,7 +32,12 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         P: Pivot,
     {
         let batch = self.one_target(target)?;
-        self.insert_links(conn, &batch, &pivot)
+        let run = || -> rusqlite::Result<usize> {
+            let mut stmt = conn.prepare_cached(sql::insert_one(self.def(), P::TABLE))?;
+            self.bind_link(&mut stmt, &batch.keys[0], &pivot)?;
+            stmt.raw_execute()
+        };
+        run()
             .map(|n| n > 0)
             .map_err(|e| self.link_error(conn, "add_with", &batch, e))
     }
@@ -67,32 +72,27 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         P: Pivot,
     {
         let batch = self.one_target(target)?;
-        let params = self.pair_params(&batch)?;
         let tx = Atomic::begin(conn).map_err(|e| Error::sqlite(self.ctx("update_pivot"), e))?;
         let Some(mut pivot) = self.pivot(conn, crate::Key::<T>::new(batch.keys[0].clone()))? else {
             return Ok(false);
         };
         f(&mut pivot);
-        self.write_pivot(conn, &params, &pivot)?;
+        self.write_pivot(conn, &batch.keys[0], &pivot)?;
         tx.commit()
             .map_err(|e| Error::sqlite(self.ctx("update_pivot"), e))?;
         Ok(true)
     }
 
-    fn write_pivot(&self, conn: &Connection, pair: &[Value; 2], pivot: &P) -> Result<()>
+    fn write_pivot(&self, conn: &Connection, target: &T::Pk, pivot: &P) -> Result<()>
     where
         P: Pivot,
     {
-        let def = self.def();
-        let Some(text) = sql::pivot_update(def, P::TABLE) else {
+        let Some(text) = sql::pivot_update(self.def(), P::TABLE) else {
             return Ok(());
         };
         let run = || -> rusqlite::Result<usize> {
-            let values = sql::pivot_params(def, pivot.__values()?);
             let mut stmt = conn.prepare_cached(text)?;
-            for (i, v) in pair.iter().chain(values.iter()).enumerate() {
-                stmt.raw_bind_parameter(i + 1, v)?;
-            }
+            self.bind_link(&mut stmt, target, pivot)?;
             stmt.raw_execute()
         };
         run()
@@ -218,9 +218,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
                             let old_values = sql::pivot_params(def, old.__values().map_err(ctx)?);
                             let new_values = sql::pivot_params(def, new.__values().map_err(ctx)?);
                             if old_values != new_values {
-                                let one = Batch::<T>::from_keys(vec![key.clone()])?;
-                                let pair = self.pair_params(&one)?;
-                                self.write_pivot(conn, &pair, &new)?;
+                                self.write_pivot(conn, key, &new)?;
                                 updated.push(key.clone());
                             }
                         }

@@ -98,11 +98,28 @@ pub trait Through: 'static {
     #[doc(hidden)]
     /// Every column value but the key, in column order (empty for `()`).
     fn __values(&self) -> rusqlite::Result<Vec<rusqlite::types::Value>>;
+    #[doc(hidden)]
+    /// Binds the pivot columns (all but the key and the relation's two link
+    /// columns) from parameter `first` on (nothing for `()`).
+    fn __bind_pivot(
+        &self,
+        def: &RelationDef,
+        first: usize,
+        stmt: &mut rusqlite::Statement<'_>,
+    ) -> rusqlite::Result<()>;
 }
 
 impl Through for () {
     fn __values(&self) -> rusqlite::Result<Vec<rusqlite::types::Value>> {
         Ok(Vec::new())
+    }
+    fn __bind_pivot(
+        &self,
+        _: &RelationDef,
+        _: usize,
+        _: &mut rusqlite::Statement<'_>,
+    ) -> rusqlite::Result<()> {
+        Ok(())
     }
 }
 
@@ -114,6 +131,30 @@ impl<P: Model> Through for P {
             Ok(())
         })?;
         Ok(out)
+    }
+
+    fn __bind_pivot(
+        &self,
+        def: &RelationDef,
+        first: usize,
+        stmt: &mut rusqlite::Statement<'_>,
+    ) -> rusqlite::Result<()> {
+        let table = P::TABLE;
+        let mut names = table
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != table.pk)
+            .map(|(_, c)| c.name);
+        let mut n = first;
+        self.__bind_columns(&mut |v| {
+            let name = names.next();
+            if name != Some(def.source) && name != Some(def.target) {
+                stmt.raw_bind_parameter(n, v)?;
+                n += 1;
+            }
+            Ok(())
+        })
     }
 }
 
@@ -458,11 +499,8 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         batch: &Batch<T>,
         pivot: &P,
     ) -> rusqlite::Result<usize> {
-        let params = self.link_params(batch, pivot)?;
         let mut stmt = conn.prepare_cached(sql::add(self.def(), false))?;
-        for (i, p) in params.iter().enumerate() {
-            stmt.raw_bind_parameter(i + 1, p)?;
-        }
+        self.bind_link(&mut stmt, &batch.json, pivot)?;
         stmt.raw_execute()
     }
 
@@ -472,21 +510,27 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         batch: &Batch<T>,
         pivot: &P,
     ) -> rusqlite::Result<Vec<T::Pk>> {
-        let params = self.link_params(batch, pivot)?;
-        sql::query_rows(conn, sql::add(self.def(), true), params.iter(), |row| {
-            row.get(0)
-        })
+        let mut stmt = conn.prepare_cached(sql::add(self.def(), true))?;
+        self.bind_link(&mut stmt, &batch.json, pivot)?;
+        let mut rows = stmt.raw_query();
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(row.get(0)?);
+        }
+        Ok(out)
     }
 
-    fn link_params(&self, batch: &Batch<T>, pivot: &P) -> rusqlite::Result<Vec<Value>> {
-        let mut params = vec![
-            sql::to_value(&*self.owner)?,
-            Value::Text(batch.json.clone()),
-        ];
-        if self.def().through.is_some() {
-            params.extend(sql::pivot_params(self.def(), pivot.__values()?));
-        }
-        Ok(params)
+    /// Binds ?1 the owner, ?2 the target key(s), ?3... the pivot columns:
+    /// the parameters of every link-writing statement.
+    pub(crate) fn bind_link<K: ToSql + ?Sized>(
+        &self,
+        stmt: &mut rusqlite::Statement<'_>,
+        target: &K,
+        pivot: &P,
+    ) -> rusqlite::Result<()> {
+        stmt.raw_bind_parameter(1, &*self.owner)?;
+        stmt.raw_bind_parameter(2, target)?;
+        pivot.__bind_pivot(self.def(), 3, stmt)
     }
 
     /// Turns a failed link write into the error naming what was missing.

@@ -38,12 +38,28 @@ fn column_sql(t: &TableDef, i: usize, c: &ColumnDef) -> String {
 /// `relations` (the ones declared on it), each `IF NOT EXISTS`.
 pub(crate) fn create_sql(t: &TableDef, relations: &[&RelationDef]) -> String {
     let mut out = String::new();
-    let cols: Vec<String> = t
+    table_sql(&mut out, t, |_| "", None);
+    for r in relations.iter().filter(|r| r.declared) {
+        junction_sql(&mut out, r);
+    }
+    out
+}
+
+/// `CREATE TABLE` for `t`, each column followed by `extra(column)` and the
+/// table by an optional constraint, then the indexes of its `index` columns.
+fn table_sql<'a>(
+    out: &mut String,
+    t: &TableDef,
+    extra: impl Fn(&ColumnDef) -> &'a str,
+    check: Option<String>,
+) {
+    let mut cols: Vec<String> = t
         .columns
         .iter()
         .enumerate()
-        .map(|(i, c)| column_sql(t, i, c))
+        .map(|(i, c)| column_sql(t, i, c) + extra(c))
         .collect();
+    cols.extend(check);
     let _ = writeln!(
         out,
         "CREATE TABLE IF NOT EXISTS {} (\n    {}\n);",
@@ -59,10 +75,6 @@ pub(crate) fn create_sql(t: &TableDef, relations: &[&RelationDef]) -> String {
             ident(c.name)
         );
     }
-    for r in relations.iter().filter(|r| r.declared) {
-        junction_sql(&mut out, r);
-    }
-    out
 }
 
 fn references(table: &TableDef) -> String {
@@ -77,34 +89,22 @@ fn references(table: &TableDef) -> String {
 /// referring to both sides, and the pair unique.
 fn through_sql(out: &mut String, r: &RelationDef, p: &TableDef) {
     let (s, t) = (ident(r.source), ident(r.target));
-    let mut cols: Vec<String> = Vec::new();
-    for (i, c) in p.columns.iter().enumerate() {
-        let mut col = column_sql(p, i, c);
+    let (to_owner, to_target) = (references(r.owner), references(r.target_table));
+    let extra = |c: &ColumnDef| {
         if c.name == r.source {
-            col.push_str(&references(r.owner));
+            to_owner.as_str()
         } else if c.name == r.target {
-            col.push_str(&references(r.target_table));
+            to_target.as_str()
+        } else {
+            ""
         }
-        cols.push(col);
-    }
-    if r.symmetrical {
-        cols.push(format!("CHECK ({s} <= {t})"));
-    }
-    let _ = writeln!(
+    };
+    table_sql(
         out,
-        "CREATE TABLE IF NOT EXISTS {} (\n    {}\n);",
-        ident(p.name),
-        cols.join(",\n    ")
+        p,
+        extra,
+        r.symmetrical.then(|| format!("CHECK ({s} <= {t})")),
     );
-    for c in p.columns.iter().filter(|c| c.index) {
-        let _ = writeln!(
-            out,
-            "CREATE INDEX IF NOT EXISTS {} ON {} ({});",
-            ident(&format!("{}_{}_idx", p.name, c.name)),
-            ident(p.name),
-            ident(c.name)
-        );
-    }
     let _ = writeln!(
         out,
         "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} ({s}, {t});",
@@ -174,10 +174,13 @@ pub(crate) fn verify(conn: &rusqlite::Connection, relations: &[&RelationDef]) ->
         let missing = [(r.source, r.owner.name), (r.target, r.target_table.name)]
             .into_iter()
             .find(|(col, table)| {
-                !fks.iter()
-                    .any(|(from, to, on_delete)| from == col && to == table && on_delete == "CASCADE")
+                !fks.iter().any(|(from, to, on_delete)| {
+                    from == col && to == table && on_delete == "CASCADE"
+                })
             });
-        let Some((col, table)) = missing else { continue };
+        let Some((col, table)) = missing else {
+            continue;
+        };
         if crate::sql::has_rows(conn, p.name).map_err(ctx)? {
             return Err(crate::Error::Schema {
                 table: p.name,

@@ -68,6 +68,7 @@ pub(crate) enum Slot {
     FetchWithPivot,
     PivotsOf,
     PrefetchWithPivot,
+    InsertOne,
     /// The number of kinds (not a statement).
     Kinds,
 }
@@ -92,15 +93,7 @@ fn qualified(table: &str, column: &str) -> String {
 
 /// `"t"."a", "t"."b", ...` in column order.
 pub(crate) fn select_list(t: &TableDef) -> String {
-    t.sql
-        .get(Slot::SelectList, || {
-            t.columns
-                .iter()
-                .map(|c| qualified(t.name, c.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .to_owned()
+    select_list_ref(t).to_owned()
 }
 
 fn select_list_ref(t: &TableDef) -> &str {
@@ -284,6 +277,38 @@ fn pivot_columns(p: &TableDef) -> impl Iterator<Item = &'static str> + '_ {
     non_key(p)
 }
 
+/// Links owner ?1 to the one target ?2 with pivot columns ?3, ... (skipping
+/// an existing pair): `add_with`'s statement, without `json_each`.
+pub(crate) fn insert_one<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str {
+    r.sql.get(Slot::InsertOne, || {
+        let (src, dst) = if r.symmetrical {
+            ("min(?1, ?2)", "max(?1, ?2)")
+        } else {
+            ("?1", "?2")
+        };
+        let mut cols = Vec::new();
+        let mut exprs = Vec::new();
+        let mut n = 2;
+        for c in pivot_columns(p) {
+            cols.push(ident(c));
+            exprs.push(if c == r.source {
+                src.to_owned()
+            } else if c == r.target {
+                dst.to_owned()
+            } else {
+                n += 1;
+                format!("?{n}")
+            });
+        }
+        format!(
+            "INSERT OR IGNORE INTO {} ({}) VALUES ({})",
+            ident(r.junction),
+            cols.join(", "),
+            exprs.join(", ")
+        )
+    })
+}
+
 /// The pivot values bound after the two keys: every non-key column's value
 /// except the two link columns.
 pub(crate) fn pivot_params(r: &RelationDef, values: Vec<Value>) -> Vec<Value> {
@@ -364,8 +389,15 @@ pub(crate) fn fetch_with_pivot<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str 
     r.sql.get(Slot::FetchWithPivot, || {
         let tt = r.target_table;
         let tk = qualified(tt.name, tt.pk_column().name);
+        // Ordering by the junction's own column lets SQLite walk the pair
+        // index in order instead of sorting (a symmetrical pair has no such order).
+        let order = if r.symmetrical {
+            tk.clone()
+        } else {
+            qualified(r.junction, r.target)
+        };
         format!(
-            "SELECT {}, {} FROM {} JOIN {} ON {tk} = {} WHERE {} ORDER BY {tk}",
+            "SELECT {}, {} FROM {} JOIN {} ON {tk} = {} WHERE {} ORDER BY {order}",
             select_list_ref(tt),
             select_list_ref(p),
             ident(r.junction),
@@ -398,21 +430,14 @@ pub(crate) fn pivots_of<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str {
 /// Like [`prefetch`], with the through row's columns after the target's.
 pub(crate) fn prefetch_with_pivot<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str {
     r.sql.get(Slot::PrefetchWithPivot, || {
-        let tt = r.target_table;
-        let tk = qualified(tt.name, tt.pk_column().name);
-        let cols = format!("{}, {}", select_list_ref(tt), select_list_ref(p));
-        let table = ident(tt.name);
-        let Names { j, s, t } = names(r);
-        let half = |from: &str, to: &str| {
-            format!(
-                "SELECT {j}.{from}, {cols} FROM json_each(?1) AS __o CROSS JOIN {j} ON {j}.{from} = __o.value CROSS JOIN {table} ON {tk} = {j}.{to}"
-            )
-        };
-        if r.symmetrical {
-            format!("{} UNION ALL {} AND {j}.{s} <> {j}.{t}", half(&s, &t), half(&t, &s))
-        } else {
-            half(&s, &t)
-        }
+        prefetch_sql(
+            r,
+            &format!(
+                "{}, {}",
+                select_list_ref(r.target_table),
+                select_list_ref(p)
+            ),
+        )
     })
 }
 
@@ -594,23 +619,31 @@ pub(crate) fn scope(r: &RelationDef) -> &str {
 /// and the junction is walked from each key (the CROSS JOINs fix that order).
 pub(crate) fn prefetch(r: &RelationDef) -> &str {
     r.sql.get(Slot::Prefetch, || {
-        let tt = r.target_table;
-        let tk = qualified(tt.name, tt.pk_column().name);
-        let cols = select_list_ref(tt);
-        let table = ident(tt.name);
-        let Names { j, s, t } = names(r);
-        let half = |from: &str, to: &str| {
-            format!(
-                "SELECT {j}.{from}, {cols} FROM json_each(?1) AS __o CROSS JOIN {j} ON {j}.{from} = __o.value CROSS JOIN {table} ON {tk} = {j}.{to}"
-            )
-        };
-        if r.symmetrical {
-            // The second half skips self-links, which the first already has.
-            format!("{} UNION ALL {} AND {j}.{s} <> {j}.{t}", half(&s, &t), half(&t, &s))
-        } else {
-            half(&s, &t)
-        }
+        prefetch_sql(r, select_list_ref(r.target_table))
     })
+}
+
+/// `(owner key, cols)` for the owners in the JSON array ?1.
+fn prefetch_sql(r: &RelationDef, cols: &str) -> String {
+    let tt = r.target_table;
+    let tk = qualified(tt.name, tt.pk_column().name);
+    let table = ident(tt.name);
+    let Names { j, s, t } = names(r);
+    let half = |from: &str, to: &str| {
+        format!(
+            "SELECT {j}.{from}, {cols} FROM json_each(?1) AS __o CROSS JOIN {j} ON {j}.{from} = __o.value CROSS JOIN {table} ON {tk} = {j}.{to}"
+        )
+    };
+    if r.symmetrical {
+        // The second half skips self-links, which the first already has.
+        format!(
+            "{} UNION ALL {} AND {j}.{s} <> {j}.{t}",
+            half(&s, &t),
+            half(&t, &s)
+        )
+    } else {
+        half(&s, &t)
+    }
 }
 
 /// The owners (by key) linked to a target matching `cond` (SQL on the
@@ -713,7 +746,11 @@ pub(crate) fn foreign_keys(
 
 /// True when the table has at least one row.
 pub(crate) fn has_rows(conn: &Connection, table: &str) -> rusqlite::Result<bool> {
-    conn.query_row(&format!("SELECT EXISTS(SELECT 1 FROM {})", ident(table)), [], |r| r.get(0))
+    conn.query_row(
+        &format!("SELECT EXISTS(SELECT 1 FROM {})", ident(table)),
+        [],
+        |r| r.get(0),
+    )
 }
 
 // ----- running ---------------------------------------------------------------
