@@ -43,7 +43,7 @@ def machine():
 
 def series_svg(points):
     """A log-log chart of microseconds per call against input size, one line per series."""
-    w, h, left, bottom, top, right = 760, 420, 70, 50, 20, 300
+    w, h, left, bottom, top, right = 940, 420, 90, 50, 20, 400
     series = {}
     for p in points:
         series.setdefault(p["series"], []).append((p["size"], max(p["us"], 0.1)))
@@ -65,7 +65,7 @@ def series_svg(points):
     for e in range(int(y0), int(y1) + 1):
         y = py(10 ** e)
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#ddd"/>')
-        out.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{10 ** e:g} µs</text>')
+        out.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{10 ** e:,} µs</text>')
     for e in range(int(math.floor(x0)), int(math.ceil(x1)) + 1):
         if 10 ** e < min(xs) or 10 ** e > max(xs):
             continue

@@ -1,6 +1,6 @@
 //! Code generation: the static table and relation descriptions, the `Model`
 //! impl, and the one-line accessors that hand them to the runtime. The shape
-//! is the hand-written expansion in `contract/hand_expanded.rs`.
+//! is pinned down by `tests/expansion_matches.rs`.
 
 use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
