@@ -225,7 +225,8 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
                         None => {
                             let one = Batch::<T>::from_keys(vec![key.clone()])?;
                             match self.insert_links(conn, &one, &new) {
-                                Ok(_) => added.push(key.clone()),
+                                Ok(n) if n > 0 => added.push(key.clone()),
+                                Ok(_) => {}
                                 Err(e) => {
                                     drop(tx);
                                     return Err(self.link_error(conn, "sync_with", &one, e));

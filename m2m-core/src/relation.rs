@@ -759,8 +759,20 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     where
         P: Default,
     {
-        self.owner()?;
+        let owner = self.owner()?;
+        let def = self.def();
         let tx = Atomic::begin(conn).map_err(|e| Error::sqlite(self.ctx("create"), e))?;
+        // Checked before the insert: a new row may take a deleted owner's key
+        // (SQLite reuses the largest rowid), and would then be linked to itself.
+        let exists: bool = sql::query_one(conn, sql::row_exists(def.owner), [owner])
+            .map_err(|e| Error::sqlite(self.ctx("create"), e))?;
+        if !exists {
+            return Err(Error::MissingOwner {
+                relation: def.name,
+                table: def.owner.name,
+                key: crate::crud::render_key(owner),
+            });
+        }
         target.insert(conn)?;
         self.add(conn, [&target])?;
         tx.commit()

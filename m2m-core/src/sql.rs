@@ -125,8 +125,12 @@ pub(crate) fn insert(t: &TableDef, with_key: bool) -> &str {
         if cols.is_empty() {
             format!("INSERT INTO {} DEFAULT VALUES", ident(t.name))
         } else {
+            // `SELECT` rather than `VALUES`: a one-row VALUES insert gets no
+            // statement journal, so when it fails on a full disk SQLite rolls
+            // back the caller's whole transaction instead of the statement.
+            // (`WHERE true` lets an upsert clause follow.)
             format!(
-                "INSERT INTO {} ({}) VALUES ({marks})",
+                "INSERT INTO {} ({}) SELECT {marks} WHERE true",
                 ident(t.name),
                 cols.join(", ")
             )
@@ -226,7 +230,8 @@ fn names(r: &RelationDef) -> Names {
 const KEYS: &str = "SELECT value FROM json_each(?2)";
 
 /// Links the owner ?1 to every key of the JSON array ?2, skipping pairs
-/// that exist. With a through model, its other columns are ?3, ?4, ... in
+/// that exist (only those: `OR IGNORE` would also hide a violation of
+/// another constraint of a through model). With a through model, its other columns are ?3, ?4, ... in
 /// column order (see [`pivot_params`]).
 pub(crate) fn add(r: &RelationDef, returning: bool) -> &str {
     let slot = if returning {
@@ -243,7 +248,7 @@ pub(crate) fn add(r: &RelationDef, returning: bool) -> &str {
         };
         let body = match r.through {
             None => format!(
-                "INSERT OR IGNORE INTO {j} ({s}, {t}) SELECT {src}, {dst} FROM json_each(?2) WHERE true"
+                "INSERT INTO {j} ({s}, {t}) SELECT {src}, {dst} FROM json_each(?2) WHERE true ON CONFLICT ({s}, {t}) DO NOTHING"
             ),
             Some(p) => {
                 let mut cols = Vec::new();
@@ -261,7 +266,7 @@ pub(crate) fn add(r: &RelationDef, returning: bool) -> &str {
                     });
                 }
                 format!(
-                    "INSERT OR IGNORE INTO {j} ({}) SELECT {} FROM json_each(?2) WHERE true",
+                    "INSERT INTO {j} ({}) SELECT {} FROM json_each(?2) WHERE true ON CONFLICT ({s}, {t}) DO NOTHING",
                     cols.join(", "),
                     exprs.join(", ")
                 )
@@ -300,11 +305,14 @@ pub(crate) fn insert_one<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str {
                 format!("?{n}")
             });
         }
+        // `SELECT` rather than `VALUES`, for a statement journal: see `insert`.
         format!(
-            "INSERT OR IGNORE INTO {} ({}) VALUES ({})",
+            "INSERT INTO {} ({}) SELECT {} WHERE true ON CONFLICT ({}, {}) DO NOTHING",
             ident(r.junction),
             cols.join(", "),
-            exprs.join(", ")
+            exprs.join(", "),
+            ident(r.source),
+            ident(r.target)
         )
     })
 }
@@ -356,8 +364,12 @@ pub(crate) fn pivot_update<'a>(r: &'a RelationDef, p: &TableDef) -> Option<&'a s
         return None;
     }
     Some(r.sql.get(Slot::PivotUpdate, || {
+        // Setting a link column to itself makes SQLite check its foreign key,
+        // and so give the statement a journal of its own: on a full disk only
+        // the statement is undone, not the caller's transaction (see `insert`).
+        let s = ident(r.source);
         format!(
-            "UPDATE {} SET {} WHERE {}",
+            "UPDATE {} SET {s} = {s}, {} WHERE {}",
             ident(r.junction),
             sets.join(", "),
             pair(r)

@@ -1,0 +1,661 @@
+//! Concurrent writers: several threads, each with its own connection
+//! (`m2m_core::open`) to one WAL database file, run a fixed number of mixed
+//! calls on shared targets, with the library's configured busy timeout.
+//!
+//! The calls are chosen so the final state can be checked exactly:
+//!
+//! - each thread owns a disjoint set of owners (posts, members with pivot
+//!   data) but links them to shared targets; it keeps its own model of them
+//!   and every result must match it (nobody else writes those rows);
+//! - all threads also fight over a shared post's links to a few labels and
+//!   over friendships among a few shared people; every successful call's
+//!   report (`add`/`remove` of one key: 0 or 1; `sync`/`set`/`toggle`: the
+//!   keys added and removed) is logged, and for each contended pair the
+//!   links made minus the links removed, summed over all threads, must be
+//!   0 or 1 and equal to whether the pair is linked at the end.
+//!
+//! No error may surface except a busy timeout ([`m2m_core::Error::is_busy`]), which is
+//! tolerated, counted, and must have written nothing. The counts are printed
+//! (`cargo test ... -- --nocapture`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Barrier;
+
+use m2m_core::rusqlite::Connection;
+use m2m_core::{Key, Model, SyncMode, SyncReport};
+
+use crate::model_based::Data;
+use crate::models::*;
+
+const THREADS: usize = 4;
+/// Calls per thread.
+const OPS: usize = 2_500;
+/// Shared labels 1..=LABELS; the first CONTENDED are fought over on post 1.
+const LABELS: i64 = 40;
+const CONTENDED: i64 = 8;
+/// People 1..=PEOPLE, whose friendships every thread changes.
+const PEOPLE: i64 = 6;
+/// Shared clubs 1..=CLUBS.
+const CLUBS: i64 = 12;
+/// Posts and members each thread owns.
+const OWN: i64 = 4;
+/// The post every thread writes to.
+const SHARED_POST: i64 = 1;
+
+/// A small deterministic generator (xorshift64*), one per thread.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    /// A number in `lo..=hi`.
+    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        let span = u64::try_from(hi - lo + 1).unwrap_or(1);
+        lo + i64::try_from(self.next() % span).unwrap_or(0)
+    }
+    fn keys(&mut self, lo: i64, hi: i64, max_len: i64) -> Vec<i64> {
+        let n = self.range(0, max_len);
+        (0..n).map(|_| self.range(lo, hi)).collect()
+    }
+}
+
+/// What one thread did and saw.
+#[derive(Default)]
+struct Log {
+    calls: BTreeMap<&'static str, usize>,
+    busy: usize,
+    /// (label, +1 linked / -1 unlinked) on the shared post.
+    shared: Vec<(i64, i64)>,
+    /// ((smaller, larger) person, +1 / -1).
+    friends: Vec<((i64, i64), i64)>,
+    /// The thread's own posts' links, as its model has them.
+    posts: BTreeMap<i64, BTreeSet<i64>>,
+    /// The thread's own members' links with their pivot data.
+    members: BTreeMap<i64, BTreeMap<i64, Data>>,
+}
+
+fn post_id(thread: usize, i: i64) -> i64 {
+    2 + i64::try_from(thread).unwrap_or(0) * OWN + i
+}
+
+fn member_id(thread: usize, i: i64) -> i64 {
+    1 + i64::try_from(thread).unwrap_or(0) * OWN + i
+}
+
+fn ids<T: Model<Pk = i64>>(keys: &[Key<T>]) -> Vec<i64> {
+    keys.iter().map(|k| *k.get()).collect()
+}
+
+fn membership(d: &Data) -> Membership {
+    Membership {
+        role: d.role.clone(),
+        note: d.note.clone(),
+        ..Default::default()
+    }
+}
+
+/// `Ok(None)` for a busy timeout (counted), `Ok(Some(v))` for success; any
+/// other error ends the thread with a message.
+fn tolerate<T>(log: &mut Log, what: &str, r: m2m_core::Result<T>) -> Result<Option<T>, String> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_busy() => {
+            log.busy += 1;
+            Ok(None)
+        }
+        Err(e) => Err(format!("{what}: {e:?}")),
+    }
+}
+
+fn expect_eq<T: PartialEq + std::fmt::Debug>(got: T, want: T, what: &str) -> Result<(), String> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("{what}: got {got:?}, want {want:?}"))
+    }
+}
+
+/// One thread's run: `OPS` calls chosen by a generator seeded with the
+/// thread's number.
+fn worker(thread: usize, conn: &Connection) -> Result<Log, String> {
+    let mut rng = Rng::new(thread as u64 + 1);
+    let mut log = Log::default();
+    for i in 0..OWN {
+        log.posts.insert(post_id(thread, i), BTreeSet::new());
+        log.members.insert(member_id(thread, i), BTreeMap::new());
+    }
+    let roles = ["", "lead", "o'hara -- 🦀"];
+    for n in 0..OPS {
+        let dice = rng.range(0, 99);
+        if dice < 25 {
+            // Contended: post 1 and labels 1..=CONTENDED.
+            let shared = Post::LABELS.of_key(SHARED_POST);
+            let kind = rng.range(0, 5);
+            let one = rng.range(1, CONTENDED);
+            let many = rng.keys(1, CONTENDED, 4);
+            let (name, report): (&'static str, Option<SyncReport<Label>>) = match kind {
+                0 => {
+                    let r = tolerate(&mut log, "shared add", shared.add(conn, [one]))?;
+                    if let Some(k) = r {
+                        if k > 1 {
+                            return Err(format!("shared add of one key linked {k}"));
+                        }
+                        if k == 1 {
+                            log.shared.push((one, 1));
+                        }
+                    }
+                    ("shared add", None)
+                }
+                1 => {
+                    let r = tolerate(&mut log, "shared remove", shared.remove(conn, [one]))?;
+                    if let Some(k) = r {
+                        if k > 1 {
+                            return Err(format!("shared remove of one key removed {k}"));
+                        }
+                        if k == 1 {
+                            log.shared.push((one, -1));
+                        }
+                    }
+                    ("shared remove", None)
+                }
+                2 => (
+                    "shared sync add",
+                    tolerate(
+                        &mut log,
+                        "shared sync",
+                        shared.sync(conn, many, SyncMode::Add),
+                    )?,
+                ),
+                3 => (
+                    "shared sync remove",
+                    tolerate(
+                        &mut log,
+                        "shared sync",
+                        shared.sync(conn, many, SyncMode::Remove),
+                    )?,
+                ),
+                4 => (
+                    "shared toggle",
+                    tolerate(&mut log, "shared toggle", shared.toggle(conn, many))?,
+                ),
+                _ => {
+                    // Keep the labels past CONTENDED linked: set names them too.
+                    let mut keep = many;
+                    keep.extend(CONTENDED + 1..=CONTENDED + 2);
+                    (
+                        "shared set",
+                        tolerate(&mut log, "shared set", shared.set(conn, keep))?,
+                    )
+                }
+            };
+            *log.calls.entry(name).or_default() += 1;
+            if let Some(r) = report {
+                for k in ids(&r.added) {
+                    log.shared.push((k, 1));
+                }
+                for k in ids(&r.removed) {
+                    log.shared.push((k, -1));
+                }
+                if ids(&r.removed).iter().any(|&k| k > CONTENDED) {
+                    return Err(format!("{name} removed a label it was told to keep: {r:?}"));
+                }
+            }
+        } else if dice < 40 {
+            // Contended: friendships among the shared people, from either side.
+            let owner = rng.range(1, PEOPLE);
+            let friends = Person::FRIENDS.of_key(owner);
+            let many = rng.keys(1, PEOPLE, 3);
+            let (name, r) = match rng.range(0, 3) {
+                0 => ("friends sync add", friends.sync(conn, many, SyncMode::Add)),
+                1 => (
+                    "friends sync remove",
+                    friends.sync(conn, many, SyncMode::Remove),
+                ),
+                2 => ("friends toggle", friends.toggle(conn, many)),
+                _ => ("friends set", friends.set(conn, many)),
+            };
+            *log.calls.entry(name).or_default() += 1;
+            if let Some(r) = tolerate(&mut log, name, r)? {
+                let pair = |k: i64| (owner.min(k), owner.max(k));
+                log.friends
+                    .extend(ids(&r.added).into_iter().map(|k| (pair(k), 1)));
+                log.friends
+                    .extend(ids(&r.removed).into_iter().map(|k| (pair(k), -1)));
+            }
+        } else if dice < 75 {
+            own_post_call(thread, conn, &mut rng, &mut log, n)?;
+        } else {
+            own_member_call(thread, conn, &mut rng, &mut log, &roles)?;
+        }
+    }
+    Ok(log)
+}
+
+/// A call on one of the thread's own posts, checked against its model.
+fn own_post_call(
+    thread: usize,
+    conn: &Connection,
+    rng: &mut Rng,
+    log: &mut Log,
+    n: usize,
+) -> Result<(), String> {
+    let post = post_id(thread, rng.range(0, OWN - 1));
+    let acc = Post::LABELS.of_key(post);
+    let ts = rng.keys(1, LABELS, 5);
+    let linked = log.posts[&post].clone();
+    let unique: BTreeSet<i64> = ts.iter().copied().collect();
+    let kind = rng.range(0, 6);
+    let name = ["add", "remove", "set", "toggle", "clear", "create", "read"][kind as usize];
+    *log.calls.entry(name).or_default() += 1;
+    let mut next = linked.clone();
+    match kind {
+        0 => {
+            let Some(k) = tolerate(log, "add", acc.add(conn, ts))? else {
+                return Ok(());
+            };
+            next.extend(&unique);
+            expect_eq(k, next.len() - linked.len(), "add")?;
+        }
+        1 => {
+            let Some(k) = tolerate(log, "remove", acc.remove(conn, ts))? else {
+                return Ok(());
+            };
+            next.retain(|t| !unique.contains(t));
+            expect_eq(k, linked.len() - next.len(), "remove")?;
+        }
+        2 => {
+            let Some(r) = tolerate(log, "set", acc.set(conn, ts))? else {
+                return Ok(());
+            };
+            next.clone_from(&unique);
+            let added: Vec<i64> = unique.difference(&linked).copied().collect();
+            let removed: Vec<i64> = linked.difference(&unique).copied().collect();
+            expect_eq((ids(&r.added), ids(&r.removed)), (added, removed), "set")?;
+        }
+        3 => {
+            let Some(r) = tolerate(log, "toggle", acc.toggle(conn, ts))? else {
+                return Ok(());
+            };
+            let added: Vec<i64> = unique.difference(&linked).copied().collect();
+            let removed: Vec<i64> = unique.intersection(&linked).copied().collect();
+            next = linked.symmetric_difference(&unique).copied().collect();
+            expect_eq((ids(&r.added), ids(&r.removed)), (added, removed), "toggle")?;
+        }
+        4 => {
+            let Some(k) = tolerate(log, "clear", acc.clear(conn))? else {
+                return Ok(());
+            };
+            next.clear();
+            expect_eq(k, linked.len(), "clear")?;
+        }
+        5 => {
+            let label = Label {
+                id: 0,
+                name: format!("made by thread {thread} at call {n}"),
+            };
+            let Some(made) = tolerate(log, "create", acc.create(conn, label))? else {
+                return Ok(());
+            };
+            if made.id <= LABELS {
+                return Err(format!("create returned an existing key {}", made.id));
+            }
+            next.insert(made.id);
+        }
+        _ => {
+            let Some(keys) = tolerate(log, "keys", acc.keys(conn))? else {
+                return Ok(());
+            };
+            expect_eq(ids(&keys), linked.iter().copied().collect(), "keys")?;
+        }
+    }
+    log.posts.insert(post, next);
+    Ok(())
+}
+
+/// A pivot call on one of the thread's own members, checked against its model.
+fn own_member_call(
+    thread: usize,
+    conn: &Connection,
+    rng: &mut Rng,
+    log: &mut Log,
+    roles: &[&str],
+) -> Result<(), String> {
+    let member = member_id(thread, rng.range(0, OWN - 1));
+    let acc = Member::CLUBS.of_key(member);
+    let data = |rng: &mut Rng| {
+        let role = roles[usize::try_from(rng.range(0, 2)).unwrap_or(0)];
+        Data::new(role, (rng.range(0, 1) == 1).then_some("note"))
+    };
+    let linked = log.members[&member].clone();
+    let mut next = linked.clone();
+    let club = rng.range(1, CLUBS);
+    match rng.range(0, 2) {
+        0 => {
+            *log.calls.entry("add_with").or_default() += 1;
+            let d = data(rng);
+            let Some(made) = tolerate(log, "add_with", acc.add_with(conn, club, membership(&d)))?
+            else {
+                return Ok(());
+            };
+            expect_eq(made, !linked.contains_key(&club), "add_with")?;
+            next.entry(club).or_insert(d);
+        }
+        1 => {
+            *log.calls.entry("update_pivot").or_default() += 1;
+            let d = data(rng);
+            let r = acc.update_pivot(conn, club, |p| {
+                p.role.clone_from(&d.role);
+                p.note.clone_from(&d.note);
+            });
+            let Some(changed) = tolerate(log, "update_pivot", r)? else {
+                return Ok(());
+            };
+            expect_eq(changed, linked.contains_key(&club), "update_pivot")?;
+            if let Some(old) = next.get_mut(&club) {
+                *old = d;
+            }
+        }
+        _ => {
+            *log.calls.entry("sync_with").or_default() += 1;
+            let items: Vec<(i64, Data)> = rng
+                .keys(1, CLUBS, 4)
+                .into_iter()
+                .map(|c| (c, data(rng)))
+                .collect();
+            let r = acc.sync_with(
+                conn,
+                items.iter().map(|(c, d)| (*c, membership(d))),
+                SyncMode::Replace,
+            );
+            let Some(r) = tolerate(log, "sync_with", r)? else {
+                return Ok(());
+            };
+            let wanted: BTreeMap<i64, Data> = items.into_iter().collect();
+            let added: Vec<i64> = wanted
+                .keys()
+                .filter(|c| !linked.contains_key(c))
+                .copied()
+                .collect();
+            let removed: Vec<i64> = linked
+                .keys()
+                .filter(|c| !wanted.contains_key(c))
+                .copied()
+                .collect();
+            let updated: Vec<i64> = wanted
+                .iter()
+                .filter(|(c, d)| linked.get(c).is_some_and(|old| old != *d))
+                .map(|(c, _)| *c)
+                .collect();
+            expect_eq(
+                (ids(&r.added), ids(&r.removed), ids(&r.updated)),
+                (added, removed, updated),
+                "sync_with",
+            )?;
+            next = wanted;
+        }
+    }
+    log.members.insert(member, next);
+    Ok(())
+}
+
+#[test]
+fn concurrent_writers_lose_and_duplicate_nothing() {
+    let dir = TempDir::new("concurrency");
+    let path = dir.file("shared.db");
+    {
+        let conn = m2m_core::open(&path).unwrap();
+        create_all(&conn);
+        let tx = conn.unchecked_transaction().unwrap();
+        for id in 1..=LABELS {
+            let name = format!("label {id}");
+            Label { id, name }.insert(&tx).unwrap();
+        }
+        for id in 1..=PEOPLE {
+            let name = format!("person {id}");
+            let friends = Default::default();
+            Person { id, name, friends }.insert(&tx).unwrap();
+        }
+        for id in 1..=CLUBS {
+            let name = format!("club {id}");
+            Club { id, name }.insert(&tx).unwrap();
+        }
+        let threads = i64::try_from(THREADS).unwrap();
+        for id in 1..=1 + threads * OWN {
+            let title = format!("post {id}");
+            let labels = Default::default();
+            Post {
+                id,
+                title,
+                body: None,
+                labels,
+            }
+            .insert(&tx)
+            .unwrap();
+            let name = format!("member {id}");
+            let clubs = Default::default();
+            Member { id, name, clubs }.insert(&tx).unwrap();
+        }
+        // Labels past CONTENDED stay linked to the shared post throughout.
+        Post::LABELS
+            .of_key(SHARED_POST)
+            .add(&tx, CONTENDED + 1..=CONTENDED + 2)
+            .unwrap();
+        tx.commit().unwrap();
+    }
+
+    let start = Barrier::new(THREADS);
+    let logs: Vec<Log> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (path, start) = (&path, &start);
+                s.spawn(move || {
+                    let conn = m2m_core::open(path).map_err(|e| format!("open: {e}"))?;
+                    start.wait();
+                    worker(t, &conn).map_err(|e| format!("thread {t}: {e}"))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .expect("worker panicked")
+                    .unwrap_or_else(|e| panic!("{e}"))
+            })
+            .collect()
+    });
+
+    let conn = m2m_core::open(&path).unwrap();
+    // No duplicate links in either table (the keys forbid them; prove it).
+    for (table, cols) in [
+        (Post::LABELS.def().junction, "post_id, label_id"),
+        (
+            Person::FRIENDS.def().junction,
+            "from_person_id, to_person_id",
+        ),
+        (Member::CLUBS.def().junction, "member_id, club_id"),
+    ] {
+        let dups: i64 = conn
+            .query_row(
+                &format!("SELECT count(*) FROM (SELECT {cols} FROM \"{table}\" GROUP BY {cols} HAVING count(*) > 1)"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(dups, 0, "duplicate links in {table}");
+    }
+    // Each thread's own owners hold exactly what its calls reported.
+    for log in &logs {
+        for (&post, want) in &log.posts {
+            let got = ids(&Post::LABELS.of_key(post).keys(&conn).unwrap());
+            assert_eq!(got, want.iter().copied().collect::<Vec<_>>(), "post {post}");
+        }
+        for (&member, want) in &log.members {
+            let got: BTreeMap<i64, Data> = Member::CLUBS
+                .of_key(member)
+                .fetch_with_pivot(&conn)
+                .unwrap()
+                .into_iter()
+                .map(|(c, p)| {
+                    (
+                        c.id,
+                        Data {
+                            role: p.role,
+                            note: p.note,
+                        },
+                    )
+                })
+                .collect();
+            assert_eq!(&got, want, "member {member}");
+        }
+    }
+    // Contended pairs: links made minus links removed is the final state.
+    let mut shared: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut friends: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+    for log in &logs {
+        for &(k, d) in &log.shared {
+            *shared.entry(k).or_default() += d;
+        }
+        for &(p, d) in &log.friends {
+            *friends.entry(p).or_default() += d;
+        }
+    }
+    let linked = ids(&Post::LABELS.of_key(SHARED_POST).keys(&conn).unwrap());
+    for label in 1..=CONTENDED {
+        let net = shared.get(&label).copied().unwrap_or(0);
+        assert!(net == 0 || net == 1, "label {label}: net {net}");
+        assert_eq!(
+            linked.contains(&label),
+            net == 1,
+            "label {label}: net {net}"
+        );
+    }
+    assert!(linked.contains(&(CONTENDED + 1)) && linked.contains(&(CONTENDED + 2)));
+    for a in 1..=PEOPLE {
+        let mine = ids(&Person::FRIENDS.of_key(a).keys(&conn).unwrap());
+        for b in 1..=PEOPLE {
+            let pair = (a.min(b), a.max(b));
+            let net = friends.get(&pair).copied().unwrap_or(0);
+            assert!(net == 0 || net == 1, "friends {pair:?}: net {net}");
+            assert_eq!(mine.contains(&b), net == 1, "friends {pair:?}: net {net}");
+        }
+    }
+
+    let mut calls: BTreeMap<&str, usize> = BTreeMap::new();
+    for log in &logs {
+        for (k, v) in &log.calls {
+            *calls.entry(k).or_default() += v;
+        }
+    }
+    let busy: usize = logs.iter().map(|l| l.busy).sum();
+    let events: usize = logs.iter().map(|l| l.shared.len() + l.friends.len()).sum();
+    let total: usize = calls.values().sum();
+    println!(
+        "concurrency: {THREADS} threads, {total} calls, {busy} busy timeouts, \
+         {events} contended link changes; calls: {calls:?}"
+    );
+    assert_eq!(total, THREADS * OPS);
+}
+
+/// Inside a user's deferred transaction that has read before another
+/// connection committed, a relation write cannot wait its way through (its
+/// snapshot is stale): it fails at once with a busy error, writes nothing,
+/// and leaves the user's transaction open for them to roll back and retry.
+/// Begun `IMMEDIATE`, the same transaction waits for the lock instead.
+#[test]
+fn a_stale_deferred_transaction_gets_a_busy_error_and_can_retry() {
+    let dir = TempDir::new("stale");
+    let path = dir.file("stale.db");
+    let mut conn = m2m_core::open(&path).unwrap();
+    create_all(&conn);
+    for id in 1..=3 {
+        let name = format!("label {id}");
+        Label { id, name }.insert(&conn).unwrap();
+    }
+    let labels = Default::default();
+    let post = Post {
+        id: 1,
+        title: "p".into(),
+        body: None,
+        labels,
+    };
+    post.clone().insert(&conn).unwrap();
+    let other = m2m_core::open(&path).unwrap();
+
+    let tx = conn.transaction().unwrap(); // DEFERRED, rusqlite's default
+    assert!(post.labels().keys(&tx).unwrap().is_empty()); // a read: the snapshot starts
+    Post::LABELS.of_key(1).add(&other, [1]).unwrap(); // committed elsewhere
+    let before = snapshot_all(&other);
+    let e = post.labels().set(&tx, [2, 3]).unwrap_err();
+    assert!(e.is_busy(), "{e:?}");
+    let e = post.labels().add(&tx, [2]).unwrap_err();
+    assert!(e.is_busy(), "{e:?}");
+    assert!(!tx.is_autocommit(), "the user's transaction is still open");
+    assert_eq!(snapshot_all(&other), before, "a busy call wrote nothing");
+    tx.rollback().unwrap();
+    // The retry, in a transaction begun IMMEDIATE, sees the other write.
+    let tx = conn
+        .transaction_with_behavior(m2m_core::rusqlite::TransactionBehavior::Immediate)
+        .unwrap();
+    let r = post.labels().set(&tx, [2, 3]).unwrap();
+    assert_eq!(r.removed, vec![Key::new(1)]);
+    tx.commit().unwrap();
+    let got = Post::LABELS.of_key(1).keys(&other).unwrap();
+    assert_eq!(got, vec![Key::new(2), Key::new(3)]);
+}
+
+/// `update_pivot` reads the row, runs the closure, then writes: it holds
+/// the write lock from the read on (`BEGIN IMMEDIATE`), so another
+/// connection cannot commit in between (which would make the write fail
+/// with a stale snapshot, or lose the other's change).
+#[test]
+fn update_pivot_holds_the_write_lock_while_its_closure_runs() {
+    let dir = TempDir::new("rmw");
+    let path = dir.file("rmw.db");
+    let conn = m2m_core::open(&path).unwrap();
+    create_all(&conn);
+    Club {
+        id: 1,
+        name: "c".into(),
+    }
+    .insert(&conn)
+    .unwrap();
+    let clubs = Default::default();
+    Member {
+        id: 1,
+        name: "m".into(),
+        clubs,
+    }
+    .insert(&conn)
+    .unwrap();
+    Member::CLUBS.of_key(1).add(&conn, [1]).unwrap();
+    let other = m2m_core::open(&path).unwrap();
+    other
+        .busy_timeout(std::time::Duration::from_millis(10))
+        .unwrap();
+
+    let mut interloper = None;
+    let changed = Member::CLUBS
+        .of_key(1)
+        .update_pivot(&conn, 1, |p| {
+            let r = Member::CLUBS
+                .of_key(1)
+                .update_pivot(&other, 1, |q| q.role = "other".into());
+            interloper = Some(r.map_err(|e| e.is_busy()));
+            p.role = "mine".into();
+        })
+        .unwrap();
+    assert!(changed);
+    assert_eq!(interloper, Some(Err(true)), "the other writer got in");
+    let p = Member::CLUBS.of_key(1).pivot(&other, 1).unwrap().unwrap();
+    assert_eq!(p.role, "mine");
+}
