@@ -23,25 +23,19 @@ pub enum Error {
         action: &'static str,
     },
     /// A relation write named a target key that has no row; nothing was written.
-    #[error("relation `{relation}`: no `{table}` row has key {key}; nothing was written")]
+    #[error("relation `{relation}`: no target row has key {key}; nothing was written")]
     MissingTarget {
         /// The relation, as `Owner.field`.
         relation: &'static str,
-        /// The target's table.
-        table: &'static str,
         /// The missing key, rendered as SQL would show it.
         key: String,
     },
     /// A relation write was made from an owner key that has no row; nothing was written.
-    #[error(
-        "relation `{relation}`: the owner `{table}` row with key {key} does not exist; nothing was written"
-    )]
+    #[error("relation `{relation}`: no owner row has key {key}; nothing was written")]
     MissingOwner {
         /// The relation, as `Owner.field`.
         relation: &'static str,
-        /// The owner's table.
-        table: &'static str,
-        /// The missing key.
+        /// The missing key, rendered as SQL would show it.
         key: String,
     },
     /// `update` found no row with the model's key.

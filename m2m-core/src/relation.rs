@@ -552,7 +552,6 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
             if let Ok(Some(key)) = missing.map(|mut v| v.pop()) {
                 return Error::MissingTarget {
                     relation: def.name,
-                    table: def.target_table.name,
                     key: sql::render(&key),
                 };
             }
@@ -561,7 +560,6 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
             if let Ok(false) = owner_exists {
                 return Error::MissingOwner {
                     relation: def.name,
-                    table: def.owner.name,
                     key: crate::crud::render_key(&*self.owner),
                 };
             }
@@ -769,7 +767,6 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         if !exists {
             return Err(Error::MissingOwner {
                 relation: def.name,
-                table: def.owner.name,
                 key: crate::crud::render_key(owner),
             });
         }
