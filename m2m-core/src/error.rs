@@ -8,9 +8,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Everything that can go wrong in a call of this crate.
 ///
 /// The variants a program usually handles on its own are [`Error::Unsaved`],
-/// [`Error::MissingTarget`], [`Error::MissingOwner`] and [`Error::NotFound`];
-/// the rest wrap SQLite's own error with the operation that failed
-/// ([`Error::is_busy`] and [`Error::is_unique_violation`] classify them).
+/// [`Error::MissingTarget`], [`Error::MissingOwner`] and [`Error::NotFound`].
+/// [`Error::Schema`] and [`Error::UnsupportedKey`] point at a setup mistake;
+/// [`Error::Sqlite`] wraps SQLite's own error with the operation that failed
+/// ([`Error::is_busy`] and [`Error::is_unique_violation`] classify it).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
