@@ -6,7 +6,8 @@
 //! keys on. Each operation is run over every post (or tag), alternating m2m
 //! and hand-written runs, and the medians are compared as a ratio.
 //!
-//! `cargo bench --bench workload`; `M2M_BENCH_SAMPLES=N` sets the samples.
+//! `cargo bench --bench workload`; `M2M_BENCH_SAMPLES=N` sets the samples,
+//! `M2M_BENCH_ONLY=text` runs only the operations whose name contains it.
 
 mod common;
 
@@ -305,10 +306,14 @@ fn main() {
     let wposts: Vec<WPost> = WPost::query().fetch_all(&conn).expect("wposts");
     let post_ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
     let mut rows = Vec::new();
+    let only = std::env::var("M2M_BENCH_ONLY").unwrap_or_default();
     let mut measure = |op: &'static str,
                        prep: &dyn Fn(&Connection),
                        m2m: &dyn Fn(&Connection),
                        raw: &dyn Fn(&Connection)| {
+        if !op.contains(only.as_str()) {
+            return;
+        }
         // Alternate the two so drift on a noisy machine hits both alike.
         let (mut a, mut b) = (Vec::new(), Vec::new());
         for _ in 0..samples {
@@ -528,7 +533,12 @@ fn main() {
         ));
     }
     json.push_str("  ]\n}\n");
-    let out = out_dir().join("workload.json");
+    // A partial run is for investigation; it does not replace the results.
+    let out = out_dir().join(if only.is_empty() {
+        "workload.json"
+    } else {
+        "workload-partial.json"
+    });
     std::fs::write(&out, json).expect("write results");
     println!("results: {}", out.display());
 }

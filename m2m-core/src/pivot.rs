@@ -15,6 +15,19 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         Batch::new([target.into_key()])
     }
 
+    /// The target's key, checked as a batch's would be, without building one.
+    fn one_key(&self, target: impl IntoKey<T>) -> Result<T::Pk> {
+        self.owner()?;
+        let key = target.into_key().into_inner();
+        if key.is_unset() {
+            return Err(Error::Unsaved {
+                model: T::TABLE.model,
+                action: "linking it",
+            });
+        }
+        Ok(key)
+    }
+
     fn pair_params(&self, batch: &Batch<T>) -> Result<[Value; 2]> {
         let key = batch.keys.first().ok_or(Error::Unsaved {
             model: T::TABLE.model,
@@ -31,15 +44,19 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     where
         P: Pivot,
     {
-        let batch = self.one_target(target)?;
+        let key = self.one_key(target)?;
         let run = || -> rusqlite::Result<usize> {
             let mut stmt = conn.prepare_cached(sql::insert_one(self.def(), P::TABLE))?;
-            self.bind_link(&mut stmt, &batch.keys[0], &pivot)?;
+            self.bind_link(&mut stmt, &key, &pivot)?;
             stmt.raw_execute()
         };
+        // The key list is built only to explain a failure.
         run()
             .map(|n| n > 0)
-            .map_err(|e| self.link_error(conn, "add_with", &batch, e))
+            .map_err(|e| match Batch::from_keys(vec![key.clone()]) {
+                Ok(batch) => self.link_error(conn, "add_with", &batch, e),
+                Err(other) => other,
+            })
     }
 
     /// The through row of the link to `target`, if linked.
@@ -178,9 +195,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         match mode {
             SyncMode::Remove => {
                 if !batch.is_empty() {
-                    let removed = self
-                        .returning(conn, sql::remove(def, true), &batch)
-                        .map_err(ctx)?;
+                    let removed = self.unlink_each(conn, &batch).map_err(ctx)?;
                     report.removed = sorted(removed);
                 }
             }

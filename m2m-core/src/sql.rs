@@ -48,8 +48,7 @@ pub(crate) enum Slot {
     // Relations.
     Add,
     AddReturning,
-    Remove,
-    RemoveReturning,
+    RemoveOne,
     RemoveOthersReturning,
     Clear,
     Keys,
@@ -473,22 +472,10 @@ pub(crate) fn pivot_scope(r: &RelationDef, cond: &str) -> (String, usize) {
     }
 }
 
-pub(crate) fn remove(r: &RelationDef, returning: bool) -> &str {
-    let slot = if returning {
-        Slot::RemoveReturning
-    } else {
-        Slot::Remove
-    };
-    r.sql.get(slot, || {
-        let Names { j, s, t } = names(r);
-        let body = if r.symmetrical {
-            format!(
-                "DELETE FROM {j} WHERE ({s} = ?1 AND {t} IN ({KEYS})) OR ({t} = ?1 AND {s} IN ({KEYS}))"
-            )
-        } else {
-            format!("DELETE FROM {j} WHERE {s} = ?1 AND {t} IN ({KEYS})")
-        };
-        with_returning(r, body, returning)
+/// Unlinks owner ?1 from the one target ?2 (a single-row delete).
+pub(crate) fn remove_one(r: &RelationDef) -> &str {
+    r.sql.get(Slot::RemoveOne, || {
+        format!("DELETE FROM {} WHERE {}", ident(r.junction), pair(r))
     })
 }
 
