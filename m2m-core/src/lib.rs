@@ -230,11 +230,13 @@
 //!
 //! # Guarantees and decisions
 //!
-//! - **Atomic writes.** Each call is all or nothing. `add`, `remove`,
-//!   `clear` and `sync` in `Add`/`Remove` mode are one statement each;
-//!   `set`, `toggle` and `create` run several inside a transaction, or a
-//!   savepoint when you already have a transaction open, so they nest in
-//!   yours and a failure leaves your earlier work intact.
+//! - **Atomic writes.** Each call is all or nothing. `add`, `clear` and
+//!   `sync` in `Add` mode are one statement each; `remove` and `sync` in
+//!   `Remove` mode (one prepared single-row delete per key: SQLite deletes a
+//!   row found by its key in one pass, an `IN` list in two), `set`, `toggle`
+//!   and `create` run several inside a transaction, or a savepoint when you
+//!   already have a transaction open, so they nest in yours and a failure
+//!   leaves your earlier work intact.
 //! - **Checked inputs.** An unsaved owner or target (integer key `0`) is
 //!   [`Error::Unsaved`] before anything is written. A target key with no row
 //!   is [`Error::MissingTarget`] naming the relation and the key, and nothing

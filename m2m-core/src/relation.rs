@@ -592,7 +592,8 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
             .map_err(|e| self.link_error(conn, "add", &batch, e))
     }
 
-    /// Unlinks the targets; absent links are ignored. Returns how many were removed.
+    /// Unlinks the targets; absent links are ignored. Returns how many were
+    /// removed. Atomic (one statement per key, inside one transaction).
     pub fn remove<K: IntoKey<T>>(
         &self,
         conn: &Connection,
