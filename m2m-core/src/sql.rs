@@ -250,29 +250,34 @@ pub(crate) fn add(r: &RelationDef, returning: bool) -> &str {
                 "INSERT INTO {j} ({s}, {t}) SELECT {src}, {dst} FROM json_each(?2) WHERE true ON CONFLICT ({s}, {t}) DO NOTHING"
             ),
             Some(p) => {
-                let mut cols = Vec::new();
-                let mut exprs = Vec::new();
-                let mut n = 2;
-                for c in pivot_columns(p) {
-                    cols.push(ident(c));
-                    exprs.push(if c == r.source {
-                        src.to_owned()
-                    } else if c == r.target {
-                        dst.to_owned()
-                    } else {
-                        n += 1;
-                        format!("?{n}")
-                    });
-                }
+                let (cols, exprs) = link_columns(r, p, src, dst);
                 format!(
-                    "INSERT INTO {j} ({}) SELECT {} FROM json_each(?2) WHERE true ON CONFLICT ({s}, {t}) DO NOTHING",
-                    cols.join(", "),
-                    exprs.join(", ")
+                    "INSERT INTO {j} ({cols}) SELECT {exprs} FROM json_each(?2) WHERE true ON CONFLICT ({s}, {t}) DO NOTHING"
                 )
             }
         };
         with_returning(r, body, returning)
     })
+}
+
+/// A through model's insert: its columns but the key, and for each the value
+/// (`src`/`dst` for the two link columns, `?3`, `?4`, ... for the others).
+fn link_columns(r: &RelationDef, p: &TableDef, src: &str, dst: &str) -> (String, String) {
+    let mut cols = Vec::new();
+    let mut exprs = Vec::new();
+    let mut n = 2;
+    for c in pivot_columns(p) {
+        cols.push(ident(c));
+        exprs.push(if c == r.source {
+            src.to_owned()
+        } else if c == r.target {
+            dst.to_owned()
+        } else {
+            n += 1;
+            format!("?{n}")
+        });
+    }
+    (cols.join(", "), exprs.join(", "))
 }
 
 /// The through model's columns but its key, in column order: the values
@@ -290,26 +295,11 @@ pub(crate) fn insert_one<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str {
         } else {
             ("?1", "?2")
         };
-        let mut cols = Vec::new();
-        let mut exprs = Vec::new();
-        let mut n = 2;
-        for c in pivot_columns(p) {
-            cols.push(ident(c));
-            exprs.push(if c == r.source {
-                src.to_owned()
-            } else if c == r.target {
-                dst.to_owned()
-            } else {
-                n += 1;
-                format!("?{n}")
-            });
-        }
+        let (cols, exprs) = link_columns(r, p, src, dst);
         // `SELECT` rather than `VALUES`, for a statement journal: see `insert`.
         format!(
-            "INSERT INTO {} ({}) SELECT {} WHERE true ON CONFLICT ({}, {}) DO NOTHING",
+            "INSERT INTO {} ({cols}) SELECT {exprs} WHERE true ON CONFLICT ({}, {}) DO NOTHING",
             ident(r.junction),
-            cols.join(", "),
-            exprs.join(", "),
             ident(r.source),
             ident(r.target)
         )
