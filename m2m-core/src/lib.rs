@@ -252,6 +252,12 @@
 //! - **Deletes.** Deleting a row removes its links on every relation (the
 //!   junctions cascade) and leaves the rows on the other side alone. `save`
 //!   on a stored row updates it in place, so its links survive.
+//! - **Integer keys are SQLite rowids** (`INTEGER PRIMARY KEY`, without
+//!   `AUTOINCREMENT`, which would cost every insert a write): SQLite may give
+//!   a new row the key of the deleted row with the largest key, so a `Key`
+//!   kept across a delete can come to name a newer row. Relation calls check
+//!   their owner and targets at the time of the call (`create` checks its
+//!   owner before inserting for this reason).
 //! - **Symmetrical relations** store each pair once, the smaller key first;
 //!   both sides read and write that one row, and a self-link appears once.
 //! - **Busy databases.** A connection from [`open`] waits up to
