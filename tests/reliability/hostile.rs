@@ -687,38 +687,34 @@ fn one_hundred_thousand_text_keys_in_one_call() {
     assert!(!doc.exists(&conn).unwrap());
 }
 
-/// An empty list writes nothing and reports nothing on every kind of
-/// relation (`set`/`Replace` with an empty list empties the relation, by
-/// contract).
-#[test]
-fn empty_lists_on_every_kind_of_relation() {
-    let conn = db();
-    for id in 1..=3 {
+/// Rows with keys `1..=n` on both sides of every kind of relation.
+fn seed_every_kind(conn: &Connection, n: i64) {
+    for id in 1..=n {
         Label {
             id,
             name: format!("l{id}"),
         }
-        .insert(&conn)
+        .insert(conn)
         .unwrap();
         Person {
             id,
             name: format!("p{id}"),
             friends: Default::default(),
         }
-        .insert(&conn)
+        .insert(conn)
         .unwrap();
         Club {
             id,
             name: format!("c{id}"),
         }
-        .insert(&conn)
+        .insert(conn)
         .unwrap();
         Member {
             id,
             name: format!("m{id}"),
             clubs: Default::default(),
         }
-        .insert(&conn)
+        .insert(conn)
         .unwrap();
         Post {
             id,
@@ -726,9 +722,18 @@ fn empty_lists_on_every_kind_of_relation() {
             body: None,
             labels: Default::default(),
         }
-        .insert(&conn)
+        .insert(conn)
         .unwrap();
     }
+}
+
+/// An empty list writes nothing and reports nothing on every kind of
+/// relation (`set`/`Replace` with an empty list empties the relation, by
+/// contract).
+#[test]
+fn empty_lists_on_every_kind_of_relation() {
+    let conn = db();
+    seed_every_kind(&conn, 3);
     Post::LABELS.of_key(1).add(&conn, [1, 2]).unwrap();
     Person::FRIENDS.of_key(2).add(&conn, [1, 3]).unwrap();
     Member::CLUBS.of_key(1).add(&conn, [1, 2]).unwrap();
@@ -837,42 +842,7 @@ fn empty_lists_on_every_kind_of_relation() {
 #[test]
 fn a_target_listed_ten_thousand_times() {
     let conn = db();
-    for id in 1..=2 {
-        Label {
-            id,
-            name: format!("l{id}"),
-        }
-        .insert(&conn)
-        .unwrap();
-        Person {
-            id,
-            name: format!("p{id}"),
-            friends: Default::default(),
-        }
-        .insert(&conn)
-        .unwrap();
-        Club {
-            id,
-            name: format!("c{id}"),
-        }
-        .insert(&conn)
-        .unwrap();
-        Member {
-            id,
-            name: format!("m{id}"),
-            clubs: Default::default(),
-        }
-        .insert(&conn)
-        .unwrap();
-        Post {
-            id,
-            title: format!("t{id}"),
-            body: None,
-            labels: Default::default(),
-        }
-        .insert(&conn)
-        .unwrap();
-    }
+    seed_every_kind(&conn, 2);
     let many = |k: i64| vec![k; 10_000];
     let post = Post::LABELS.of_key(1);
     assert_eq!(post.add(&conn, many(2)).unwrap(), 1);
