@@ -1,7 +1,7 @@
 //! Pivot data: calls on relations declared with `through_model = ...`.
 
 use rusqlite::Connection;
-use rusqlite::types::Value;
+use rusqlite::types::{ToSql, Value};
 
 use crate::key::{IntoKey, PrimaryKey};
 use crate::query::{Expr, Query};
@@ -10,11 +10,6 @@ use crate::write::Atomic;
 use crate::{Error, Model, Pivot, Result, sql};
 
 impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
-    fn one_target(&self, target: impl IntoKey<T>) -> Result<Batch<T>> {
-        self.owner()?;
-        Batch::new([target.into_key()])
-    }
-
     /// The target's key, checked as a batch's would be, without building one.
     fn one_key(&self, target: impl IntoKey<T>) -> Result<T::Pk> {
         self.owner()?;
@@ -26,15 +21,6 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
             });
         }
         Ok(key)
-    }
-
-    fn pair_params(&self, batch: &Batch<T>) -> Result<[Value; 2]> {
-        let key = batch.keys.first().ok_or(Error::Unsaved {
-            model: T::TABLE.model,
-            action: "linking it",
-        })?;
-        let to = |v: rusqlite::Result<Value>| v.map_err(|e| Error::sqlite(self.ctx("pivot"), e));
-        Ok([to(sql::to_value(&*self.owner))?, to(sql::to_value(key))?])
     }
 
     /// Links one target with this pivot data (its key fields are filled in
@@ -64,14 +50,18 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     where
         P: Pivot,
     {
-        let batch = self.one_target(target)?;
-        let params = self.pair_params(&batch)?;
-        let mut rows = sql::query_rows(
-            conn,
-            sql::pivot_get(self.def(), P::TABLE),
-            params.iter(),
-            |row| P::__from_row(row, 0),
-        )
+        let key = self.one_key(target)?;
+        self.pivot_of(conn, &key)
+    }
+
+    fn pivot_of(&self, conn: &Connection, key: &T::Pk) -> Result<Option<P>>
+    where
+        P: Pivot,
+    {
+        let params: [&dyn ToSql; 2] = [&*self.owner, key];
+        let mut rows = sql::query_rows(conn, sql::pivot_get(self.def(), P::TABLE), params, |row| {
+            P::__from_row(row, 0)
+        })
         .map_err(|e| Error::sqlite(self.ctx("pivot"), e))?;
         Ok(rows.pop())
     }
@@ -88,13 +78,13 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     where
         P: Pivot,
     {
-        let batch = self.one_target(target)?;
+        let key = self.one_key(target)?;
         let tx = Atomic::begin(conn).map_err(|e| Error::sqlite(self.ctx("update_pivot"), e))?;
-        let Some(mut pivot) = self.pivot(conn, crate::Key::<T>::new(batch.keys[0].clone()))? else {
+        let Some(mut pivot) = self.pivot_of(conn, &key)? else {
             return Ok(false);
         };
         f(&mut pivot);
-        self.write_pivot(conn, &batch.keys[0], &pivot)?;
+        self.write_pivot(conn, &key, &pivot)?;
         tx.commit()
             .map_err(|e| Error::sqlite(self.ctx("update_pivot"), e))?;
         Ok(true)
