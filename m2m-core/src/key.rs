@@ -23,6 +23,10 @@ pub trait PrimaryKey: ToSql + FromSql + Clone + Ord + Hash + fmt::Debug + 'stati
     const SQL_TYPE: &'static str = "";
     /// True when the key is an alias of SQLite's rowid, assigned on insert.
     const AUTO: bool = false;
+    #[doc(hidden)]
+    /// The values an integer key narrower than `i64` can hold: its table
+    /// gets a `CHECK`, so SQLite never assigns a rowid the type cannot read.
+    const INT_RANGE: Option<(i64, i64)> = None;
     /// True when the value means "not stored yet" (`0` for integers).
     fn is_unset(&self) -> bool {
         false
@@ -39,6 +43,11 @@ macro_rules! integer_keys {
         impl PrimaryKey for $t {
             const SQL_TYPE: &'static str = "INTEGER";
             const AUTO: bool = true;
+            const INT_RANGE: Option<(i64, i64)> = if <$t>::BITS < 64 {
+                Some((<$t>::MIN as i64, <$t>::MAX as i64))
+            } else {
+                None
+            };
             fn is_unset(&self) -> bool {
                 *self == 0
             }

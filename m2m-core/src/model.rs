@@ -155,6 +155,9 @@ pub struct TableDef {
     pub pk: usize,
     /// True when the key is an alias of SQLite's rowid (assigned on insert).
     pub auto_key: bool,
+    /// The values an integer key narrower than `i64` can hold (`u8`: 0..=255);
+    /// `None` for other keys.
+    pub key_range: Option<(i64, i64)>,
     pub(crate) sql: SqlCache,
 }
 
@@ -166,6 +169,7 @@ impl TableDef {
         columns: &'static [ColumnDef],
         pk: usize,
         auto_key: bool,
+        key_range: Option<(i64, i64)>,
     ) -> Self {
         TableDef {
             model,
@@ -173,6 +177,7 @@ impl TableDef {
             columns,
             pk,
             auto_key,
+            key_range,
             sql: SqlCache::new(),
         }
     }

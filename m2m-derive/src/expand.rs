@@ -89,15 +89,16 @@ fn expand(m: &Model<'_>) -> TokenStream {
     });
     let key_column =
         key.and_then(|k| Some((columns.iter().position(|(f, _)| std::ptr::eq(*f, k))?, k)));
-    let (key_index, auto_key) = match key_column {
+    let (key_index, auto_key, key_range) = match key_column {
         Some((index, k)) => {
             let ty = k.ty;
             (
                 index,
                 quote_spanned!(ty.span()=> <#ty as ::m2m_core::PrimaryKey>::AUTO),
+                quote_spanned!(ty.span()=> <#ty as ::m2m_core::PrimaryKey>::INT_RANGE),
             )
         }
-        None => (0, quote!(false)),
+        None => (0, quote!(false), quote!(::core::option::Option::None)),
     };
     let model_name = &m.name;
     let table_name = &m.table.value;
@@ -108,6 +109,7 @@ fn expand(m: &Model<'_>) -> TokenStream {
             &[#(#column_defs),*],
             #key_index,
             #auto_key,
+            #key_range,
         );
     };
 
