@@ -39,13 +39,13 @@ const ARTICLE_SQL: &str = r#"CREATE TABLE IF NOT EXISTS "articles" (
     "title" TEXT NOT NULL,
     "body" TEXT
 );
-CREATE INDEX IF NOT EXISTS "articles_body_idx" ON "articles" ("body");
+CREATE INDEX IF NOT EXISTS "articles.body" ON "articles" ("body");
 CREATE TABLE IF NOT EXISTS "articles_tags" (
     "article_id" INTEGER NOT NULL REFERENCES "articles" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
     "tag_id" INTEGER NOT NULL REFERENCES "tag" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
     PRIMARY KEY ("article_id", "tag_id")
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS "articles_tags_tag_id_idx" ON "articles_tags" ("tag_id");
+CREATE INDEX IF NOT EXISTS "articles_tags.tag_id" ON "articles_tags" ("tag_id");
 "#;
 
 /// What the hand-written expansion printed for `User::schema_sql()`.
@@ -59,13 +59,13 @@ CREATE TABLE IF NOT EXISTS "user_friends" (
     PRIMARY KEY ("from_user_id", "to_user_id"),
     CHECK ("from_user_id" <= "to_user_id")
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS "user_friends_to_user_id_idx" ON "user_friends" ("to_user_id");
+CREATE INDEX IF NOT EXISTS "user_friends.to_user_id" ON "user_friends" ("to_user_id");
 CREATE TABLE IF NOT EXISTS "user_following" (
     "from_user_id" INTEGER NOT NULL REFERENCES "user" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
     "to_user_id" INTEGER NOT NULL REFERENCES "user" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
     PRIMARY KEY ("from_user_id", "to_user_id")
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS "user_following_to_user_id_idx" ON "user_following" ("to_user_id");
+CREATE INDEX IF NOT EXISTS "user_following.to_user_id" ON "user_following" ("to_user_id");
 "#;
 
 #[test]
@@ -535,7 +535,7 @@ fn through_model_relations_use_the_through_table() {
         "{sql}"
     );
     assert!(
-        sql.contains(r#"CREATE UNIQUE INDEX IF NOT EXISTS "enrollment_learner_course_id_key" ON "enrollment" ("learner", "course_id");"#),
+        sql.contains(r#"CREATE UNIQUE INDEX IF NOT EXISTS "enrollment.learner.course_id" ON "enrollment" ("learner", "course_id");"#),
         "{sql}"
     );
     let sql = Colleague::schema_sql();

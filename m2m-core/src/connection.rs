@@ -65,3 +65,18 @@ pub fn configure(conn: &Connection) -> Result<()> {
     };
     run().map_err(|e| Error::sqlite("configuring the connection", e))
 }
+
+/// Refuses a write on a connection that does not enforce foreign keys:
+/// there a link to a missing row would be written and a deleted row's links
+/// kept, so counts, fetches and new rows reusing its key would disagree.
+/// (Asking costs no statement: SQLite answers from the connection's flags.)
+pub(crate) fn require_foreign_keys(
+    conn: &Connection,
+    context: impl FnOnce() -> String,
+) -> Result<()> {
+    match conn.db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_FKEY) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Error::ForeignKeysOff { context: context() }),
+        Err(e) => Err(Error::sqlite(context(), e)),
+    }
+}

@@ -10,6 +10,13 @@ fn ctx<M: Model>(op: &str) -> String {
     format!("{}: {op}", M::TABLE.model)
 }
 
+/// Refuses a row write on a connection without foreign keys (see
+/// [`require_foreign_keys`](crate::connection::require_foreign_keys)): a
+/// delete there would leave the row's links behind for a new row to inherit.
+pub(crate) fn writable<M: Model>(conn: &Connection, op: &str) -> Result<()> {
+    crate::connection::require_foreign_keys(conn, || ctx::<M>(op))
+}
+
 /// Binds every column but the key, in order, then the key when `with_key`
 /// (the order of the insert, update and upsert statements).
 fn bind_row<M: Model>(
@@ -18,12 +25,13 @@ fn bind_row<M: Model>(
     with_key: bool,
 ) -> rusqlite::Result<()> {
     let mut i = 0;
+    let mut names = sql::non_key(M::TABLE);
     m.__bind_columns(&mut |v: &dyn ToSql| {
         i += 1;
-        stmt.raw_bind_parameter(i, v)
+        sql::bind_value(stmt, i, names.next().unwrap_or(""), v)
     })?;
     if with_key {
-        stmt.raw_bind_parameter(i + 1, m.pk())?;
+        sql::bind_value(stmt, i + 1, M::TABLE.pk_column().name, m.pk())?;
     }
     Ok(())
 }
@@ -32,17 +40,52 @@ fn bind_row<M: Model>(
 pub(crate) fn insert<M: Model>(conn: &Connection, m: &M) -> Result<Option<M::Pk>> {
     let t = M::TABLE;
     let auto = t.auto_key && m.pk().is_unset();
-    let run = || -> rusqlite::Result<Option<M::Pk>> {
+    let ctx = |e| Error::sqlite(ctx::<M>("insert"), e);
+    let run = || -> rusqlite::Result<usize> {
         let mut stmt = conn.prepare_cached(sql::insert(t, !auto))?;
         bind_row(&mut stmt, m, !auto)?;
-        stmt.raw_execute()?;
-        Ok(if auto {
-            M::Pk::from_rowid(conn.last_insert_rowid())
-        } else {
-            None
-        })
+        stmt.raw_execute()
     };
-    run().map_err(|e| Error::sqlite(ctx::<M>("insert"), e))
+    if !auto {
+        return run().map(|_| None).map_err(ctx);
+    }
+    match (run(), t.key_range) {
+        (Ok(_), _) => {
+            let rowid = conn.last_insert_rowid();
+            if let Some(pk) = M::Pk::from_rowid(rowid) {
+                return Ok(Some(pk));
+            }
+            // A table made without the key's range CHECK (by another tool):
+            // take the row back out before any read trips over its key.
+            sql::execute(conn, sql::delete_rowid(t), &[&rowid]).map_err(ctx)?;
+        }
+        // The next rowid is past the key type's range (the CHECK refused it).
+        (Err(e), Some(_)) if crate::error::is_check_violation(&e) => {}
+        (Err(e), _) => return Err(ctx(e)),
+    }
+    insert_in_gap(conn, m)
+}
+
+/// Inserts `m` with the smallest free key its narrow key type can hold, in
+/// one statement (so no other writer can take the key between look-up and
+/// insert).
+fn insert_in_gap<M: Model>(conn: &Connection, m: &M) -> Result<Option<M::Pk>> {
+    let t = M::TABLE;
+    let Some((_, max)) = t.key_range else {
+        return Ok(None);
+    };
+    let run = || -> rusqlite::Result<usize> {
+        let mut stmt = conn.prepare_cached(sql::insert_in_gap(t, max))?;
+        bind_row(&mut stmt, m, false)?;
+        stmt.raw_execute()
+    };
+    match run().map_err(|e| Error::sqlite(ctx::<M>("insert"), e))? {
+        0 => Err(Error::KeysExhausted {
+            model: t.model,
+            max,
+        }),
+        _ => Ok(M::Pk::from_rowid(conn.last_insert_rowid())),
+    }
 }
 
 pub(crate) fn update<M: Model>(conn: &Connection, m: &M) -> Result<()> {

@@ -9,7 +9,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// The variants a program usually handles on its own are [`Error::Unsaved`],
 /// [`Error::MissingTarget`], [`Error::MissingOwner`] and [`Error::NotFound`].
-/// [`Error::Schema`] and [`Error::UnsupportedKey`] point at a setup mistake;
+/// [`Error::InvalidValue`] refuses a value SQLite cannot store as given;
+/// [`Error::Schema`] and [`Error::ForeignKeysOff`] point at a setup mistake;
 /// [`Error::Sqlite`] wraps SQLite's own error with the operation that failed
 /// ([`Error::is_busy`] and [`Error::is_unique_violation`] classify it).
 #[derive(Debug, thiserror::Error)]
@@ -47,13 +48,37 @@ pub enum Error {
         /// The key that was looked for.
         key: String,
     },
-    /// A key type that cannot be sent in a batch (a blob) was used in a relation write.
-    #[error("`{model}` keys of this type cannot be used in relation calls: {reason}")]
-    UnsupportedKey {
+    /// A value SQLite cannot store as given (a NaN float, which it would
+    /// turn into NULL); nothing was written.
+    #[error("{context}: column `{column}`: {reason}")]
+    InvalidValue {
+        /// The operation, e.g. ``Reading: insert``.
+        context: String,
+        /// The column the value was for.
+        column: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// Every key an integer key type narrower than `i64` can hold is taken,
+    /// so `insert` has no key to give the row; nothing was written.
+    #[error(
+        "{model}: every key from 1 to {max} is taken, so the row cannot get one; use a wider key type (`i64`)"
+    )]
+    KeysExhausted {
         /// The Rust name of the model.
         model: &'static str,
-        /// Why.
-        reason: &'static str,
+        /// The largest key the type holds.
+        max: i64,
+    },
+    /// The connection does not enforce foreign keys, which m2m relies on to
+    /// refuse links to missing rows and to remove the links of deleted rows;
+    /// the call wrote nothing.
+    #[error(
+        "{context}: foreign keys are off on this connection; m2m needs them to refuse links to missing rows and to remove the links of deleted rows: open it with `m2m_core::open`, call `m2m_core::configure(&conn)`, or run `PRAGMA foreign_keys = ON` outside a transaction"
+    )]
+    ForeignKeysOff {
+        /// The operation that was refused.
+        context: String,
     },
     /// The database schema does not match what a model declares.
     #[error("table `{table}`: {problem}")]
@@ -75,11 +100,20 @@ pub enum Error {
 }
 
 impl Error {
+    /// SQLite's error with the operation that failed; a value refused before
+    /// it reached SQLite (see [`bad_value`]) becomes [`Error::InvalidValue`].
     pub(crate) fn sqlite(context: impl fmt::Display, source: rusqlite::Error) -> Self {
-        Error::Sqlite {
-            context: context.to_string(),
-            source,
+        let context = short(context.to_string());
+        if let rusqlite::Error::ToSqlConversionFailure(inner) = &source
+            && let Some(bad) = inner.downcast_ref::<BadValue>()
+        {
+            return Error::InvalidValue {
+                context,
+                column: bad.column,
+                reason: bad.reason,
+            };
         }
+        Error::Sqlite { context, source }
     }
 
     /// The SQLite error underneath, if this is one.
@@ -116,6 +150,51 @@ impl From<rusqlite::Error> for Error {
     fn from(source: rusqlite::Error) -> Self {
         Error::sqlite("sqlite", source)
     }
+}
+
+/// A context string cut to a readable length: an error message stays short
+/// whatever the input it is about.
+fn short(mut s: String) -> String {
+    const MAX: usize = 200;
+    if s.len() > MAX {
+        let mut cut = MAX;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push_str("...");
+    }
+    s
+}
+
+/// Why [`bad_value`] refuses a NaN.
+pub(crate) const NAN: &str =
+    "NaN cannot be stored (SQLite turns it into NULL, so it would read back as something else)";
+
+/// A value refused before it reached SQLite, carried through rusqlite's
+/// conversion error up to [`Error::sqlite`].
+#[derive(Debug)]
+pub(crate) struct BadValue {
+    column: &'static str,
+    reason: &'static str,
+}
+
+impl fmt::Display for BadValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "column `{}`: {}", self.column, self.reason)
+    }
+}
+
+impl std::error::Error for BadValue {}
+
+pub(crate) fn bad_value(column: &'static str, reason: &'static str) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(Box::new(BadValue { column, reason }))
+}
+
+/// True when `e` is a `CHECK` constraint failure.
+pub(crate) fn is_check_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_CHECK)
 }
 
 /// True when `e` is a foreign-key constraint failure.

@@ -82,6 +82,7 @@ pub trait Model: Sized + 'static {
     /// Inserts the row. An integer key of `0` is assigned by SQLite and
     /// written back into `self`; any other key is inserted as given.
     fn insert(&mut self, conn: &Connection) -> Result<()> {
+        crud::writable::<Self>(conn, "insert")?;
         if let Some(pk) = crud::insert(conn, self)? {
             self.__set_pk(pk);
         }
@@ -91,12 +92,14 @@ pub trait Model: Sized + 'static {
     /// Writes every column of the row with this key. [`Error::NotFound`](crate::Error::NotFound)
     /// when no such row exists; [`Error::Unsaved`](crate::Error::Unsaved) when the key is unset.
     fn update(&self, conn: &Connection) -> Result<()> {
+        crud::writable::<Self>(conn, "update")?;
         crud::update(conn, self)
     }
 
     /// Inserts the row when its key is unset, otherwise inserts or updates it
     /// in place (an upsert that keeps the row, so its links survive).
     fn save(&mut self, conn: &Connection) -> Result<()> {
+        crud::writable::<Self>(conn, "save")?;
         if self.pk().is_unset() {
             self.insert(conn)
         } else {
@@ -107,6 +110,7 @@ pub trait Model: Sized + 'static {
     /// Deletes the row; its links go with it (the junctions cascade), the rows
     /// on the other side stay. Returns whether a row was deleted.
     fn delete(&self, conn: &Connection) -> Result<bool> {
+        crud::writable::<Self>(conn, "delete")?;
         crud::delete(conn, Self::TABLE, self.pk())
             .map(|n| n > 0)
             .map_err(|e| crate::Error::sqlite(format_args!("{}: delete", Self::TABLE.model), e))

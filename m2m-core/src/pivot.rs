@@ -31,18 +31,21 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         P: Pivot,
     {
         let key = self.one_key(target)?;
+        self.write_owner(conn, "add_with")?;
+        let one = || Batch::from_keys(vec![key.clone()]);
+        if !conn.is_autocommit() {
+            self.check_deferred(conn, "add_with", &one()?)?;
+        }
         let run = || -> rusqlite::Result<usize> {
             let mut stmt = conn.prepare_cached(sql::insert_one(self.def(), P::TABLE))?;
             self.bind_link(&mut stmt, &key, &pivot)?;
             stmt.raw_execute()
         };
         // The key list is built only to explain a failure.
-        run()
-            .map(|n| n > 0)
-            .map_err(|e| match Batch::from_keys(vec![key.clone()]) {
-                Ok(batch) => self.link_error(conn, "add_with", &batch, e),
-                Err(other) => other,
-            })
+        run().map(|n| n > 0).map_err(|e| match one() {
+            Ok(batch) => self.link_error(conn, "add_with", &batch, e),
+            Err(other) => other,
+        })
     }
 
     /// The through row of the link to `target`, if linked.
@@ -79,6 +82,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         P: Pivot,
     {
         let key = self.one_key(target)?;
+        self.write_owner(conn, "update_pivot")?;
         let tx = Atomic::begin(conn).map_err(|e| Error::sqlite(self.ctx("update_pivot"), e))?;
         let Some(mut pivot) = self.pivot_of(conn, &key)? else {
             return Ok(false);
@@ -161,7 +165,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     where
         P: Pivot,
     {
-        self.owner()?;
+        self.write_owner(conn, "sync_with")?;
         // Check every input before the first write; the last data of a key wins.
         let mut order: Vec<T::Pk> = Vec::new();
         let mut data: std::collections::HashMap<T::Pk, P> = std::collections::HashMap::new();
@@ -178,6 +182,9 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
             }
         }
         let batch = Batch::<T>::from_keys(order)?;
+        if mode != SyncMode::Remove {
+            self.check_deferred(conn, "sync_with", &batch)?;
+        }
         let def = self.def();
         let ctx = |e| Error::sqlite(self.ctx("sync_with"), e);
         let tx = Atomic::begin(conn).map_err(ctx)?;

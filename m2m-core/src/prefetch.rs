@@ -136,23 +136,16 @@ fn load<O: Model, K: IntoKey<O>, R, S: Ord>(
 ) -> Result<Prefetched<O, R>> {
     let ctx = || format!("{}: prefetch", def.name);
     let mut map: HashMap<O::Pk, Vec<R>> = HashMap::new();
-    let mut json = String::from("[");
+    let mut list = sql::ListEncoder::new(O::TABLE.pk_column().name);
     for owner in owners {
         let key = owner.into_key().into_inner();
         if map.contains_key(&key) {
             continue;
         }
-        let v = sql::to_value(&key).map_err(|e| Error::sqlite(ctx(), e))?;
-        if !map.is_empty() {
-            json.push(',');
-        }
-        sql::push_json(&mut json, (&v).into()).ok_or(Error::UnsupportedKey {
-            model: O::TABLE.model,
-            reason: "prefetch sends owner keys as a JSON array, which cannot hold blobs",
-        })?;
+        list.push(&key).map_err(|e| Error::sqlite(ctx(), e))?;
         map.insert(key, Vec::new());
     }
-    json.push(']');
+    let json = list.finish();
     if map.is_empty() {
         return Ok(Prefetched { map });
     }

@@ -153,6 +153,7 @@ impl<M: Model, V> Column<M, V> {
 
     fn compare(self, op: &str, value: rusqlite::Result<Value>) -> Expr<M> {
         let sql = format!("{} {op} ?", self.qualified());
+        let value = value.and_then(|v| sql::check_value(self.name, (&v).into()).map(|()| v));
         match value {
             Ok(v) => Expr::new(sql, vec![v], None),
             Err(e) => Expr::new(sql, vec![Value::Null], Some(e)),
@@ -196,41 +197,20 @@ impl<M: Model, V> Column<M, V> {
         )
     }
     /// `column IN (values...)`; an empty list matches no row. Any number of
-    /// values (they travel as one JSON array parameter when they can).
+    /// values, of any type (they travel as one JSON array parameter).
     pub fn in_<A: SqlArg<V>>(self, values: impl IntoIterator<Item = A>) -> Expr<M> {
-        let mut params = Vec::new();
+        let mut list = sql::ListEncoder::new(self.name);
         let mut error = None;
         for v in values {
-            match v.to_value() {
-                Ok(v) => params.push(v),
-                Err(e) => {
-                    error.get_or_insert(e);
-                }
+            if let Err(e) = v.to_value().and_then(|v| list.push_ref((&v).into())) {
+                error.get_or_insert(e);
             }
         }
-        if params.is_empty() {
-            return Expr::new("0".to_owned(), params, error);
+        if list.len() == 0 {
+            return Expr::new("0".to_owned(), Vec::new(), error);
         }
-        let mut json = String::from("[");
-        let mut fits = true;
-        for (i, v) in params.iter().enumerate() {
-            if i > 0 {
-                json.push(',');
-            }
-            fits &= sql::push_json(&mut json, v.into()).is_some();
-        }
-        json.push(']');
-        if fits {
-            let sql = format!("{} IN (SELECT value FROM json_each(?))", self.qualified());
-            return Expr::new(sql, vec![Value::Text(json)], error);
-        }
-        // Blobs cannot travel in JSON: one placeholder each.
-        let mut sql = format!("{} IN (?", self.qualified());
-        for _ in 1..params.len() {
-            sql.push_str(", ?");
-        }
-        sql.push(')');
-        Expr::new(sql, params, error)
+        let sql = format!("{} IN ({})", self.qualified(), sql::list_rows("?"));
+        Expr::new(sql, vec![Value::Text(list.finish())], error)
     }
 
     /// Ascending order on this column.
@@ -392,27 +372,21 @@ impl<M: Model> Query<M> {
             .collect();
         keys.sort();
         keys.dedup();
-        let mut json = String::from("[");
-        for (i, k) in keys.iter().enumerate() {
-            if i > 0 {
-                json.push(',');
-            }
-            let pushed = sql::to_value(k)
-                .ok()
-                .and_then(|v| sql::push_json(&mut json, (&v).into()));
-            if pushed.is_none() {
-                self.error.get_or_insert(Error::UnsupportedKey {
-                    model: T::TABLE.model,
-                    reason: "keys travel as a JSON array, which cannot hold blobs",
-                });
-            }
-        }
-        json.push(']');
         if keys.is_empty() {
             // An empty list names nothing, never everything.
             self.conditions.push(("0".to_owned(), Vec::new()));
             return self;
         }
+        let mut list = sql::ListEncoder::new(T::TABLE.pk_column().name);
+        for k in &keys {
+            if let Err(e) = list.push(k) {
+                self.error.get_or_insert(Error::sqlite(
+                    format_args!("{}: query value", M::TABLE.model),
+                    e,
+                ));
+            }
+        }
+        let json = list.finish();
         let (sub, times) = sql::owners_linked(rel.def(), all);
         let mut params: Vec<Value> = std::iter::repeat_n(Value::Text(json), times).collect();
         if all {
@@ -472,15 +446,17 @@ impl<M: Model> Query<M> {
         self
     }
 
-    /// At most `n` rows.
+    /// At most `n` rows. A limit past what SQLite counts (`i64::MAX`, e.g.
+    /// `u64::MAX`) means no limit.
     pub fn limit(mut self, n: u64) -> Self {
-        self.limit = Some(n);
+        self.limit = i64::try_from(n).is_ok().then_some(n);
         self
     }
 
-    /// Skips the first `n` rows.
+    /// Skips the first `n` rows. An offset past what SQLite counts skips
+    /// every row.
     pub fn offset(mut self, n: u64) -> Self {
-        self.offset = Some(n);
+        self.offset = Some(n.min(i64::MAX as u64));
         self
     }
 
@@ -493,10 +469,20 @@ impl<M: Model> Query<M> {
         }
     }
 
+    /// The error met while building the query, as its own variant.
     fn check(&self) -> Result<()> {
         match &self.error {
             None => Ok(()),
             Some(Error::Unsaved { model, action }) => Err(Error::Unsaved { model, action }),
+            Some(Error::InvalidValue {
+                context,
+                column,
+                reason,
+            }) => Err(Error::InvalidValue {
+                context: context.clone(),
+                column,
+                reason,
+            }),
             Some(e) => Err(Error::sqlite(
                 format_args!("{}: query", M::TABLE.model),
                 rusqlite::Error::ToSqlConversionFailure(e.to_string().into()),

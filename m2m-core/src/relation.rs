@@ -126,8 +126,11 @@ impl Through for () {
 impl<P: Model> Through for P {
     fn __values(&self) -> rusqlite::Result<Vec<rusqlite::types::Value>> {
         let mut out = Vec::with_capacity(P::TABLE.columns.len());
+        let mut names = sql::non_key(P::TABLE);
         self.__bind_columns(&mut |v| {
-            out.push(sql::to_value(v)?);
+            let value = sql::to_value(v)?;
+            sql::check_value(names.next().unwrap_or(""), (&value).into())?;
+            out.push(value);
             Ok(())
         })?;
         Ok(out)
@@ -139,18 +142,12 @@ impl<P: Model> Through for P {
         first: usize,
         stmt: &mut rusqlite::Statement<'_>,
     ) -> rusqlite::Result<()> {
-        let table = P::TABLE;
-        let mut names = table
-            .columns
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != table.pk)
-            .map(|(_, c)| c.name);
+        let mut names = sql::non_key(P::TABLE);
         let mut n = first;
         self.__bind_columns(&mut |v| {
-            let name = names.next();
-            if name != Some(def.source) && name != Some(def.target) {
-                stmt.raw_bind_parameter(n, v)?;
+            let name = names.next().unwrap_or("");
+            if name != def.source && name != def.target {
+                sql::bind_value(stmt, n, name, v)?;
                 n += 1;
             }
             Ok(())
@@ -429,21 +426,16 @@ impl<T: Model> Batch<T> {
     }
 
     pub(crate) fn from_keys(keys: Vec<T::Pk>) -> Result<Self> {
-        let mut json = String::with_capacity(2 + keys.len() * 8);
-        json.push('[');
-        for (i, k) in keys.iter().enumerate() {
-            if i > 0 {
-                json.push(',');
-            }
-            let v = sql::to_value(k)
+        let column = T::TABLE.pk_column().name;
+        let mut list = sql::ListEncoder::new(column);
+        for k in &keys {
+            list.push(k)
                 .map_err(|e| Error::sqlite(format_args!("{}: key", T::TABLE.model), e))?;
-            sql::push_json(&mut json, (&v).into()).ok_or(Error::UnsupportedKey {
-                model: T::TABLE.model,
-                reason: "relation calls send keys as a JSON array, which cannot hold blobs or non-finite reals",
-            })?;
         }
-        json.push(']');
-        Ok(Batch { keys, json })
+        Ok(Batch {
+            keys,
+            json: list.finish(),
+        })
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -474,6 +466,60 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
             });
         }
         Ok(&self.owner)
+    }
+
+    /// The owner's key for a call that writes: also refused on a connection
+    /// that does not enforce foreign keys, where a link to a missing row
+    /// would be written and a deleted row's links kept.
+    pub(crate) fn write_owner(&self, conn: &Connection, op: &str) -> Result<&O::Pk> {
+        self.owner()?;
+        crate::connection::require_foreign_keys(conn, || self.ctx(op))?;
+        Ok(&self.owner)
+    }
+
+    /// Checks the owner and the targets of `batch` exist before links to
+    /// them are written, when the caller's transaction defers foreign keys
+    /// (`PRAGMA defer_foreign_keys`): SQLite would report a missing one only
+    /// at the caller's `COMMIT`, failing all of it. Otherwise SQLite checks
+    /// each statement itself, and this costs nothing.
+    pub(crate) fn check_deferred(
+        &self,
+        conn: &Connection,
+        op: &str,
+        batch: &Batch<T>,
+    ) -> Result<()> {
+        if conn.is_autocommit() || batch.is_empty() {
+            return Ok(());
+        }
+        let ctx = |e| Error::sqlite(self.ctx(op), e);
+        let deferred: bool =
+            sql::query_one(conn, sql::DEFER_FOREIGN_KEYS, [0u8; 0]).map_err(ctx)?;
+        if !deferred {
+            return Ok(());
+        }
+        let def = self.def();
+        let owner_exists: bool =
+            sql::query_one(conn, sql::row_exists(def.owner), [&*self.owner]).map_err(ctx)?;
+        if !owner_exists {
+            return Err(Error::MissingOwner {
+                relation: def.name,
+                key: crate::crud::render_key(&*self.owner),
+            });
+        }
+        let missing: Vec<Value> = sql::query_rows(
+            conn,
+            sql::missing_target(def),
+            [&*self.owner as &dyn ToSql, &batch.json],
+            |row| row.get(0),
+        )
+        .map_err(ctx)?;
+        match missing.first() {
+            Some(key) => Err(Error::MissingTarget {
+                relation: def.name,
+                key: sql::render(key),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Runs a statement of (owner, batch) that returns target keys.
@@ -583,11 +629,12 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     where
         P: Default,
     {
-        self.owner()?;
+        self.write_owner(conn, "add")?;
         let batch = Batch::new(targets)?;
         if batch.is_empty() {
             return Ok(0);
         }
+        self.check_deferred(conn, "add", &batch)?;
         self.insert_links(conn, &batch, &P::default())
             .map_err(|e| self.link_error(conn, "add", &batch, e))
     }
@@ -599,7 +646,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         conn: &Connection,
         targets: impl IntoIterator<Item = K>,
     ) -> Result<usize> {
-        self.owner()?;
+        self.write_owner(conn, "remove")?;
         let batch = Batch::new(targets)?;
         self.unlink(conn, &batch, "remove").map(|gone| gone.len())
     }
@@ -659,7 +706,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     where
         P: Default,
     {
-        self.owner()?;
+        self.write_owner(conn, "set")?;
         let batch = Batch::new(targets)?;
         self.replace(conn, &batch)
     }
@@ -669,6 +716,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         P: Default,
     {
         let def = self.def();
+        self.check_deferred(conn, "set", batch)?;
         let tx = Atomic::begin(conn).map_err(|e| Error::sqlite(self.ctx("set"), e))?;
         let removed = self
             .returning(conn, sql::remove_others(def), batch)
@@ -694,7 +742,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
 
     /// Unlinks every target; returns how many links were removed.
     pub fn clear(&self, conn: &Connection) -> Result<usize> {
-        let owner = self.owner()?;
+        let owner = self.write_owner(conn, "clear")?;
         sql::execute(conn, sql::clear(self.def()), &[owner])
             .map_err(|e| Error::sqlite(self.ctx("clear"), e))
     }
@@ -714,7 +762,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     where
         P: Default,
     {
-        self.owner()?;
+        self.write_owner(conn, "sync")?;
         let batch = Batch::new(targets)?;
         match mode {
             SyncMode::Replace => self.replace(conn, &batch),
@@ -722,6 +770,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
                 if batch.is_empty() {
                     return Ok(SyncReport::default());
                 }
+                self.check_deferred(conn, "sync", &batch)?;
                 let added = self
                     .insert_links_returning(conn, &batch, &P::default())
                     .map_err(|e| self.link_error(conn, "sync", &batch, e))?;
@@ -749,11 +798,12 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     where
         P: Default,
     {
-        self.owner()?;
+        self.write_owner(conn, "toggle")?;
         let batch = Batch::new(targets)?;
         if batch.is_empty() {
             return Ok(SyncReport::default());
         }
+        self.check_deferred(conn, "toggle", &batch)?;
         let tx = Atomic::begin(conn).map_err(|e| Error::sqlite(self.ctx("toggle"), e))?;
         let removed = self
             .unlink_each(conn, &batch)
@@ -792,7 +842,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     where
         P: Default,
     {
-        let owner = self.owner()?;
+        let owner = self.write_owner(conn, "create")?;
         let def = self.def();
         let tx = Atomic::begin(conn).map_err(|e| Error::sqlite(self.ctx("create"), e))?;
         // Checked before the insert: a new row may take a deleted owner's key

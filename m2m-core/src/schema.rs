@@ -23,6 +23,11 @@ fn column_sql(t: &TableDef, i: usize, c: &ColumnDef) -> String {
         if !t.auto_key {
             s.push_str(" NOT NULL");
         }
+        // A rowid SQLite assigns past a narrow key type's range would make
+        // every later read of the table fail: refused here, row by row.
+        if let Some((lo, hi)) = t.key_range {
+            let _ = write!(s, " CHECK ({} BETWEEN {lo} AND {hi})", ident(c.name));
+        }
     } else {
         if !c.nullable {
             s.push_str(" NOT NULL");
@@ -70,11 +75,19 @@ fn table_sql<'a>(
         let _ = writeln!(
             out,
             "CREATE INDEX IF NOT EXISTS {} ON {} ({});",
-            ident(&format!("{}_{}_idx", t.name, c.name)),
+            ident(&index_name(&[t.name, c.name])),
             ident(t.name),
             ident(c.name)
         );
     }
+}
+
+/// An index's name: its table and columns joined by dots. Table and column
+/// names are plain identifiers (no dots), so two indexes never get one name
+/// (`a_b` + `c` and `a` + `b_c` would both be `a_b_c_idx`), nor an index a
+/// table's name (SQLite keeps both in one namespace).
+fn index_name(parts: &[&str]) -> String {
+    parts.join(".")
 }
 
 fn references(table: &TableDef) -> String {
@@ -108,13 +121,13 @@ fn through_sql(out: &mut String, r: &RelationDef, p: &TableDef) {
     let _ = writeln!(
         out,
         "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} ({s}, {t});",
-        ident(&format!("{}_{}_{}_key", p.name, r.source, r.target)),
+        ident(&index_name(&[p.name, r.source, r.target])),
         ident(p.name)
     );
     let _ = writeln!(
         out,
         "CREATE INDEX IF NOT EXISTS {} ON {} ({t});",
-        ident(&format!("{}_{}_idx", p.name, r.target)),
+        ident(&index_name(&[p.name, r.target])),
         ident(p.name)
     );
 }
@@ -156,7 +169,7 @@ fn junction_sql(out: &mut String, r: &RelationDef) {
     let _ = writeln!(
         out,
         "CREATE INDEX IF NOT EXISTS {} ON {} ({t});",
-        ident(&format!("{}_{}_idx", r.junction, r.target)),
+        ident(&index_name(&[r.junction, r.target])),
         ident(r.junction)
     );
 }

@@ -2,9 +2,9 @@
 //!
 //! Statements are built once per table or relation, kept in that
 //! description's [`SqlCache`], and run through rusqlite's prepared-statement
-//! cache. Lists of keys are bound as one JSON array parameter and read with
-//! `json_each`, so a statement's text never grows with its input and SQLite's
-//! bound-parameter limit never applies.
+//! cache. Lists of values are bound as one JSON array parameter and read with
+//! `json_each` ([`ListEncoder`], [`list_rows`]), so a statement's text never
+//! grows with its input and SQLite's bound-parameter limit never applies.
 
 use std::sync::OnceLock;
 
@@ -42,7 +42,9 @@ pub(crate) enum Slot {
     InsertAuto,
     Update,
     Upsert,
+    InsertInGap,
     Delete,
+    DeleteRowid,
     Get,
     SelectList,
     // Relations.
@@ -137,7 +139,7 @@ pub(crate) fn insert(t: &TableDef, with_key: bool) -> &str {
     })
 }
 
-fn non_key(t: &TableDef) -> impl Iterator<Item = &'static str> + '_ {
+pub(crate) fn non_key(t: &TableDef) -> impl Iterator<Item = &'static str> + '_ {
     t.columns
         .iter()
         .enumerate()
@@ -185,6 +187,35 @@ fn insert_text(t: &TableDef) -> String {
     insert(t, true).to_owned()
 }
 
+/// Inserts the row's columns (key excepted) with the smallest key from 1 to
+/// `max` that no row has; inserts nothing when every one is taken.
+pub(crate) fn insert_in_gap(t: &TableDef, max: i64) -> &str {
+    t.sql.get(Slot::InsertInGap, || {
+        let table = ident(t.name);
+        let k = ident(t.pk_column().name);
+        let mut cols: Vec<String> = non_key(t).map(ident).collect();
+        let mut values = vec!["?"; cols.len()];
+        cols.push(k.clone());
+        values.push("__k");
+        format!(
+            "INSERT INTO {table} ({}) SELECT {} FROM (SELECT CASE \
+             WHEN NOT EXISTS (SELECT 1 FROM {table} WHERE {k} = 1) THEN 1 \
+             ELSE (SELECT min(__a.{k}) + 1 FROM {table} AS __a WHERE __a.{k} >= 1 AND __a.{k} < {max} \
+             AND NOT EXISTS (SELECT 1 FROM {table} AS __b WHERE __b.{k} = __a.{k} + 1)) END AS __k) \
+             WHERE __k IS NOT NULL",
+            cols.join(", "),
+            values.join(", ")
+        )
+    })
+}
+
+/// Deletes the row with this rowid.
+pub(crate) fn delete_rowid(t: &TableDef) -> &str {
+    t.sql.get(Slot::DeleteRowid, || {
+        format!("DELETE FROM {} WHERE rowid = ?1", ident(t.name))
+    })
+}
+
 pub(crate) fn delete(t: &TableDef) -> &str {
     t.sql.get(Slot::Delete, || {
         format!(
@@ -226,8 +257,6 @@ fn names(r: &RelationDef) -> Names {
     }
 }
 
-const KEYS: &str = "SELECT value FROM json_each(?2)";
-
 /// Links the owner ?1 to every key of the JSON array ?2, skipping pairs
 /// that exist (only those: `OR IGNORE` would also hide a violation of
 /// another constraint of a through model). With a through model, its other columns are ?3, ?4, ... in
@@ -245,14 +274,15 @@ pub(crate) fn add(r: &RelationDef, returning: bool) -> &str {
         } else {
             ("?1", "value")
         };
+        let keys = list_rows("?2");
         let body = match r.through {
             None => format!(
-                "INSERT INTO {j} ({s}, {t}) SELECT {src}, {dst} FROM json_each(?2) WHERE true ON CONFLICT ({s}, {t}) DO NOTHING"
+                "INSERT INTO {j} ({s}, {t}) SELECT {src}, {dst} FROM ({keys}) WHERE true ON CONFLICT ({s}, {t}) DO NOTHING"
             ),
             Some(p) => {
                 let (cols, exprs) = link_columns(r, p, src, dst);
                 format!(
-                    "INSERT INTO {j} ({cols}) SELECT {exprs} FROM json_each(?2) WHERE true ON CONFLICT ({s}, {t}) DO NOTHING"
+                    "INSERT INTO {j} ({cols}) SELECT {exprs} FROM ({keys}) WHERE true ON CONFLICT ({s}, {t}) DO NOTHING"
                 )
             }
         };
@@ -413,12 +443,13 @@ pub(crate) fn fetch_with_pivot<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str 
 pub(crate) fn pivots_of<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str {
     r.sql.get(Slot::PivotsOf, || {
         let Names { j, s, t } = names(r);
+        let keys = list_rows("?2");
         let which = if r.symmetrical {
             format!(
-                "({j}.{s} = ?1 AND {j}.{t} IN ({KEYS})) OR ({j}.{t} = ?1 AND {j}.{s} IN ({KEYS}))"
+                "({j}.{s} = ?1 AND {j}.{t} IN ({keys})) OR ({j}.{t} = ?1 AND {j}.{s} IN ({keys}))"
             )
         } else {
-            format!("{j}.{s} = ?1 AND {j}.{t} IN ({KEYS})")
+            format!("{j}.{s} = ?1 AND {j}.{t} IN ({keys})")
         };
         format!(
             "SELECT {}, {} FROM {j} WHERE {which}",
@@ -473,12 +504,13 @@ pub(crate) fn remove_one(r: &RelationDef) -> &str {
 pub(crate) fn remove_others(r: &RelationDef) -> &str {
     r.sql.get(Slot::RemoveOthersReturning, || {
         let Names { j, s, t } = names(r);
+        let keys = list_rows("?2");
         let body = if r.symmetrical {
             format!(
-                "DELETE FROM {j} WHERE ({s} = ?1 AND {t} NOT IN ({KEYS})) OR ({t} = ?1 AND {s} NOT IN ({KEYS}))"
+                "DELETE FROM {j} WHERE ({s} = ?1 AND {t} NOT IN ({keys})) OR ({t} = ?1 AND {s} NOT IN ({keys}))"
             )
         } else {
-            format!("DELETE FROM {j} WHERE {s} = ?1 AND {t} NOT IN ({KEYS})")
+            format!("DELETE FROM {j} WHERE {s} = ?1 AND {t} NOT IN ({keys})")
         };
         with_returning(r, body, true)
     })
@@ -618,9 +650,10 @@ fn prefetch_sql(r: &RelationDef, cols: &str) -> String {
     let tk = qualified(tt.name, tt.pk_column().name);
     let table = ident(tt.name);
     let Names { j, s, t } = names(r);
+    let owners = list_rows("?1");
     let half = |from: &str, to: &str| {
         format!(
-            "SELECT {j}.{from}, {cols} FROM json_each(?1) AS __o CROSS JOIN {j} ON {j}.{from} = __o.value CROSS JOIN {table} ON {tk} = {j}.{to}"
+            "SELECT {j}.{from}, {cols} FROM ({owners}) AS __o CROSS JOIN {j} ON {j}.{from} = __o.value CROSS JOIN {table} ON {tk} = {j}.{to}"
         )
     };
     if r.symmetrical {
@@ -658,14 +691,13 @@ pub(crate) fn owners_where(r: &RelationDef, cond: &str) -> (String, usize) {
 /// targets is bound to the second.
 pub(crate) fn owners_linked(r: &RelationDef, all: bool) -> (String, usize) {
     let Names { j, s, t } = names(r);
+    let keys = list_rows("?");
     let pairs = if r.symmetrical {
         format!(
-            "SELECT {s} AS __o, {t} AS __t FROM {j} WHERE {t} IN (SELECT value FROM json_each(?)) UNION SELECT {t}, {s} FROM {j} WHERE {s} IN (SELECT value FROM json_each(?))"
+            "SELECT {s} AS __o, {t} AS __t FROM {j} WHERE {t} IN ({keys}) UNION SELECT {t}, {s} FROM {j} WHERE {s} IN ({keys})"
         )
     } else {
-        format!(
-            "SELECT {s} AS __o, {t} AS __t FROM {j} WHERE {t} IN (SELECT value FROM json_each(?))"
-        )
+        format!("SELECT {s} AS __o, {t} AS __t FROM {j} WHERE {t} IN ({keys})")
     };
     let times = if r.symmetrical { 2 } else { 1 };
     if all {
@@ -704,12 +736,16 @@ pub(crate) fn missing_target(r: &RelationDef) -> &str {
     r.sql.get(Slot::MissingTarget, || {
         let tt = r.target_table;
         format!(
-            "SELECT value FROM json_each(?2) WHERE value NOT IN (SELECT {} FROM {}) LIMIT 1",
+            "SELECT value FROM ({}) WHERE value NOT IN (SELECT {} FROM {}) LIMIT 1",
+            list_rows("?2"),
             ident(tt.pk_column().name),
             ident(tt.name)
         )
     })
 }
+
+/// Whether the connection's transaction defers foreign-key checks to its end.
+pub(crate) const DEFER_FOREIGN_KEYS: &str = "PRAGMA defer_foreign_keys";
 
 /// `SELECT EXISTS(row with key ?1)` on a table.
 pub(crate) fn row_exists(t: &TableDef) -> &str {
@@ -793,37 +829,142 @@ pub(crate) fn execute(
     stmt.raw_execute()
 }
 
-/// Appends a key as a JSON array element, for `json_each`. `None` for a
-/// value JSON cannot carry (a blob).
-pub(crate) fn push_json(out: &mut String, v: ValueRef<'_>) -> Option<()> {
-    use std::fmt::Write;
-    match v {
-        ValueRef::Null => out.push_str("null"),
-        ValueRef::Integer(i) => {
-            let _ = write!(out, "{i}");
-        }
-        // `{:?}` keeps a float's full precision and always shows a dot or exponent.
-        ValueRef::Real(f) if f.is_finite() => {
-            let _ = write!(out, "{f:?}");
-        }
-        ValueRef::Real(_) | ValueRef::Blob(_) => return None,
-        ValueRef::Text(t) => {
-            let t = std::str::from_utf8(t).ok()?;
-            out.push('"');
-            for c in t.chars() {
-                match c {
-                    '"' => out.push_str("\\\""),
-                    '\\' => out.push_str("\\\\"),
-                    c if (c as u32) < 0x20 => {
-                        let _ = write!(out, "\\u{:04x}", c as u32);
-                    }
-                    c => out.push(c),
-                }
-            }
-            out.push('"');
+/// The SQL expression for one element of a list parameter read with
+/// `json_each` as `alias`: blobs travel as `{"x": "<hex>"}` (JSON has no
+/// bytes), every other value as itself.
+pub(crate) fn list_value(alias: &str) -> String {
+    format!("iif({alias}.type = 'object', unhex({alias}.value ->> 'x'), {alias}.value)")
+}
+
+/// `SELECT <element> AS value FROM json_each(<param>)`: the rows of the list
+/// bound to `param` (`?2`, or `?` for an anonymous one).
+pub(crate) fn list_rows(param: &str) -> String {
+    format!(
+        "SELECT {} AS value FROM json_each({param}) AS __l",
+        list_value("__l")
+    )
+}
+
+/// Encodes values as the one JSON array parameter that list-taking
+/// statements read with [`list_rows`]: the statement's text never grows with
+/// the list, and SQLite's limit on bound parameters never applies.
+///
+/// `column` names what the values are compared with, for the error a value
+/// no list can carry (a NaN) gets.
+pub(crate) struct ListEncoder {
+    json: String,
+    len: usize,
+    column: &'static str,
+}
+
+impl ListEncoder {
+    pub(crate) fn new(column: &'static str) -> Self {
+        ListEncoder {
+            json: String::from("["),
+            len: 0,
+            column,
         }
     }
-    Some(())
+
+    /// Appends one value.
+    pub(crate) fn push<V: ToSql + ?Sized>(&mut self, v: &V) -> rusqlite::Result<()> {
+        let out = v.to_sql()?;
+        self.push_ref(value_ref(&out)?)
+    }
+
+    pub(crate) fn push_ref(&mut self, v: ValueRef<'_>) -> rusqlite::Result<()> {
+        use std::fmt::Write;
+        let out = &mut self.json;
+        if self.len > 0 {
+            out.push(',');
+        }
+        match v {
+            ValueRef::Null => out.push_str("null"),
+            ValueRef::Integer(i) => {
+                let _ = write!(out, "{i}");
+            }
+            ValueRef::Real(f) if f.is_nan() => {
+                return Err(crate::error::bad_value(self.column, crate::error::NAN));
+            }
+            // JSON has no infinity; SQLite reads this overflowing literal as one.
+            ValueRef::Real(f) if f.is_infinite() => {
+                out.push_str(if f > 0.0 { "9e999" } else { "-9e999" });
+            }
+            // `{:?}` keeps a float's full precision and always shows a dot or exponent.
+            ValueRef::Real(f) => {
+                let _ = write!(out, "{f:?}");
+            }
+            ValueRef::Blob(b) => {
+                out.push_str("{\"x\":\"");
+                for byte in b {
+                    let _ = write!(out, "{byte:02x}");
+                }
+                out.push_str("\"}");
+            }
+            ValueRef::Text(t) => {
+                let t = std::str::from_utf8(t)
+                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+                out.push('"');
+                for c in t.chars() {
+                    match c {
+                        '"' => out.push_str("\\\""),
+                        '\\' => out.push_str("\\\\"),
+                        c if (c as u32) < 0x20 => {
+                            let _ = write!(out, "\\u{:04x}", c as u32);
+                        }
+                        c => out.push(c),
+                    }
+                }
+                out.push('"');
+            }
+        }
+        self.len += 1;
+        Ok(())
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The JSON text, ready to bind.
+    pub(crate) fn finish(mut self) -> String {
+        self.json.push(']');
+        self.json
+    }
+}
+
+/// The plain value inside a `ToSql` output.
+fn value_ref<'a>(out: &'a rusqlite::types::ToSqlOutput<'a>) -> rusqlite::Result<ValueRef<'a>> {
+    use rusqlite::types::ToSqlOutput;
+    match out {
+        ToSqlOutput::Borrowed(v) => Ok(*v),
+        ToSqlOutput::Owned(v) => Ok(v.into()),
+        // Other outputs (zeroblob, arrays) are not key or column values.
+        _ => Err(rusqlite::Error::ToSqlConversionFailure(
+            "value is not a plain SQLite value".into(),
+        )),
+    }
+}
+
+/// Binds `v` as parameter `i`, refusing a NaN (SQLite would store NULL) with
+/// an error naming `column`.
+pub(crate) fn bind_value(
+    stmt: &mut rusqlite::Statement<'_>,
+    i: usize,
+    column: &'static str,
+    v: &dyn ToSql,
+) -> rusqlite::Result<()> {
+    let out = v.to_sql()?;
+    check_value(column, value_ref(&out)?)?;
+    stmt.raw_bind_parameter(i, out)
+}
+
+/// Refuses a value SQLite cannot store as given: a NaN float becomes NULL.
+pub(crate) fn check_value(column: &'static str, v: ValueRef<'_>) -> rusqlite::Result<()> {
+    match v {
+        ValueRef::Real(f) if f.is_nan() => Err(crate::error::bad_value(column, crate::error::NAN)),
+        _ => Ok(()),
+    }
 }
 
 /// The owned value of anything `ToSql`.
@@ -839,16 +980,23 @@ pub(crate) fn to_value<V: ToSql + ?Sized>(v: &V) -> rusqlite::Result<Value> {
     }
 }
 
-/// A value as SQL would print it, for error messages.
+/// A value as SQL would print it, for error messages; a long text or blob
+/// is cut (an error message stays short whatever the input).
 pub(crate) fn render(v: &Value) -> String {
+    const MAX: usize = 64;
     match v {
         Value::Null => "NULL".to_owned(),
         Value::Integer(i) => i.to_string(),
         Value::Real(f) => f.to_string(),
-        Value::Text(t) => format!("'{}'", t.replace('\'', "''")),
-        Value::Blob(b) => format!(
-            "x'{}'",
-            b.iter().map(|x| format!("{x:02x}")).collect::<String>()
-        ),
+        Value::Text(t) => {
+            let cut: String = t.chars().take(MAX).collect();
+            let more = if cut.len() < t.len() { "..." } else { "" };
+            format!("'{}'{more}", cut.replace('\'', "''"))
+        }
+        Value::Blob(b) => {
+            let hex: String = b.iter().take(MAX / 2).map(|x| format!("{x:02x}")).collect();
+            let more = if b.len() > MAX / 2 { "..." } else { "" };
+            format!("x'{hex}'{more}")
+        }
     }
 }
