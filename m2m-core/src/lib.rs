@@ -288,6 +288,7 @@ mod relation;
 mod schema;
 mod sql;
 mod trace;
+mod verify;
 mod write;
 
 pub use connection::{BUSY_TIMEOUT, configure, open, open_in_memory};
@@ -303,6 +304,7 @@ pub use relation::{
 };
 pub use rusqlite;
 pub use trace::StatementLog;
+pub use verify::{Schema, SchemaProblem, verify_schema};
 
 #[doc(hidden)]
 pub mod __private {

@@ -129,16 +129,21 @@ pub trait Model: Sized + 'static {
     /// Creates the table, its indexes and the junction tables of the
     /// relations declared on this model, skipping what already exists.
     ///
+    /// What exists is checked against what the model needs (the same check
+    /// as [`verify_schema`](crate::verify_schema)), before and after: a table
+    /// with other columns or another key, a junction without its pair key or
+    /// its foreign keys, a table another model made or a through table
+    /// another relation uses, each fails with
+    /// [`Error::Schema`](crate::Error::Schema) naming the table and the
+    /// difference, instead of failing later (or never).
+    ///
     /// A relation's through model table is created here too, with the
     /// foreign keys that make deletes cascade. If the through model's own
     /// `create_table` made it first (without them), it is rebuilt when empty;
-    /// when it already holds rows this fails with
-    /// [`Error::Schema`](crate::Error::Schema) rather than lose them.
+    /// when it already holds rows this fails with `Error::Schema` rather
+    /// than lose them.
     fn create_table(conn: &Connection) -> Result<()> {
-        conn.execute_batch(&Self::schema_sql()).map_err(|e| {
-            crate::Error::sqlite(format_args!("{}: create_table", Self::TABLE.model), e)
-        })?;
-        schema::verify(conn, Self::__relations())
+        crate::verify::create_table(conn, Self::TABLE, Self::__relations(), &Self::schema_sql())
     }
 
     /// The DDL [`Model::create_table`] runs, as text (for migration tools).

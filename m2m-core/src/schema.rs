@@ -100,7 +100,7 @@ fn references(table: &TableDef) -> String {
 
 /// A through model's table: its own columns, with the two link columns
 /// referring to both sides, and the pair unique.
-fn through_sql(out: &mut String, r: &RelationDef, p: &TableDef) {
+pub(crate) fn through_sql(out: &mut String, r: &RelationDef, p: &TableDef) {
     let (s, t) = (ident(r.source), ident(r.target));
     let (to_owner, to_target) = (references(r.owner), references(r.target_table));
     let extra = |c: &ColumnDef| {
@@ -172,46 +172,4 @@ fn junction_sql(out: &mut String, r: &RelationDef) {
         ident(&index_name(&[r.junction, r.target])),
         ident(r.junction)
     );
-}
-
-/// Makes sure the through tables of `relations` carry the foreign keys that
-/// make deletes cascade and missing keys fail. They do not when the through
-/// model's table was created on its own first: such a table is rebuilt when
-/// it is empty, and refused with [`Error::Schema`](crate::Error::Schema) when
-/// it holds rows.
-pub(crate) fn verify(conn: &rusqlite::Connection, relations: &[&RelationDef]) -> crate::Result<()> {
-    for r in relations.iter().filter(|r| r.declared) {
-        let Some(p) = r.through else { continue };
-        let ctx = |e| crate::Error::sqlite(format_args!("{}: create_table", r.name), e);
-        let fks = crate::sql::foreign_keys(conn, p.name).map_err(ctx)?;
-        let missing = [(r.source, r.owner.name), (r.target, r.target_table.name)]
-            .into_iter()
-            .find(|(col, table)| {
-                !fks.iter().any(|(from, to, on_delete)| {
-                    from == col && to == table && on_delete == "CASCADE"
-                })
-            });
-        let Some((col, table)) = missing else {
-            continue;
-        };
-        if crate::sql::has_rows(conn, p.name).map_err(ctx)? {
-            return Err(crate::Error::Schema {
-                table: p.name,
-                problem: format!(
-                    "the through table of `{}` holds rows but lacks `{col} REFERENCES {table} ON DELETE CASCADE`; \
-                     add the foreign keys to it (m2m needs them to remove links of deleted rows)",
-                    r.name
-                ),
-            });
-        }
-        // Empty: nothing is lost by building it again, with the keys.
-        let mut ddl = format!("SAVEPOINT m2m_schema; DROP TABLE {};\n", ident(p.name));
-        through_sql(&mut ddl, r, p);
-        ddl.push_str("RELEASE m2m_schema;");
-        if let Err(e) = conn.execute_batch(&ddl) {
-            let _ = conn.execute_batch("ROLLBACK TO m2m_schema; RELEASE m2m_schema;");
-            return Err(ctx(e));
-        }
-    }
-    Ok(())
 }

@@ -758,15 +758,115 @@ pub(crate) fn row_exists(t: &TableDef) -> &str {
     })
 }
 
-/// `(from column, referenced table, on delete)` of a table's foreign keys.
-pub(crate) fn foreign_keys(
-    conn: &Connection,
-    table: &str,
-) -> rusqlite::Result<Vec<(String, String, String)>> {
-    let mut stmt =
-        conn.prepare("SELECT \"from\", \"table\", on_delete FROM pragma_foreign_key_list(?1)")?;
-    let rows = stmt.query_map([table], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    rows.collect()
+// ----- the schema as it exists -------------------------------------------
+
+/// A table as the database has it (empty when it does not exist).
+#[derive(Debug, Default)]
+pub(crate) struct Existing {
+    /// `table`, `view`, or `None` when nothing has the name.
+    pub(crate) kind: Option<String>,
+    pub(crate) columns: Vec<ColumnInfo>,
+    pub(crate) foreign_keys: Vec<ForeignKey>,
+    pub(crate) indexes: Vec<IndexInfo>,
+}
+
+#[derive(Debug)]
+pub(crate) struct ColumnInfo {
+    pub(crate) name: String,
+    pub(crate) decl_type: String,
+    pub(crate) not_null: bool,
+    pub(crate) has_default: bool,
+    /// Position in the primary key, from 1; 0 when not part of it.
+    pub(crate) pk: i64,
+}
+
+#[derive(Debug)]
+pub(crate) struct ForeignKey {
+    pub(crate) from: String,
+    pub(crate) table: String,
+    /// `None` when it refers to the other table's primary key implicitly.
+    pub(crate) to: Option<String>,
+    pub(crate) on_delete: String,
+}
+
+#[derive(Debug)]
+pub(crate) struct IndexInfo {
+    pub(crate) unique: bool,
+    /// `pk`, `u` (a UNIQUE constraint) or `c` (`CREATE INDEX`).
+    pub(crate) origin: String,
+    /// In index order; an expression is an empty name.
+    pub(crate) columns: Vec<String>,
+}
+
+/// Reads what the database has under `name` (compared without case, as SQLite does).
+pub(crate) fn existing(conn: &Connection, name: &str) -> rusqlite::Result<Existing> {
+    let kind: Option<String> = conn
+        .prepare_cached(
+            "SELECT type FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE AND type IN ('table', 'view')",
+        )?
+        .query_map([name], |r| r.get(0))?
+        .next()
+        .transpose()?;
+    let mut out = Existing {
+        kind,
+        ..Existing::default()
+    };
+    if out.kind.as_deref() != Some("table") {
+        return Ok(out);
+    }
+    out.columns = conn
+        .prepare_cached(
+            "SELECT name, type, \"notnull\", dflt_value IS NOT NULL, pk FROM pragma_table_info(?1)",
+        )?
+        .query_map([name], |r| {
+            Ok(ColumnInfo {
+                name: r.get(0)?,
+                decl_type: r.get(1)?,
+                not_null: r.get(2)?,
+                has_default: r.get(3)?,
+                pk: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    out.foreign_keys = conn
+        .prepare_cached(
+            "SELECT \"from\", \"table\", \"to\", on_delete FROM pragma_foreign_key_list(?1)",
+        )?
+        .query_map([name], |r| {
+            Ok(ForeignKey {
+                from: r.get(0)?,
+                table: r.get(1)?,
+                to: r.get(2)?,
+                on_delete: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT il.name, il.\"unique\", il.origin, ii.name FROM pragma_index_list(?1) AS il, pragma_index_info(il.name) AS ii ORDER BY il.seq, ii.seqno",
+    )?;
+    let mut rows = stmt.query([name])?;
+    let mut last: Option<String> = None;
+    while let Some(r) = rows.next()? {
+        let index: String = r.get(0)?;
+        let column: Option<String> = r.get(3)?;
+        if last.as_deref() != Some(index.as_str()) {
+            out.indexes.push(IndexInfo {
+                unique: r.get(1)?,
+                origin: r.get(2)?,
+                columns: Vec::new(),
+            });
+            last = Some(index);
+        }
+        if let Some(i) = out.indexes.last_mut() {
+            i.columns.push(column.unwrap_or_default());
+        }
+    }
+    Ok(out)
+}
+
+/// `DROP TABLE t;`
+pub(crate) fn drop_table(table: &str) -> String {
+    format!("DROP TABLE {};\n", ident(table))
 }
 
 /// True when the table has at least one row.
