@@ -9,10 +9,16 @@ use crate::Model;
 
 /// A type that can be a model's primary key.
 ///
-/// Implemented for the integer types (assigned by SQLite on insert when `0`),
-/// `String` and `Vec<u8>`. A key type of your own implements it with an empty
+/// Implemented for the integer types up to `i64` (assigned by SQLite on
+/// insert when `0`; a type narrower than `i64` gets a `CHECK` of its range,
+/// see [`Error::KeysExhausted`](crate::Error::KeysExhausted)), `String` and
+/// `Vec<u8>`. A key type of your own implements it with an empty
 /// `impl PrimaryKey for MyId {}` if it is `ToSql + FromSql + Clone + Ord + Hash + Debug`;
 /// such keys are inserted as given.
+///
+/// Every key type works on every side of every relation, as owner and as
+/// target: integer, text and blob keys travel the same way in relation
+/// calls and eager loading (a list of keys is one parameter).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a primary key",
     label = "not a primary key type",

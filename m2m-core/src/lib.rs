@@ -242,8 +242,22 @@
 //!   is [`Error::MissingTarget`] naming the relation and the key, and nothing
 //!   of the call is kept; an owner key with no row is [`Error::MissingOwner`].
 //!   Missing rows are detected by SQLite's foreign keys, which [`open`],
-//!   [`open_in_memory`] and [`configure`] turn on (rusqlite's bundled SQLite
-//!   has them on by default too); with foreign keys off they are not detected.
+//!   [`open_in_memory`] and [`configure`] turn on. On a connection without
+//!   them every write is refused with [`Error::ForeignKeysOff`] (there a link
+//!   to a missing row would be written, and a deleted row's links kept for a
+//!   new row to inherit). Inside a transaction that defers them
+//!   (`PRAGMA defer_foreign_keys`), link writes check their keys first, so a
+//!   missing one is an error at the call, not at your `COMMIT`.
+//! - **Values are stored as given.** A NaN float, which SQLite would store
+//!   as NULL, is refused with [`Error::InvalidValue`] naming the column
+//!   (infinities round trip). `limit(u64::MAX)` means no limit,
+//!   `offset(u64::MAX)` skips every row.
+//! - **Schemas are checked.** `create_table` compares what exists with what
+//!   the model needs and fails with [`Error::Schema`] naming the table and
+//!   the difference; [`verify_schema`] lists the same for databases you
+//!   migrate yourself. Two models never share a table: a table or junction
+//!   another model made, or a through model another relation uses, is
+//!   refused. Index names are `"table.column"`, which cannot collide.
 //! - **Idempotence.** `add` leaves existing links as they are; `remove`
 //!   ignores absent ones; repeated targets count once; an empty list changes
 //!   nothing (and `set` with an empty list empties the relation, as asked).
@@ -258,15 +272,21 @@
 //!   kept across a delete can come to name a newer row. Relation calls check
 //!   their owner and targets at the time of the call (`create` checks its
 //!   owner before inserting for this reason).
+//!   A key narrower than `i64` (`u8`, `i32`, ...) gets a `CHECK` of its
+//!   range; when SQLite's next rowid would not fit, `insert` takes the
+//!   smallest free key, and with none left fails with
+//!   [`Error::KeysExhausted`], so no row ever holds a key its type cannot
+//!   read.
 //! - **Symmetrical relations** store each pair once, the smaller key first;
 //!   both sides read and write that one row, and a self-link appears once.
 //! - **Busy databases.** A connection from [`open`] waits up to
 //!   [`BUSY_TIMEOUT`] for another writer; after that a call fails with an
 //!   error for which [`Error::is_busy`] is true, having written nothing.
 //! - **No SQL built from values.** Values are always bound parameters; lists
-//!   of keys travel as one JSON array parameter, so one call may name any
-//!   number of targets (well past SQLite's parameter limit) with the same
-//!   cached statement.
+//!   of values travel as one JSON array parameter (blobs as hex inside it),
+//!   so one call may name any number of targets or `in_` values, of any
+//!   type, well past SQLite's parameter limit, with the same cached
+//!   statement.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(
