@@ -32,20 +32,22 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     {
         let key = self.one_key(target)?;
         self.write_owner(conn, "add_with")?;
-        let one = || Batch::from_keys(vec![key.clone()]);
-        if !conn.is_autocommit() {
-            self.check_deferred(conn, "add_with", &one()?)?;
-        }
         let run = || -> rusqlite::Result<usize> {
             let mut stmt = conn.prepare_cached(sql::insert_one(self.def(), P::TABLE))?;
             self.bind_link(&mut stmt, &key, &pivot)?;
             stmt.raw_execute()
         };
-        // The key list is built only to explain a failure.
-        run().map(|n| n > 0).map_err(|e| match one() {
-            Ok(batch) => self.link_error(conn, "add_with", &batch, e),
-            Err(other) => other,
-        })
+        // The key list is built only to explain a write that did nothing
+        // (an existing link, or a missing row) or failed.
+        let one = || Batch::from_keys(vec![key.clone()]);
+        match run() {
+            Ok(0) => self.missing_rows(conn, "add_with", &one()?).map(|()| false),
+            Ok(_) => Ok(true),
+            Err(e) => Err(match one() {
+                Ok(batch) => self.link_error(conn, "add_with", &batch, e),
+                Err(other) => other,
+            }),
+        }
     }
 
     /// The through row of the link to `target`, if linked.

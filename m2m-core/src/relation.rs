@@ -491,12 +491,18 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         if conn.is_autocommit() || batch.is_empty() {
             return Ok(());
         }
-        let ctx = |e| Error::sqlite(self.ctx(op), e);
-        let deferred: bool =
-            sql::query_one(conn, sql::DEFER_FOREIGN_KEYS, [0u8; 0]).map_err(ctx)?;
-        if !deferred {
-            return Ok(());
+        let deferred: bool = sql::query_one(conn, sql::DEFER_FOREIGN_KEYS, [0u8; 0])
+            .map_err(|e| Error::sqlite(self.ctx(op), e))?;
+        if deferred {
+            self.missing_rows(conn, op, batch)?;
         }
+        Ok(())
+    }
+
+    /// [`Error::MissingOwner`] or [`Error::MissingTarget`] when the owner or
+    /// a target of `batch` has no row.
+    pub(crate) fn missing_rows(&self, conn: &Connection, op: &str, batch: &Batch<T>) -> Result<()> {
+        let ctx = |e| Error::sqlite(self.ctx(op), e);
         let def = self.def();
         let owner_exists: bool =
             sql::query_one(conn, sql::row_exists(def.owner), [&*self.owner]).map_err(ctx)?;

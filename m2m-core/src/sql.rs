@@ -326,10 +326,22 @@ pub(crate) fn insert_one<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str {
             ("?1", "?2")
         };
         let (cols, exprs) = link_columns(r, p, src, dst);
-        // `SELECT` rather than `VALUES`, for a statement journal: see `insert`.
+        let exists = |t: &TableDef, param: &str| {
+            format!(
+                "EXISTS (SELECT 1 FROM {} WHERE {} = {param})",
+                ident(t.name),
+                ident(t.pk_column().name)
+            )
+        };
+        // `SELECT` rather than `VALUES`, for a statement journal: see
+        // `insert`. Both rows are checked by the statement itself, so a
+        // missing one inserts nothing even where foreign keys are deferred
+        // (no statement of its own asks whether they are).
         format!(
-            "INSERT INTO {} ({cols}) SELECT {exprs} WHERE true ON CONFLICT ({}, {}) DO NOTHING",
+            "INSERT INTO {} ({cols}) SELECT {exprs} WHERE {} AND {} ON CONFLICT ({}, {}) DO NOTHING",
             ident(r.junction),
+            exists(r.owner, "?1"),
+            exists(r.target_table, "?2"),
             ident(r.source),
             ident(r.target)
         )

@@ -740,3 +740,37 @@ fn blob_keys_work_on_every_side() {
     assert_eq!(c.peers().keys(&conn).unwrap(), vec![a.key()]);
     assert_eq!(a.peers().count(&conn).unwrap(), 2);
 }
+
+#[test]
+fn add_with_refuses_a_missing_key_whether_or_not_foreign_keys_are_deferred() {
+    let mut conn = db();
+    Meter::create_table(&conn).unwrap();
+    let mut m = Meter {
+        id: 0,
+        tags: ManyToMany::default(),
+    };
+    m.insert(&conn).unwrap();
+    let rust = tag(&conn, "rust");
+    for deferred in [false, true] {
+        let tx = conn.transaction().unwrap();
+        if deferred {
+            tx.execute_batch("PRAGMA defer_foreign_keys = ON").unwrap();
+        }
+        assert_missing_target(
+            m.tags().add_with(&tx, 404, Weight::default()),
+            "Meter.tags",
+            "404",
+        );
+        assert!(matches!(
+            Meter::TAGS
+                .of_key(999)
+                .add_with(&tx, &rust, Weight::default()),
+            Err(Error::MissingOwner { .. })
+        ));
+        assert!(m.tags().add_with(&tx, &rust, Weight::default()).unwrap());
+        assert!(!m.tags().add_with(&tx, &rust, Weight::default()).unwrap());
+        tx.commit().unwrap();
+        assert_eq!(rows_in(&conn, "weight"), 1);
+        m.tags().clear(&conn).unwrap();
+    }
+}
