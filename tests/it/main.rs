@@ -8,6 +8,7 @@ mod connection;
 mod crud;
 mod diff;
 mod eager;
+mod field_order;
 mod options;
 mod pivot;
 mod queries;
