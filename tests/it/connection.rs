@@ -162,3 +162,60 @@ fn a_writer_waits_for_another_connections_transaction() {
     assert_eq!(ids(&r.added), vec![ts[1].id]);
     assert_eq!(ids(&a.tags().keys(&conn).unwrap()), vec![ts[1].id]);
 }
+
+/// The settings `configure` promises, read back from SQLite.
+fn settings(conn: &m2m_core::rusqlite::Connection) -> (i64, i64, String, i64) {
+    let pragma = |name: &str| -> i64 {
+        conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    (
+        pragma("foreign_keys"),
+        pragma("busy_timeout"),
+        mode,
+        pragma("synchronous"),
+    )
+}
+
+/// `configure` sets every setting itself rather than trusting SQLite's (or
+/// rusqlite's) defaults: on a connection whose foreign keys are off, with no
+/// busy timeout, a rollback journal and `synchronous = FULL`, it turns
+/// foreign keys on, sets `BUSY_TIMEOUT`, WAL (for a file) and `NORMAL`.
+#[test]
+fn configure_overrides_a_connections_own_settings() {
+    use m2m_core::rusqlite::Connection;
+    let dir = TempDir::new("override");
+    let want_timeout = i64::try_from(m2m_core::BUSY_TIMEOUT.as_millis()).unwrap();
+    assert!(want_timeout > 0);
+    for (conn, mode) in [
+        (Connection::open(dir.0.join("own.db")).unwrap(), "wal"),
+        (Connection::open_in_memory().unwrap(), "memory"),
+    ] {
+        conn.execute_batch(
+            "PRAGMA foreign_keys = OFF; PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL;",
+        )
+        .unwrap();
+        conn.busy_timeout(std::time::Duration::ZERO).unwrap();
+        let before = settings(&conn);
+        assert_eq!(
+            (before.0, before.1, before.3),
+            (0, 0, 2),
+            "set up: {before:?}"
+        );
+
+        m2m_core::configure(&conn).unwrap();
+        assert_eq!(
+            settings(&conn),
+            (1, want_timeout, mode.to_owned(), 1),
+            "(foreign_keys, busy_timeout, journal_mode, synchronous) after configure"
+        );
+        // Foreign keys really are enforced: a link to a missing row is refused.
+        Tag::create_table(&conn).unwrap();
+        Article::create_table(&conn).unwrap();
+        let a = article(&conn, "x");
+        assert_missing_target(a.tags().add(&conn, [999]), "Article.tags", "999");
+    }
+}

@@ -393,14 +393,41 @@ fn string_primary_key_is_not_null() {
     assert!(r.is_err(), "a NULL text key must be refused");
 }
 
+/// `Error` is a `std::error::Error + Send + Sync + 'static`: it boxes,
+/// crosses a thread, comes back by downcast as the same variant, and a
+/// SQLite failure keeps SQLite's error as its source.
 #[test]
 fn the_error_type_travels() {
-    fn is_error<E: std::error::Error + Send + Sync + 'static>(_: &E) -> bool {
-        true
-    }
+    type Boxed = Box<dyn std::error::Error + Send + Sync>;
     let conn = db();
     let e = new_tag("x").update(&conn).unwrap_err();
-    assert!(is_error(&e));
     let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(e);
     assert!(boxed.to_string().contains("Tag"), "{boxed}");
+    let boxed = std::thread::spawn(move || boxed).join().unwrap();
+    assert!(boxed.source().is_none(), "Unsaved has no cause: {boxed:?}");
+    let back: Box<Error> = boxed.downcast().unwrap();
+    assert!(
+        matches!(*back, Error::Unsaved { model: "Tag", .. }),
+        "{back:?}"
+    );
+
+    tag(&conn, "taken");
+    let e = new_tag("taken").insert(&conn).unwrap_err();
+    let boxed: Boxed = e.into();
+    let source = boxed.source().expect("a SQLite failure has a source");
+    let sqlite = source
+        .downcast_ref::<m2m_core::rusqlite::Error>()
+        .expect("the source is rusqlite's error");
+    assert_eq!(
+        sqlite.sqlite_error_code(),
+        Some(m2m_core::rusqlite::ErrorCode::ConstraintViolation),
+        "{sqlite:?}"
+    );
+    let text = boxed.to_string();
+    assert!(
+        text.contains("Tag") && text.contains(&source.to_string()),
+        "the message names the model and SQLite's reason: {text}"
+    );
+    let back: Box<Error> = boxed.downcast().unwrap();
+    assert!(back.is_unique_violation(), "{back:?}");
 }

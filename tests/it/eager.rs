@@ -429,3 +429,162 @@ fn count_exists_contains_and_keys_read_the_junction_alone() {
         );
     }
 }
+
+/// Checks a query's rows (by `label`), its count and whether it exists: all
+/// three must say the same.
+#[track_caller]
+fn check<M: Model>(
+    conn: &Connection,
+    q: &m2m_core::Query<M>,
+    label: fn(&M) -> &str,
+    want: &[&str],
+) {
+    let rows = q.fetch_all(conn).unwrap();
+    let got: Vec<&str> = rows.iter().map(label).collect();
+    assert_eq!(got, want, "{q:?}");
+    assert_eq!(q.count(conn).unwrap(), want.len() as u64, "count of {q:?}");
+    assert_eq!(q.exists(conn).unwrap(), !want.is_empty(), "exists of {q:?}");
+}
+
+fn title(a: &Article) -> &str {
+    &a.title
+}
+
+fn name(t: &Tag) -> &str {
+    &t.name
+}
+
+fn user_name(u: &User) -> &str {
+    &u.name
+}
+
+/// A relation condition after a `filter` (or another relation condition)
+/// narrows the rows further: every condition must hold, whatever its place.
+#[test]
+fn relation_conditions_after_a_filter_must_hold_with_it() {
+    let (conn, t, _a) = blog();
+    let not_a0 = || Article::query().filter(|c| c.title.ne("a0"));
+    let q = not_a0().filter_related(Article::TAGS, |c| c.name.eq("rust"));
+    check(&conn, &q, title, &["a1", "a4"]);
+    let q = Article::query()
+        .filter(|c| c.title.in_(["a0", "a1", "a2"]))
+        .exclude_related(Article::TAGS, |c| c.name.eq("rust"));
+    check(&conn, &q, title, &["a2"]);
+    let q = not_a0().linked_to_any(Article::TAGS, [&t[1], &t[3]]);
+    check(&conn, &q, title, &["a2", "a4"]);
+    let q = Article::query()
+        .filter(|c| c.title.ne("a1"))
+        .linked_to_all(Article::TAGS, [&t[0], &t[2]]);
+    check(&conn, &q, title, &["a4"]);
+    // Only a0 has both rust and sqlite, and the filter leaves it out.
+    let q = not_a0().linked_to_all(Article::TAGS, [&t[0], &t[1]]);
+    check(&conn, &q, title, &[]);
+    let q = not_a0().filter_related(Article::TAGS, |c| c.name.eq("sqlite"));
+    check(&conn, &q, title, &["a2"]);
+
+    // Relation conditions after one another.
+    let q = Article::query()
+        .filter_related(Article::TAGS, |c| c.name.eq("rust"))
+        .exclude_related(Article::TAGS, |c| c.name.eq("sqlite"));
+    check(&conn, &q, title, &["a1", "a4"]);
+    let q = Article::query()
+        .linked_to_any(Article::TAGS, [&t[1]])
+        .linked_to_any(Article::TAGS, [&t[2]]);
+    check(&conn, &q, title, &["a2"]);
+    let q = Article::query()
+        .exclude_related(Article::TAGS, |c| c.name.eq("c"))
+        .linked_to_all(Article::TAGS, [&t[0]]);
+    check(&conn, &q, title, &["a0", "a1"]);
+
+    // The reverse side, and with ordering.
+    let q = Tag::query()
+        .filter(|c| c.name.ne("rust"))
+        .filter_related(Tag::ARTICLES, |c| c.title.eq("a0"));
+    check(&conn, &q, name, &["sqlite"]);
+    let q = Tag::query()
+        .filter(|c| c.name.ne("go"))
+        .exclude_related(Tag::ARTICLES, |c| c.title.eq("a4"))
+        .order_by(|c| c.name.desc());
+    check(&conn, &q, name, &["sqlite"]);
+}
+
+/// A relation's own query (`post.tags().query()`) is scoped to the owner's
+/// targets: `filter`, `filter_related`, `exclude_related`, `linked_to_any`
+/// and `linked_to_all` narrow that scope, never widen it.
+#[test]
+fn relation_conditions_on_a_relation_query_stay_in_its_scope() {
+    let (conn, t, a) = blog();
+    let q = a[0]
+        .tags()
+        .query()
+        .filter_related(Tag::ARTICLES, |c| c.title.eq("a2"));
+    check(&conn, &q, name, &["sqlite"]);
+    let q = a[0]
+        .tags()
+        .query()
+        .exclude_related(Tag::ARTICLES, |c| c.title.eq("a2"));
+    check(&conn, &q, name, &["rust"]);
+    let q = a[2]
+        .tags()
+        .query()
+        .linked_to_any(Tag::ARTICLES, [&a[1], &a[4]]);
+    check(&conn, &q, name, &["c"]);
+    let q = a[4]
+        .tags()
+        .query()
+        .linked_to_all(Tag::ARTICLES, [&a[0], &a[1]]);
+    check(&conn, &q, name, &["rust"]);
+    // a3 has no tags: nothing of its scope is left, whatever the condition.
+    let q = a[3]
+        .tags()
+        .query()
+        .exclude_related(Tag::ARTICLES, |c| c.title.eq("none"));
+    check(&conn, &q, name, &[]);
+    let q = a[3].tags().query().linked_to_any(Tag::ARTICLES, [&a[0]]);
+    check(&conn, &q, name, &[]);
+    // `filter` on the scope, then a relation condition.
+    let q = a[4].tags().filter(|c| c.name.ne("rust"));
+    check(&conn, &q, name, &["c", "go"]);
+    let q = a[4]
+        .tags()
+        .filter(|c| c.name.ne("go"))
+        .filter_related(Tag::ARTICLES, |c| c.title.eq("a0"));
+    check(&conn, &q, name, &["rust"]);
+    // The reverse side, from a bare key.
+    let q = Tag::ARTICLES
+        .of_key(t[0].id)
+        .query()
+        .linked_to_any(Article::TAGS, [&t[1]]);
+    check(&conn, &q, title, &["a0"]);
+    let q = t[0]
+        .articles()
+        .query()
+        .exclude_related(Article::TAGS, |c| c.name.eq("go"));
+    check(&conn, &q, title, &["a0", "a1"]);
+
+    // A symmetrical relation's scope (two owner parameters) before the
+    // relation condition's own parameters.
+    let u: Vec<User> = ["ann", "bob", "cid", "dee"]
+        .iter()
+        .map(|n| user(&conn, n))
+        .collect();
+    u[1].friends().add(&conn, [&u[0], &u[2]]).unwrap();
+    u[3].friends().add(&conn, [&u[0]]).unwrap();
+    let q = u[0]
+        .friends()
+        .query()
+        .filter_related(User::FRIENDS, |c| c.name.eq("cid"));
+    check(&conn, &q, user_name, &["bob"]);
+    let q = u[0]
+        .friends()
+        .query()
+        .exclude_related(User::FRIENDS, |c| c.name.eq("cid"));
+    check(&conn, &q, user_name, &["dee"]);
+    let q = u[0].friends().query().linked_to_any(User::FRIENDS, [&u[2]]);
+    check(&conn, &q, user_name, &["bob"]);
+    let q = u[0]
+        .friends()
+        .query()
+        .linked_to_all(User::FRIENDS, [&u[0], &u[2]]);
+    check(&conn, &q, user_name, &["bob"]);
+}

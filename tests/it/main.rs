@@ -9,6 +9,7 @@ mod crud;
 mod diff;
 mod eager;
 mod edges;
+mod field_order;
 mod options;
 mod pivot;
 mod queries;

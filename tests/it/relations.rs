@@ -1,7 +1,7 @@
 //! Forward and reverse accessors: add, remove, clear, reads, target forms,
 //! descriptors and filters.
 
-use m2m_core::{Key, Model, SyncMode};
+use m2m_core::{Key, Model, StatementLog, SyncMode};
 
 use crate::models::*;
 
@@ -56,6 +56,66 @@ fn repeated_targets_count_once() {
         "a repeated target was toggled twice: {r:?}"
     );
     assert_eq!(ids(&a.tags().keys(&conn).unwrap()), vec![ts[0].id]);
+}
+
+/// A target listed many times is one key all the way down: the call runs
+/// the statements of a list naming it once, and reports it once.
+#[test]
+fn repeated_targets_run_the_statements_of_one() {
+    let mut conn = db();
+    let ts = tags(&conn, &["a", "b", "c"]);
+    let a = article(&conn, "x");
+    let (k0, k1, k2) = (ts[0].id, ts[1].id, ts[2].id);
+    let log = StatementLog::attach(&mut conn).unwrap();
+    let statements = |n: usize, what: &str| {
+        assert_eq!(log.count(), n, "{what}: {:#?}", log.statements());
+        log.clear();
+    };
+
+    assert_eq!(a.tags().add(&conn, [k0; 3]).unwrap(), 1);
+    statements(1, "add of one key three times");
+    // One key: one DELETE, no transaction around it.
+    assert_eq!(a.tags().remove(&conn, [k0; 3]).unwrap(), 1);
+    statements(1, "remove of one key three times");
+    assert_eq!(a.tags().remove(&conn, [k0; 3]).unwrap(), 0);
+    statements(1, "remove of one unlinked key three times");
+    let r = a
+        .tags()
+        .sync(&conn, [k0, k0, k1, k1], SyncMode::Add)
+        .unwrap();
+    assert_eq!((ids(&r.added), ids(&r.removed)), (vec![k0, k1], vec![]));
+    statements(1, "sync add of two keys twice each");
+    let r = a.tags().sync(&conn, [k1; 4], SyncMode::Remove).unwrap();
+    assert_eq!((ids(&r.added), ids(&r.removed)), (vec![], vec![k1]));
+    statements(1, "sync remove of one key four times");
+    // Two keys: BEGIN, one DELETE each, COMMIT.
+    a.tags().add(&conn, [k1]).unwrap();
+    log.clear();
+    assert_eq!(a.tags().remove(&conn, [k0, k1, k0, k1, k0]).unwrap(), 2);
+    statements(4, "remove of two keys, repeated");
+    a.tags().add(&conn, [k0, k1]).unwrap();
+    log.clear();
+    let r = a
+        .tags()
+        .sync(&conn, [k1, k0, k1, k0], SyncMode::Remove)
+        .unwrap();
+    assert_eq!((ids(&r.added), ids(&r.removed)), (vec![], vec![k0, k1]));
+    statements(4, "sync remove of two keys, repeated");
+
+    // set: BEGIN, unlink the others, link the new, COMMIT.
+    a.tags().add(&conn, [k0]).unwrap();
+    log.clear();
+    let r = a.tags().set(&conn, [k1, k2, k1, k2, k2]).unwrap();
+    assert_eq!((ids(&r.added), ids(&r.removed)), (vec![k1, k2], vec![k0]));
+    statements(4, "set to two keys, repeated");
+    let r = a.tags().sync(&conn, [k2, k2], SyncMode::Replace).unwrap();
+    assert_eq!((ids(&r.added), ids(&r.removed)), (vec![], vec![k1]));
+    statements(4, "sync replace by one key twice");
+    // toggle: BEGIN, one DELETE per key, link the rest, COMMIT.
+    let r = a.tags().toggle(&conn, [k0, k2, k0, k2, k0]).unwrap();
+    assert_eq!((ids(&r.added), ids(&r.removed)), (vec![k0], vec![k2]));
+    statements(5, "toggle of two keys, repeated");
+    assert_eq!(ids(&a.tags().keys(&conn).unwrap()), vec![k0]);
 }
 
 #[test]

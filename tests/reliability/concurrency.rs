@@ -12,17 +12,21 @@
 //!   report (`add`/`remove` of one key: 0 or 1; `sync`/`set`/`toggle`: the
 //!   keys added and removed) is logged, and for each contended pair the
 //!   links made minus the links removed, summed over all threads, must be
-//!   0 or 1 and equal to whether the pair is linked at the end.
+//!   0 or 1 and equal to whether the pair is linked at the end;
+//! - every tenth call, each thread also increments a counter kept in the
+//!   pivot data of one shared link with `update_pivot` (a read, then a
+//!   write): the final counter is the number of increments that succeeded.
 //!
-//! No error may surface except a busy timeout ([`m2m_core::Error::is_busy`]), which is
-//! tolerated, counted, and must have written nothing. The counts are printed
-//! (`cargo test ... -- --nocapture`).
+//! No error may surface but a busy timeout ([`m2m_core::Error::is_busy`]),
+//! which is counted and must have written nothing; with every call taking
+//! the write lock up front and waiting out the library's busy timeout, the
+//! count must be zero. The counts are printed (`cargo test ... -- --nocapture`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Barrier;
 
 use m2m_core::rusqlite::Connection;
-use m2m_core::{Key, Model, SyncMode, SyncReport};
+use m2m_core::{Key, ManyToMany, Model, SyncMode, SyncReport};
 
 use crate::model_based::Data;
 use crate::models::*;
@@ -41,6 +45,11 @@ const CLUBS: i64 = 12;
 const OWN: i64 = 4;
 /// The post every thread writes to.
 const SHARED_POST: i64 = 1;
+/// The member whose link to club 1 every thread increments a counter of
+/// (in its `note`); no thread owns it.
+const SHARED_MEMBER: i64 = 1 + THREADS as i64 * OWN;
+/// Every this many calls, a thread increments the shared counter.
+const INCREMENT_EVERY: usize = 10;
 
 /// A small deterministic generator (xorshift64*), one per thread.
 struct Rng(u64);
@@ -73,6 +82,8 @@ impl Rng {
 struct Log {
     calls: BTreeMap<&'static str, usize>,
     busy: usize,
+    /// Increments of the shared counter that succeeded.
+    increments: i64,
     /// (label, +1 linked / -1 unlinked) on the shared post.
     shared: Vec<(i64, i64)>,
     /// ((smaller, larger) person, +1 / -1).
@@ -236,8 +247,35 @@ fn worker(thread: usize, conn: &Connection) -> Result<Log, String> {
         } else {
             own_member_call(thread, conn, &mut rng, &mut log, &roles)?;
         }
+        // Not drawn from the generator: the calls above stay as they were.
+        if n % INCREMENT_EVERY == 0 {
+            increment_shared_counter(conn, &mut log)?;
+        }
     }
     Ok(log)
+}
+
+/// Adds one to the counter in the pivot data of the shared member's link
+/// to club 1 (read, change, write back: one `update_pivot`).
+fn increment_shared_counter(conn: &Connection, log: &mut Log) -> Result<(), String> {
+    let mut unreadable = None;
+    let r = Member::CLUBS
+        .of_key(SHARED_MEMBER)
+        .update_pivot(conn, 1, |p| {
+            match p.note.as_deref().map(str::parse::<i64>) {
+                Some(Ok(n)) => p.note = Some((n + 1).to_string()),
+                other => unreadable = Some(format!("{other:?}")),
+            }
+        });
+    if let Some(note) = unreadable {
+        return Err(format!("shared counter: unreadable note {note}"));
+    }
+    match tolerate(log, "shared update_pivot", r)? {
+        Some(true) => log.increments += 1,
+        Some(false) => return Err("shared counter: the link is gone".to_owned()),
+        None => {}
+    }
+    Ok(())
 }
 
 /// A call on one of the thread's own posts, checked against its model.
@@ -444,6 +482,17 @@ fn concurrent_writers_lose_and_duplicate_nothing() {
             let clubs = Default::default();
             Member { id, name, clubs }.insert(&tx).unwrap();
         }
+        let counter = Membership {
+            role: "counter".into(),
+            note: Some("0".into()),
+            ..Default::default()
+        };
+        assert!(
+            Member::CLUBS
+                .of_key(SHARED_MEMBER)
+                .add_with(&tx, 1, counter)
+                .unwrap()
+        );
         // Labels past CONTENDED stay linked to the shared post throughout.
         Post::LABELS
             .of_key(SHARED_POST)
@@ -556,14 +605,35 @@ fn concurrent_writers_lose_and_duplicate_nothing() {
             *calls.entry(k).or_default() += v;
         }
     }
+    // The shared counter: no increment lost, none counted twice.
+    let increments: i64 = logs.iter().map(|l| l.increments).sum();
+    let counter = Member::CLUBS
+        .of_key(SHARED_MEMBER)
+        .pivot(&conn, 1)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        counter.note,
+        Some(increments.to_string()),
+        "shared counter after {increments} successful increments"
+    );
+
     let busy: usize = logs.iter().map(|l| l.busy).sum();
     let events: usize = logs.iter().map(|l| l.shared.len() + l.friends.len()).sum();
     let total: usize = calls.values().sum();
     println!(
         "concurrency: {THREADS} threads, {total} calls, {busy} busy timeouts, \
-         {events} contended link changes; calls: {calls:?}"
+         {events} contended link changes, {increments} shared increments; calls: {calls:?}"
     );
     assert_eq!(total, THREADS * OPS);
+    // Every call takes the write lock up front (`BEGIN IMMEDIATE`) and waits
+    // up to `BUSY_TIMEOUT` for it; no call here holds it for long, so none
+    // may give up.
+    let attempts = THREADS * OPS.div_ceil(INCREMENT_EVERY);
+    assert_eq!(
+        busy, 0,
+        "{busy} calls failed busy ({total} mixed calls, {attempts} shared increments)"
+    );
 }
 
 /// Inside a user's deferred transaction that has read before another
@@ -658,4 +728,91 @@ fn update_pivot_holds_the_write_lock_while_its_closure_runs() {
     assert_eq!(interloper, Some(Err(true)), "the other writer got in");
     let p = Member::CLUBS.of_key(1).pivot(&other, 1).unwrap().unwrap();
     assert_eq!(p.role, "mine");
+}
+
+/// A through model with a counter, for read-modify-write races.
+#[derive(Model, Debug, Clone, PartialEq, Default)]
+pub struct Tally {
+    pub id: i64,
+    pub counter_id: i64,
+    pub club_id: i64,
+    pub count: i64,
+}
+
+/// The owner of a relation whose pivot data is a counter.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Counter {
+    pub id: i64,
+    #[many_to_many(
+        through_model = Tally,
+        source = "counter_id",
+        target = "club_id",
+        related_name = "+"
+    )]
+    pub clubs: ManyToMany<Club>,
+}
+
+/// Threads with their own connections increment one link's counter with
+/// `update_pivot`: no increment is lost (its read and its write are one
+/// unit holding the write lock) and no call fails.
+#[test]
+fn concurrent_update_pivot_increments_lose_nothing() {
+    const INCREMENTERS: usize = 4;
+    const INCREMENTS: usize = 50;
+    let dir = TempDir::new("increments");
+    let path = dir.file("count.db");
+    {
+        let conn = m2m_core::open(&path).unwrap();
+        Club::create_table(&conn).unwrap();
+        Counter::create_table(&conn).unwrap();
+        let name = "c".to_owned();
+        Club { id: 1, name }.insert(&conn).unwrap();
+        let clubs = Default::default();
+        Counter { id: 1, clubs }.insert(&conn).unwrap();
+        assert!(
+            Counter::CLUBS
+                .of_key(1)
+                .add_with(&conn, 1, Tally::default())
+                .unwrap()
+        );
+    }
+
+    let start = Barrier::new(INCREMENTERS);
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..INCREMENTERS)
+            .map(|t| {
+                let (path, start) = (&path, &start);
+                s.spawn(move || {
+                    let conn = m2m_core::open(path).unwrap();
+                    let link = Counter::CLUBS.of_key(1);
+                    start.wait();
+                    let mut failures = Vec::new();
+                    for i in 0..INCREMENTS {
+                        match link.update_pivot(&conn, 1, |p| p.count += 1) {
+                            Ok(true) => {}
+                            Ok(false) => failures.push(format!("thread {t}, call {i}: not linked")),
+                            Err(e) => failures.push(format!("thread {t}, call {i}: {e}")),
+                        }
+                    }
+                    failures
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("incrementer panicked"))
+            .collect()
+    });
+    assert!(
+        failures.is_empty(),
+        "{} calls failed: {failures:#?}",
+        failures.len()
+    );
+    let conn = m2m_core::open(&path).unwrap();
+    let tally = Counter::CLUBS.of_key(1).pivot(&conn, 1).unwrap().unwrap();
+    assert_eq!(
+        tally.count,
+        i64::try_from(INCREMENTERS * INCREMENTS).unwrap(),
+        "increments lost"
+    );
 }

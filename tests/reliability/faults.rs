@@ -641,3 +641,169 @@ fn create_of_a_duplicate_unique_target_is_a_unique_violation() {
         }
     }
 }
+
+/// A multi-key unlinking call: one `DELETE` per key, which must run as one
+/// unit (a trigger aborts the delete of the second key after the first is
+/// gone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Unlink {
+    /// `Post.labels` remove.
+    Remove,
+    /// `Post.labels` sync with `SyncMode::Remove`.
+    SyncRemove,
+    /// `Member.clubs` remove: the first through row deleted carries pivot data.
+    ThroughRemove,
+    /// `Person.friends` sync with `SyncMode::Remove` (pairs stored smaller key first).
+    FriendsSyncRemove,
+}
+
+impl Unlink {
+    /// The relation, its owner, the keys the call names (the first two
+    /// linked in the fixture; the second is the one the trigger refuses),
+    /// and the keys it removes once the trigger is gone: all the owner's links.
+    fn setup(self) -> (&'static RelationDef, i64, Vec<i64>, Vec<i64>) {
+        match self {
+            Unlink::Remove | Unlink::SyncRemove => {
+                (Post::LABELS.def(), 1, vec![2, 1, 5], vec![1, 2])
+            }
+            Unlink::ThroughRemove => (Member::CLUBS.def(), 1, vec![2, 1], vec![1, 2]),
+            Unlink::FriendsSyncRemove => (Person::FRIENDS.def(), 1, vec![3, 2, 4], vec![2, 3, 4]),
+        }
+    }
+
+    /// Runs the call; returns how many links it removed and, for `sync`,
+    /// the keys its report lists.
+    fn run(self, conn: &Connection, keys: &[i64]) -> m2m_core::Result<(usize, Option<Vec<i64>>)> {
+        let ks = keys.iter().copied();
+        fn report<T: Model<Pk = i64>>(r: m2m_core::SyncReport<T>) -> (usize, Option<Vec<i64>>) {
+            assert!(r.added.is_empty() && r.updated.is_empty(), "{r:?}");
+            let removed: Vec<i64> = r.removed.iter().map(|k| *k.get()).collect();
+            (removed.len(), Some(removed))
+        }
+        match self {
+            Unlink::Remove => Ok((Post::LABELS.of_key(1).remove(conn, ks)?, None)),
+            Unlink::SyncRemove => Post::LABELS
+                .of_key(1)
+                .sync(conn, ks, SyncMode::Remove)
+                .map(report),
+            Unlink::ThroughRemove => Ok((Member::CLUBS.of_key(1).remove(conn, ks)?, None)),
+            Unlink::FriendsSyncRemove => Person::FRIENDS
+                .of_key(1)
+                .sync(conn, ks, SyncMode::Remove)
+                .map(report),
+        }
+    }
+
+    /// The owner's links, read through a connection.
+    fn links(self, conn: &Connection) -> u64 {
+        match self {
+            Unlink::Remove | Unlink::SyncRemove => Post::LABELS.of_key(1).count(conn),
+            Unlink::ThroughRemove => Member::CLUBS.of_key(1).count(conn),
+            Unlink::FriendsSyncRemove => Person::FRIENDS.of_key(1).count(conn),
+        }
+        .unwrap()
+    }
+}
+
+/// One unlinking call fails on its second key, alone or inside a user's
+/// transaction: every table is as before (rowids and pivot data included),
+/// the trigger's error is returned, the user's transaction and its writes
+/// are intact, and the same call succeeds once the trigger is gone.
+fn unlink_scenario(op: Unlink, in_tx: bool) {
+    let what = format!("{op:?} under a delete trigger, in a transaction: {in_tx}");
+    let fx = fixture(SMALL);
+    let conn = &fx.conn;
+    let (def, owner, keys, removed) = op.setup();
+    if in_tx {
+        conn.execute_batch("BEGIN").unwrap();
+        earlier_writes(conn);
+    }
+    let (j, s, t) = (def.junction, def.source, def.target);
+    let refused = keys[1];
+    let (a, b) = if def.symmetrical {
+        (owner.min(refused), owner.max(refused))
+    } else {
+        (owner, refused)
+    };
+    conn.execute_batch(&format!(
+        r#"CREATE TEMP TRIGGER boom BEFORE DELETE ON main."{j}"
+           WHEN OLD."{s}" = {a} AND OLD."{t}" = {b}
+           BEGIN SELECT RAISE(ABORT, 'boom'); END"#
+    ))
+    .unwrap();
+
+    let before = snapshot_all(conn);
+    match op.run(conn, &keys) {
+        Ok(r) => panic!("{what}: the call succeeded: {r:?}"),
+        Err(e) => assert!(e.to_string().contains("boom"), "{what}: {e:?}"),
+    }
+    assert_eq!(
+        conn.is_autocommit(),
+        !in_tx,
+        "{what}: transaction state (true: the user's transaction is gone)"
+    );
+    let after = snapshot_all(conn);
+    for (table, rows) in &before {
+        let now = after.get(table).map_or(&[][..], Vec::as_slice);
+        assert!(
+            now == rows.as_slice(),
+            "{what}: table {table} changed\n{}",
+            diff(rows, now)
+        );
+    }
+    assert_eq!(after.len(), before.len(), "{what}: tables");
+    if in_tx {
+        assert!(earlier_writes_present(conn), "{what}: the user's writes");
+    }
+
+    conn.execute_batch("DROP TRIGGER temp.boom").unwrap();
+    match op.run(conn, &keys) {
+        Ok((n, listed)) => {
+            assert_eq!(n, removed.len(), "{what}: links the retried call removed");
+            if let Some(listed) = listed {
+                assert_eq!(listed, removed, "{what}: the retried call's report");
+            }
+        }
+        Err(e) => panic!("{what}: the call fails once the trigger is gone: {e:?}"),
+    }
+    if in_tx {
+        assert!(!conn.is_autocommit(), "{what}: the user's transaction");
+        conn.execute_batch("COMMIT")
+            .unwrap_or_else(|e| panic!("{what}: commit: {e:?}"));
+    }
+    assert!(conn.is_autocommit(), "{what}: left a transaction open");
+
+    let fresh = m2m_core::open(fx.dir.file("faults.db")).unwrap();
+    if in_tx {
+        assert!(earlier_writes_present(&fresh), "{what}: the user's writes");
+    }
+    assert_eq!(
+        op.links(&fresh),
+        0,
+        "{what}: the owner's links after the retry"
+    );
+}
+
+#[test]
+fn remove_rolls_back_on_trigger_abort() {
+    unlink_scenario(Unlink::Remove, false);
+    unlink_scenario(Unlink::Remove, true);
+}
+
+#[test]
+fn sync_remove_rolls_back_on_trigger_abort() {
+    unlink_scenario(Unlink::SyncRemove, false);
+    unlink_scenario(Unlink::SyncRemove, true);
+}
+
+#[test]
+fn through_remove_rolls_back_on_trigger_abort() {
+    unlink_scenario(Unlink::ThroughRemove, false);
+    unlink_scenario(Unlink::ThroughRemove, true);
+}
+
+#[test]
+fn friends_sync_remove_rolls_back_on_trigger_abort() {
+    unlink_scenario(Unlink::FriendsSyncRemove, false);
+    unlink_scenario(Unlink::FriendsSyncRemove, true);
+}
