@@ -440,6 +440,17 @@ struct Meter {
     tags: ManyToMany<Tag>,
 }
 
+/// The meter table and one meter in it.
+fn meter(conn: &Connection) -> Meter {
+    Meter::create_table(conn).unwrap();
+    let mut m = Meter {
+        id: 0,
+        tags: ManyToMany::default(),
+    };
+    m.insert(conn).unwrap();
+    m
+}
+
 #[track_caller]
 fn assert_nan_refused<T: std::fmt::Debug>(r: m2m_core::Result<T>, column: &str) {
     match r {
@@ -497,12 +508,7 @@ fn nan_is_refused_naming_the_column_and_infinity_round_trips() {
 #[test]
 fn nan_pivot_data_is_refused_and_sync_with_stays_quiet() {
     let conn = db();
-    Meter::create_table(&conn).unwrap();
-    let mut m = Meter {
-        id: 0,
-        tags: ManyToMany::default(),
-    };
-    m.insert(&conn).unwrap();
+    let m = meter(&conn);
     let rust = tag(&conn, "rust");
     let nan = Weight {
         weight: f64::NAN,
@@ -744,12 +750,7 @@ fn blob_keys_work_on_every_side() {
 #[test]
 fn add_with_refuses_a_missing_key_whether_or_not_foreign_keys_are_deferred() {
     let mut conn = db();
-    Meter::create_table(&conn).unwrap();
-    let mut m = Meter {
-        id: 0,
-        tags: ManyToMany::default(),
-    };
-    m.insert(&conn).unwrap();
+    let m = meter(&conn);
     let rust = tag(&conn, "rust");
     for deferred in [false, true] {
         let tx = conn.transaction().unwrap();
