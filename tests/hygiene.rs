@@ -85,7 +85,7 @@ pub mod shadowed {
     }
 
     /// A private model with a public relation field: its reverse accessor on
-    /// the public `Label` is capped at `Draft`'s visibility (else `private_interfaces`).
+    /// the public `Label` takes `Draft`'s visibility (else `private_interfaces`).
     #[derive(Model)]
     struct Draft {
         id: i64,

@@ -61,6 +61,11 @@
 //! | `tag.articles()`, `Tag::ARTICLES` | the reverse accessor and descriptor, named by `related_name` (the target must be in the same crate) |
 //! | `impl IntoKey<Article> for i64` | lets a raw key stand for a row: `Article::get(&conn, 3)`, `tags().add(&conn, [1, 2])` |
 //!
+//! The forward accessor and descriptor take the relation field's
+//! visibility; the reverse ones take the owner struct's (`Article`'s), since
+//! whoever can name an `Article` may ask a tag for its articles, even when
+//! the `tags` field itself is private.
+//!
 //! ## Accessor calls
 //!
 //! Targets are anything that iterates into something naming a `T` ([`IntoKey`]):

@@ -4,7 +4,6 @@
 
 use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
-use syn::Visibility;
 use syn::spanned::Spanned;
 
 use crate::ast::{self, Field, Model, Relation, ThroughModel};
@@ -534,15 +533,12 @@ impl<'m> RelationTokens<'m> {
         let owner = self.model.ident;
         let target = &self.relation.target;
         let span = related.span;
-        // The field's visibility, capped at the owner's: a `pub` field of a
-        // private `Article` must not give the public `Tag` a public method
-        // returning `Related<Tag, Article>` (`private_interfaces`). Moved to
+        // The owner struct's visibility: whoever sees `Article` may walk from a
+        // `Tag` to its articles; the field's privacy governs only the forward
+        // accessor. (The owner's, not more: a public method on `Tag` returning
+        // `Related<Tag, Article>` would trip `private_interfaces`.) Moved to
         // the name's span, so the item's span is the name's.
-        let vis = match (self.model.vis, self.field.vis) {
-            (Visibility::Public(_), field) | (_, field @ Visibility::Inherited) => field,
-            (owner, _) => owner,
-        };
-        let vis = respan(vis.to_token_stream(), span);
+        let vis = respan(self.model.vis.to_token_stream(), span);
         let accessor = Ident::new(&related.value, span);
         let descriptor = Ident::new(&related.value.to_uppercase(), span);
         let reverse_desc = respan(self.reverse_desc.to_token_stream(), span);

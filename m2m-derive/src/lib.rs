@@ -17,10 +17,13 @@
 //!   the key is a `String`.
 //! - Per relation field `tags` (the field's visibility): `Article::TAGS`
 //!   and `article.tags()`; and on `Tag`, unless `related_name = "+"` or
-//!   `symmetrical`: `Tag::ARTICLES` and `tag.articles()` (the field's
-//!   visibility, capped at `Article`'s, so a private `Article` does not put
-//!   a public method returning it on `Tag`). With `through_model = P`, both
-//!   carry `P` as their third type argument (see "Pivot data" below).
+//!   `symmetrical`: `Tag::ARTICLES` and `tag.articles()`, with `Article`'s
+//!   visibility. The field's privacy governs only the forward accessor: a
+//!   private `tags` field still lets the code that sees `Article` (`Tag`'s
+//!   module included) walk from a tag to its articles, and a private
+//!   `Article` does not put a public method returning it on `Tag`. With
+//!   `through_model = P`, both carry `P` as their third type argument (see
+//!   "Pivot data" below).
 //!
 //! # Attributes
 //!

@@ -8,6 +8,7 @@ mod connection;
 mod crud;
 mod diff;
 mod eager;
+mod edges;
 mod options;
 mod pivot;
 mod queries;
