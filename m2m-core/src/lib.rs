@@ -59,7 +59,7 @@
 //! | `article.tags()` | the accessor, a [`Related`]`<Article, Tag>` |
 //! | `Article::TAGS` | the descriptor, a [`Relation`]`<Article, Tag>`; `Article::TAGS.of_key(id)` gives the accessor without loading the article |
 //! | `tag.articles()`, `Tag::ARTICLES` | the reverse accessor and descriptor, named by `related_name` (the target must be in the same crate) |
-//! | `impl IntoKey<Article> for i64` | lets a raw key stand for a row: `Article::get(&conn, 3)`, `tags().add(&conn, [1, 2])` |
+//! | `impl IntoKey<Article> for i64` (and `&i64`) | lets a raw key stand for a row: `Article::get(&conn, 3)`, `tags().add(&conn, [1, 2])`, `tags().add(&conn, &ids)` |
 //!
 //! The forward accessor and descriptor take the relation field's
 //! visibility; the reverse ones take the owner struct's (`Article`'s), since
@@ -69,8 +69,9 @@
 //! ## Accessor calls
 //!
 //! Targets are anything that iterates into something naming a `T` ([`IntoKey`]):
-//! `[&a, &b]`, `&tags`, `vec![Key::new(3)]`, `[1, 2]`. A row of another model
-//! does not compile. See [`Related`] for every call: `add`, `remove`, `set`,
+//! `[&a, &b]`, `&tags` (of `Tag`s or `&Tag`s), `vec![Key::new(3)]`, `[1, 2]`,
+//! `&ids` (a `Vec<i64>`), `&["rust", "sql"]` for a `String` key. A row of
+//! another model does not compile. See [`Related`] for every call: `add`, `remove`, `set`,
 //! `clear`, `sync` ([`SyncMode`]), `toggle`, `create`, `fetch_all`,
 //! `fetch_one`, `count`, `exists`, `contains`, `keys`, `filter`, `query`.
 //!

@@ -241,12 +241,20 @@ fn expand(m: &Model<'_>) -> TokenStream {
     // ---- keys ----
     let into_key = key.map(|k| {
         let kty = k.ty;
+        // By reference too: `&ids` for a `Vec<i64>` yields `&i64`, and
+        // `&["a", "b"]` yields `&&str`.
         let str_key = ast::is_string(kty).then(|| {
             quote! {
                 #[automatically_derived]
                 impl ::m2m_core::IntoKey<#ident> for &str {
                     fn into_key(self) -> ::m2m_core::Key<#ident> {
                         ::m2m_core::Key::new(<str as ::std::borrow::ToOwned>::to_owned(self))
+                    }
+                }
+                #[automatically_derived]
+                impl ::m2m_core::IntoKey<#ident> for &&str {
+                    fn into_key(self) -> ::m2m_core::Key<#ident> {
+                        ::m2m_core::Key::new(<str as ::std::borrow::ToOwned>::to_owned(*self))
                     }
                 }
             }
@@ -256,6 +264,12 @@ fn expand(m: &Model<'_>) -> TokenStream {
             impl ::m2m_core::IntoKey<#ident> for #kty {
                 fn into_key(self) -> ::m2m_core::Key<#ident> {
                     ::m2m_core::Key::new(self)
+                }
+            }
+            #[automatically_derived]
+            impl ::m2m_core::IntoKey<#ident> for &#kty {
+                fn into_key(self) -> ::m2m_core::Key<#ident> {
+                    ::m2m_core::Key::new(<#kty as ::core::clone::Clone>::clone(self))
                 }
             }
             #str_key
@@ -888,11 +902,15 @@ mod tests {
         });
         assert_eq!(errors(&out), Vec::<String>::new());
         assert!(has_item(&out, "IntoKey < Label > for & str"));
+        // By reference too: the items of `&codes` and of `&["a", "b"]`.
+        assert!(has_item(&out, "IntoKey < Label > for & String"));
+        assert!(has_item(&out, "IntoKey < Label > for && str"));
         let out = derive(quote!(
             struct Tag {
                 id: i64,
             }
         ));
         assert!(!has_item(&out, "for & str"));
+        assert!(has_item(&out, "IntoKey < Tag > for & i64"));
     }
 }

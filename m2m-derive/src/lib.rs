@@ -13,8 +13,9 @@
 //!   access, row mapping; `Article::COLUMNS`.
 //! - `struct ArticleColumns` (the struct's visibility): one typed `Column`
 //!   per stored field, handed to query closures.
-//! - `impl IntoKey<Article> for i64` (the key type), plus `for &str` when
-//!   the key is a `String`.
+//! - `impl IntoKey<Article> for i64` and `for &i64` (the key type, by value
+//!   and by reference), plus `for &str` and `for &&str` when the key is a
+//!   `String`.
 //! - Per relation field `tags` (the field's visibility): `Article::TAGS`
 //!   and `article.tags()`; and on `Tag`, unless `related_name = "+"` or
 //!   `symmetrical`: `Tag::ARTICLES` and `tag.articles()`, with `Article`'s

@@ -80,3 +80,77 @@ mod reverse_visibility {
         );
     }
 }
+
+/// Keys given by reference: the items of `&ids`, `&codes`, `&refs` and
+/// `&["a", "b"]`, and a `&&Row` from iterating a `Vec<&Row>`.
+mod keys_by_reference {
+    use m2m_core::Model;
+
+    use crate::models::*;
+
+    #[test]
+    fn references_to_raw_integer_keys() {
+        let conn = db();
+        let post = article(&conn, "p");
+        let t = tags(&conn, &["a", "b", "c"]);
+        let keys: Vec<i64> = t.iter().map(|t| t.id).collect();
+        // `&keys` (a `Vec<i64>`) yields `&i64`.
+        assert_eq!(post.tags().add(&conn, &keys).unwrap(), 3);
+        assert!(post.tags().contains(&conn, &keys[0]).unwrap());
+        assert_eq!(post.tags().remove(&conn, &keys[1..]).unwrap(), 2);
+        assert_eq!(ids(&post.tags().keys(&conn).unwrap()), [keys[0]]);
+        assert_eq!(
+            Tag::get(&conn, &keys[2]).unwrap().map(|t| t.name),
+            Some("c".into())
+        );
+    }
+
+    #[test]
+    fn references_to_raw_string_keys() {
+        let conn = db();
+        let fr = country(&conn, "FR", "France");
+        language(&conn, "fr", "French");
+        language(&conn, "br", "Breton");
+        language(&conn, "oc", "Occitan");
+        let codes: Vec<String> = vec!["fr".into(), "br".into()];
+        // `&codes` yields `&String`; `&["..."]` yields `&&str`.
+        assert_eq!(fr.languages().add(&conn, &codes).unwrap(), 2);
+        assert_eq!(fr.languages().add(&conn, &["oc", "fr"]).unwrap(), 1);
+        assert!(fr.languages().contains(&conn, &codes[1]).unwrap());
+        assert!(fr.languages().contains(&conn, &"oc").unwrap());
+        assert_eq!(fr.languages().remove(&conn, &["br", "oc"]).unwrap(), 2);
+        let left: Vec<String> = fr
+            .languages()
+            .keys(&conn)
+            .unwrap()
+            .into_iter()
+            .map(|k| k.into_inner())
+            .collect();
+        assert_eq!(left, ["fr"]);
+    }
+
+    #[test]
+    fn references_to_references_to_rows() {
+        let conn = db();
+        let posts = [article(&conn, "p"), article(&conn, "q")];
+        let t = tags(&conn, &["a", "b", "c"]);
+        // `&refs` for a `Vec<&Tag>` yields `&&Tag`.
+        let refs: Vec<&Tag> = t.iter().filter(|t| t.name != "b").collect();
+        assert_eq!(posts[0].tags().add(&conn, &refs).unwrap(), 2);
+        assert!(posts[0].tags().contains(&conn, &refs[1]).unwrap());
+        assert_eq!(
+            posts[1].tags().set(&conn, &refs[..1]).unwrap().added,
+            [t[0].key()]
+        );
+
+        // Prefetch over a `Vec<&Article>`, read back with each `&&Article`.
+        let owners: Vec<&Article> = posts.iter().collect();
+        let loaded = Article::TAGS.prefetch(&conn, &owners).unwrap();
+        let mut names = Vec::new();
+        for owner in &owners {
+            let tags: Vec<&str> = loaded.get(owner).iter().map(|t| t.name.as_str()).collect();
+            names.push(tags);
+        }
+        assert_eq!(names, [vec!["a", "c"], vec!["a"]]);
+    }
+}
