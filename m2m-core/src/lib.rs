@@ -145,7 +145,9 @@
 //! duplicate links; the table is `WITHOUT ROWID`, clustered on the pair) and
 //! an index on the second column. Two relations never share a junction
 //! unless you name the same `through` for both on different models, which
-//! you should not.
+//! you should not. Names are compared as SQLite does, ignoring ASCII case:
+//! `through = "Tag"` is the table `tag`, and is refused at compile time
+//! when `tag` is the target's table.
 //!
 //! ```
 //! use m2m_core::{ManyToMany, Model};
@@ -311,50 +313,5 @@ pub use rusqlite;
 pub use trace::StatementLog;
 
 #[doc(hidden)]
-pub mod __private {
-    pub use rusqlite::Row;
-    pub use rusqlite::types::ToSql;
-
-    /// A through model's link field holds a key of `O`: checked at compile
-    /// time for `source` and `target` of a `through_model` relation.
-    #[diagnostic::on_unimplemented(
-        message = "this field of the through model does not hold a `{O}` key",
-        label = "expected a field of `{O}`'s key type",
-        note = "`source` and `target` name the through model's fields that store the two sides' keys; their types must be the keys' types"
-    )]
-    pub trait KeyColumnOf<O> {}
-    impl<P, V: SameKey<O::Pk>, O: crate::Model> KeyColumnOf<O> for crate::Column<P, V> {}
-
-    /// `Self` is the key type `K` (a separate trait, so a mismatch is
-    /// reported in our words rather than as a failed type equation).
-    #[diagnostic::on_unimplemented(
-        message = "this field of the through model holds `{Self}`, but the key it must hold is `{K}`",
-        label = "a `{Self}` field where a `{K}` key is expected",
-        note = "`source` and `target` name the through model's fields that store the two sides' keys; their types must be the keys' types"
-    )]
-    pub trait SameKey<K> {}
-    impl<K> SameKey<K> for K {}
-
-    /// Compile-time check that `column` holds keys of `O`.
-    pub const fn key_column<O, C: KeyColumnOf<O>>(_column: &C) {}
-
-    use rusqlite::types::{FromSql, FromSqlResult, ToSqlOutput, ValueRef};
-
-    /// The key of a model whose derive reported a missing or invalid primary
-    /// key: the expansion still implements `Model` with it, so the rest of the
-    /// crate does not fail with "not a model" on top of the real error.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-    pub struct NoKey;
-
-    impl ToSql for NoKey {
-        fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-            Ok(ToSqlOutput::Owned(rusqlite::types::Value::Null))
-        }
-    }
-    impl FromSql for NoKey {
-        fn column_result(_: ValueRef<'_>) -> FromSqlResult<Self> {
-            Ok(NoKey)
-        }
-    }
-    impl crate::PrimaryKey for NoKey {}
-}
+#[path = "private.rs"]
+pub mod __private;

@@ -84,8 +84,11 @@ pub(crate) struct Relation {
     pub target_name: String,
     /// `T` as a path for doc links (`crate::Tag`).
     pub target_doc: String,
-    /// `T` is `Self` or the struct itself.
+    /// `T` is `Self` or the struct itself (by name or by a path ending in it).
     pub is_self: bool,
+    /// `T` as written, when a path of several segments (`crate::User`) was
+    /// taken for `Self`: the expansion checks that it names the struct.
+    pub self_path: Option<TokenStream>,
     /// The auto-created junction table; unused with `through_model`.
     pub through: Name,
     /// The reverse accessor on `T`; `None` for `"+"`, symmetrical
@@ -223,22 +226,18 @@ impl<'a> Model<'a> {
                 }
                 let options: RelationAttr =
                     attr::parse(&attr::options(&field.attrs, "many_to_many", errors), errors);
-                match strip_groups(target) {
-                    Type::Path(p) if p.qself.is_none() => Kind::Relation(self.relation(
+                match model_path(target) {
+                    Ok(path) => Kind::Relation(self.relation(
                         ident,
                         &field_name,
                         target,
-                        &p.path,
+                        path,
                         options,
                         errors,
                     )),
-                    _ => {
-                        errors.push(
-                            error(
-                                "the target of a relation is a model type, e.g. `ManyToMany<Tag>`",
-                            )
-                            .with_span(target),
-                        );
+                    Err(problem) => {
+                        // Not expanded: every item generated for it would fail again.
+                        errors.push(error(problem).with_span(target));
                         Kind::Skipped
                     }
                 }
@@ -263,7 +262,15 @@ impl<'a> Model<'a> {
         options: RelationAttr,
         errors: &mut Accumulator,
     ) -> Relation {
-        let is_self = target_path.is_ident("Self") || target_path.is_ident(self.ident);
+        // `Self`, `User` or a path ending in `User` inside `User`: a path is
+        // checked to name the struct by the expansion (`self_path`).
+        let is_self = target_path.is_ident("Self")
+            || target_path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident.unraw() == self.ident.unraw());
+        let self_path =
+            (is_self && target_path.segments.len() > 1).then(|| target.to_token_stream());
         let (target_tokens, target_name, target_doc) = if target_path.is_ident("Self") {
             let mut own = self.ident.clone();
             own.set_span(target.span());
@@ -277,7 +284,12 @@ impl<'a> Model<'a> {
                 .segments
                 .last()
                 .map_or_else(String::new, |s| s.ident.unraw().to_string());
-            (target.to_token_stream(), last, doc_path(target_path))
+            let doc = if is_self {
+                self.name.clone()
+            } else {
+                doc_path(target_path)
+            };
+            (target.to_token_stream(), last, doc)
         };
         let target_snake = snake_case(&target_name);
 
@@ -324,14 +336,7 @@ impl<'a> Model<'a> {
             }),
         };
 
-        let (source_default, target_default) = if is_self {
-            (
-                format!("from_{}_id", self.snake),
-                format!("to_{}_id", self.snake),
-            )
-        } else {
-            (format!("{}_id", self.snake), format!("{target_snake}_id"))
-        };
+        let (source_default, target_default) = link_defaults(&self.snake, &target_name, is_self);
         let (source, mut target_col, mut through_model) = match &options.through_model {
             None => (
                 sql_name(
@@ -414,6 +419,7 @@ impl<'a> Model<'a> {
             target_name,
             target_doc,
             is_self,
+            self_path,
             through,
             related_name,
             symmetrical,
@@ -702,6 +708,27 @@ fn doc_path(path: &Path) -> String {
 
 // ---- pure helpers ----
 
+/// The default `source` and `target` of a relation of `owner_snake` to
+/// `target_name`: `article_id`, `tag_id`; `from_user_id`, `to_user_id` for
+/// a relation to `Self`.
+pub(crate) fn link_defaults(
+    owner_snake: &str,
+    target_name: &str,
+    is_self: bool,
+) -> (String, String) {
+    if is_self {
+        (
+            format!("from_{owner_snake}_id"),
+            format!("to_{owner_snake}_id"),
+        )
+    } else {
+        (
+            format!("{owner_snake}_id"),
+            format!("{}_id", snake_case(target_name)),
+        )
+    }
+}
+
 /// `BlogPost` -> `blog_post`, `HTTPServer` -> `http_server`.
 pub(crate) fn snake_case(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();
@@ -857,6 +884,48 @@ pub(crate) fn strip_option(ty: &Type) -> (&Type, bool) {
         return (inner, true);
     }
     (ty, false)
+}
+
+/// The path of a relation's target, or what to write instead: the target is
+/// one model named by a plain path (`Tag`, `crate::tags::Tag`), without
+/// generic arguments, references or tuples.
+fn model_path(target: &Type) -> Result<&Path, String> {
+    const ONE_MODEL: &str = "the target of a relation is one model";
+    match strip_groups(target) {
+        Type::Path(p)
+            if p.qself.is_none() && p.path.segments.iter().all(|s| s.arguments.is_none()) =>
+        {
+            Ok(&p.path)
+        }
+        Type::Path(p) if p.qself.is_none() => {
+            let inner = p.path.segments.last().and_then(single_type_arg);
+            let inner = inner
+                .and_then(last_segment)
+                .filter(|s| s.arguments.is_none());
+            Err(match inner {
+                Some(model) => format!(
+                    "{ONE_MODEL}, and it already holds many of them: write `ManyToMany<{}>`",
+                    model.ident.unraw()
+                ),
+                None => {
+                    format!("{ONE_MODEL}, named without generic arguments, e.g. `ManyToMany<Tag>`")
+                }
+            })
+        }
+        Type::Reference(r) => Err(match last_segment(&r.elem) {
+            Some(model) => format!(
+                "{ONE_MODEL}, named without `&`: write `ManyToMany<{}>`",
+                model.ident.unraw()
+            ),
+            None => format!("{ONE_MODEL}, named without `&`, e.g. `ManyToMany<Tag>`"),
+        }),
+        Type::Tuple(_) => Err(format!(
+            "{ONE_MODEL}, e.g. `ManyToMany<Tag>`; to link to several models, declare one relation per model"
+        )),
+        _ => Err(format!(
+            "{ONE_MODEL}, named by its path, e.g. `ManyToMany<Tag>`"
+        )),
+    }
 }
 
 /// `T` when `ty` is `ManyToMany<T>` (any path ending so).

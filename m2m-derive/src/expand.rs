@@ -6,7 +6,7 @@ use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::ast::{self, Field, Model, Relation, ThroughModel};
+use crate::ast::{self, Field, Model, Name, Relation, ThroughModel};
 use crate::check;
 
 /// `#[derive(Model)]`: the compile errors, if any, followed by the expansion
@@ -314,47 +314,18 @@ fn model_as_model(model: &ThroughModel) -> TokenStream {
     quote_spanned!(model.span=> <#path as ::m2m_core::Model>)
 }
 
-/// The source and target column names of a through model relation, read
-/// from its fields (`<P as Model>::COLUMNS.student_id.name()`), and the
-/// compile-time checks: each field holds its side's key type, and the
-/// through model's key is one SQLite assigns. Each check is spanned at the
-/// `source`/`target` value (at the path when defaulted), so a missing field
-/// or a type mismatch points at what the user wrote.
-fn through_checks(
-    model: &ThroughModel,
-    (owner, source): (TokenStream, &str),
-    (target, target_col): (TokenStream, &str),
-) -> (TokenStream, TokenStream, TokenStream) {
-    let model_ty = model_as_model(model);
-    let side = |field: &Option<Ident>, side: &TokenStream, fallback: &str| match field {
-        Some(field) => {
-            let span = field.span();
-            (
-                quote_spanned!(span=> #model_ty::COLUMNS.#field.name()),
-                Some(quote_spanned! {span=>
-                    ::m2m_core::__private::key_column::<#side, _>(&#model_ty::COLUMNS.#field);
-                }),
-            )
-        }
-        // An invalid name (already reported): its text stands in, unchecked.
-        None => (quote!(#fallback), None),
-    };
-    let (source, source_check) = side(&model.source, &owner, source);
-    let (target_col, target_check) = side(&model.target, &target, target_col);
-    let auto = quote_spanned! {model.span=>
-        ::core::assert!(
-            <#model_ty::Pk as ::m2m_core::PrimaryKey>::AUTO,
-            "a `through_model` needs an integer primary key that SQLite assigns, e.g. `id: i64`"
-        );
-    };
-    let checks = quote! {
+/// A compile-time assertion that panics with `message` at `span`.
+///
+/// It sits in a static's initializer, not a const's: a const may not read
+/// a `TableDef` (its statement cache is interior-mutable), a static may.
+fn static_assert(span: Span, condition: TokenStream, message: &str) -> TokenStream {
+    // `assert!` reads its message as a format string.
+    let message = message.replace('{', "{{").replace('}', "}}");
+    quote_spanned! {span=>
         const _: () = {
-            #source_check
-            #target_check
-            #auto
+            static __M2M_CHECK: () = ::core::assert!(#condition, #message);
         };
-    };
-    (source, target_col, checks)
+    }
 }
 
 /// The pieces generated for one relation.
@@ -435,11 +406,7 @@ impl<'m> RelationTokens<'m> {
                 )
             }
             Some(model) => {
-                let (source, target_col, checks) = through_checks(
-                    model,
-                    (owner.to_token_stream(), &r.source.value),
-                    (target.clone(), &r.target_col.value),
-                );
+                let (source, target_col, checks) = self.through_checks(model);
                 let model_ty = model_as_model(model);
                 (
                     quote!(#model_ty::TABLE.name),
@@ -450,6 +417,7 @@ impl<'m> RelationTokens<'m> {
                 )
             }
         };
+        let name_checks = self.name_checks();
         let target_table = &self.target_table;
         let forward_def = &self.forward_def;
         let forward_desc = &self.forward_desc;
@@ -473,6 +441,7 @@ impl<'m> RelationTokens<'m> {
             #symmetrical;
             const #forward_desc: ::m2m_core::Relation<#owner, #target, #pivot> = #forward_new;
             #checks
+            #name_checks
         };
         let reverse = r.related_name.as_ref().map(|related| {
             let name = format!("{}.{}", r.target_name, related.value);
@@ -494,6 +463,163 @@ impl<'m> RelationTokens<'m> {
             }
         });
         quote!(#forward #reverse)
+    }
+
+    /// The source and target column names of a through model relation, read
+    /// from its fields (`<P as Model>::COLUMNS.student_id.name()`), and the
+    /// compile-time checks: each field holds its side's key type and is not
+    /// the through model's own key, and the through model's key is one SQLite
+    /// assigns. Each check is spanned at the `source`/`target` value (at the
+    /// path when defaulted), so a missing field or a type mismatch points at
+    /// what the user wrote.
+    fn through_checks(&self, model: &ThroughModel) -> (TokenStream, TokenStream, TokenStream) {
+        let r = self.relation;
+        let model_ty = model_as_model(model);
+        let through = model.path.to_string().replace(' ', "");
+        let side = |option: &str,
+                    field: &Option<Ident>,
+                    name: &Name,
+                    side: TokenStream,
+                    side_name: &str,
+                    default: String| {
+            let Some(field) = field else {
+                // An invalid name (already reported): its text stands in, unchecked.
+                let fallback = &name.value;
+                return (quote!(#fallback), None);
+            };
+            let span = field.span();
+            let column = quote_spanned!(span=> #model_ty::COLUMNS.#field.name());
+            let what = if name.explicit {
+                format!("`{option} = \"{}\"` names", name.value)
+            } else {
+                format!("the default `{option}`, `{}`, is", name.value)
+            };
+            let write = if default == name.value {
+                format!("`{option} = \"...\"`")
+            } else {
+                format!("e.g. `{option} = \"{default}\"`")
+            };
+            let own_key = static_assert(
+                span,
+                quote!(!::m2m_core::__private::same_name(
+                    ::m2m_core::__private::key_column_name(#model_ty::TABLE),
+                    #column,
+                )),
+                &format!(
+                    "{what} `{through}`'s own key, but `{option}` names the field of `{through}` that holds `{side_name}`'s key (each link row has a key of its own): write that field, {write}"
+                ),
+            );
+            let check = quote_spanned! {span=>
+                ::m2m_core::__private::key_column::<#side, _>(&#model_ty::COLUMNS.#field);
+            };
+            (column.clone(), Some(quote!(#check #own_key)))
+        };
+        let owner = self.model.ident.to_token_stream();
+        let (source_default, target_default) =
+            ast::link_defaults(&self.model.snake, &r.target_name, r.is_self);
+        let (source, source_check) = side(
+            "source",
+            &model.source,
+            &r.source,
+            owner,
+            &self.model.name,
+            source_default,
+        );
+        let (target_col, target_check) = side(
+            "target",
+            &model.target,
+            &r.target_col,
+            r.target.clone(),
+            &r.target_name,
+            target_default,
+        );
+        let auto = quote_spanned! {model.span=>
+            ::core::assert!(
+                <#model_ty::Pk as ::m2m_core::PrimaryKey>::AUTO,
+                "a `through_model` needs an integer primary key that SQLite assigns, e.g. `id: i64`"
+            );
+        };
+        let checks = quote! {
+            const _: () = {
+                #source_check
+                #target_check
+                #auto
+            };
+        };
+        (source, target_col, checks)
+    }
+
+    /// Compile-time checks on what only the other models' derives know:
+    /// SQLite folds the case of names, so the junction must not be named
+    /// like the target's table, a through model's table must not be the
+    /// owner's or the target's, and a path taken for `Self` must name it.
+    fn name_checks(&self) -> TokenStream {
+        let r = self.relation;
+        let owner = self.model.ident;
+        let model = &self.model.name;
+        let field = &self.field.name;
+        let owner_table = &self.model.table.value;
+        let fold = "SQLite does not tell names apart by case";
+        let mut checks = Vec::new();
+        if let Some(path) = &r.self_path {
+            // Spanned at the path: the unmet bound's error points at `#owner`.
+            let owner = respan(owner.to_token_stream(), r.target_span);
+            checks.push(quote_spanned! {r.target_span=>
+                const _: () = ::m2m_core::__private::self_path::<#owner, #path>();
+            });
+        }
+        match &r.through_model {
+            None if !r.is_self => {
+                let target_table = &self.target_table;
+                let through = &r.through;
+                let junction = &through.value;
+                let message = if through.explicit {
+                    let mut own = format!("{owner_table}_{field}");
+                    if own.eq_ignore_ascii_case(junction) {
+                        own.push_str("_links");
+                    }
+                    format!(
+                        "the junction table `{junction}` of `{model}.{field}` has the name of `{}`'s table ({fold}): give the junction its own name, e.g. `through = \"{own}\"`",
+                        r.target_name
+                    )
+                } else {
+                    format!(
+                        "the default junction table of `{model}.{field}`, `{junction}`, has the name of `{}`'s table ({fold}): name the junction, e.g. `#[many_to_many(through = \"{junction}_links\")]`",
+                        r.target_name
+                    )
+                };
+                checks.push(static_assert(
+                    through.span,
+                    quote!(!::m2m_core::__private::same_name(#target_table.name, #junction)),
+                    &message,
+                ));
+            }
+            None => {}
+            Some(through) => {
+                let model_ty = model_as_model(through);
+                let path = through.path.to_string().replace(' ', "");
+                let table = format!("#[model(table = \"{owner_table}_{field}\")]");
+                checks.push(static_assert(
+                    through.span,
+                    quote!(!::m2m_core::__private::same_name(#model_ty::TABLE.name, #owner_table)),
+                    &format!(
+                        "the through model `{path}` has the table of `{model}` itself ({fold}): a junction needs a table of its own, e.g. `{table}` on `{path}`"
+                    ),
+                ));
+                if !r.is_self {
+                    let target_table = &self.target_table;
+                    checks.push(static_assert(
+                        through.span,
+                        quote!(!::m2m_core::__private::same_name(#model_ty::TABLE.name, #target_table.name)),
+                        &format!(
+                            "the through model `{path}` has the table of `{}` ({fold}): a junction needs a table of its own, e.g. `{table}` on `{path}`",
+                            r.target_name
+                        ),
+                    ));
+                }
+            }
+        }
+        quote!(#(#checks)*)
     }
 
     /// The descriptor and accessor on the owner, spanned at the field.
@@ -802,6 +928,75 @@ mod tests {
         ] {
             assert!(has_item(&out, item), "{item}");
         }
+    }
+
+    #[test]
+    fn a_path_to_the_struct_is_a_self_relation_checked_to_be_one() {
+        let out = derive(quote! {
+            struct User {
+                id: i64,
+                #[many_to_many(symmetrical)]
+                friends: ManyToMany<crate::User>,
+                #[many_to_many(related_name = "followers")]
+                following: ManyToMany<self::User>,
+            }
+        });
+        assert_eq!(errors(&out), Vec::<String>::new());
+        for item in [
+            "\"from_user_id\"",
+            ". symmetrical ()",
+            "fn followers",
+            "self_path :: < User , crate :: User >",
+            "self_path :: < User , self :: User >",
+        ] {
+            assert!(has_item(&out, item), "{item}");
+        }
+    }
+
+    #[test]
+    fn a_target_that_is_not_one_model_is_not_expanded() {
+        for target in [
+            quote!(Vec<Tag>),
+            quote!(&'static Tag),
+            quote!((Tag, Label)),
+            quote!(tags::Tag<i64>),
+        ] {
+            let out = derive(quote! {
+                struct Article {
+                    id: i64,
+                    tags: ManyToMany<#target>,
+                }
+            });
+            let errors = errors(&out);
+            assert_eq!(errors.len(), 1, "{target}: {errors:#?}");
+            assert!(errors[0].contains("one model"), "{errors:#?}");
+            assert!(!has_item(&out, "fn tags"), "{target}");
+        }
+    }
+
+    #[test]
+    fn names_that_sqlite_folds_together_clash() {
+        let out = derive(quote! {
+            struct Memo {
+                id: i64,
+                name: String,
+                #[model(column = "NAME")]
+                title: String,
+                #[many_to_many(through = "Memo_Tags")]
+                tags: ManyToMany<Tag>,
+                #[many_to_many(through = "memo_tags", related_name = "+")]
+                more: ManyToMany<Tag>,
+                #[many_to_many(through = "MEMO", related_name = "+")]
+                own: ManyToMany<Tag>,
+            }
+        });
+        let errors = errors(&out);
+        assert_eq!(errors.len(), 3, "{errors:#?}");
+        // What only `Tag` knows is asserted at compile time.
+        assert!(has_item(
+            &out,
+            "same_name (< Tag as :: m2m_core :: Model > :: TABLE . name , \"Memo_Tags\")"
+        ));
     }
 
     #[test]

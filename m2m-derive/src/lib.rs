@@ -65,7 +65,9 @@
 //! | `target = "col"` | junction column of `T`; with `through_model`, the through model's field holding `T`'s key | `{target_snake}_id`; `to_{snake}_id` for `Self` |
 //! | `through_model = Path` | a model whose table is the junction, so each link carries pivot data; not with `through` | none |
 //!
-//! `T` is a relation to `Self` when it is `Self` or the struct's own name.
+//! `T` is a relation to `Self` when it is `Self`, the struct's own name, or
+//! a path ending in it (`crate::User` inside `User`); such a path is checked
+//! at compile time to name the struct.
 //!
 //! ### Pivot data: `through_model`
 //!
@@ -114,9 +116,20 @@
 //! with `through_model`, `source` and `target` Rust identifiers naming two
 //! different fields. A model has one key; no two fields share a column; no
 //! two relations of a model share a junction or a through model, nor give
-//! one target the same reverse accessor; a
+//! one target the same reverse accessor; a junction is not named like the
+//! owner's table; a
 //! self relation's reverse accessor is not one of its fields; no accessor
 //! hides a `Model` item (`key`, `get`, `delete`, ..., `TABLE`, `COLUMNS`).
+//! SQL names are compared as SQLite does, ignoring ASCII case (`Name` and
+//! `name` are one column).
+//!
+//! What only the other models know is asserted when the crate compiles, at
+//! the attribute: a junction is not named like the target's table, a
+//! through model's table is neither the owner's nor the target's, and
+//! `source`/`target` do not name the through model's own key. (These read
+//! `<T as Model>::TABLE`, which a `const` may not, because the table
+//! description holds a statement cache; the assertions sit in statics.)
+//!
 //! Every mistake is reported at once, at the token that caused it; the
 //! expansion is still emitted with defaults in place of the invalid values
 //! (and a stand-in key when the key is missing), so the rest of the crate

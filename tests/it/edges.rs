@@ -154,3 +154,59 @@ mod keys_by_reference {
         assert_eq!(names, [vec!["a", "c"], vec!["a"]]);
     }
 }
+
+/// A relation to `Self` written as a path to the struct: the same defaults,
+/// `symmetrical` allowed, and a reverse accessor.
+mod self_by_path {
+    use m2m_core::{ManyToMany, Model};
+
+    #[derive(Model, Debug)]
+    pub struct Member {
+        pub id: i64,
+        #[many_to_many(symmetrical)]
+        pub friends: ManyToMany<crate::edges::self_by_path::Member>,
+        #[many_to_many(related_name = "mentors")]
+        pub mentees: ManyToMany<self::Member>,
+    }
+
+    fn member(conn: &m2m_core::rusqlite::Connection) -> Member {
+        let mut m = Member {
+            id: 0,
+            friends: ManyToMany::default(),
+            mentees: ManyToMany::default(),
+        };
+        m.insert(conn).unwrap();
+        m
+    }
+
+    #[test]
+    fn paths_to_the_struct_are_self_relations() {
+        let conn = m2m_core::open_in_memory().unwrap();
+        Member::create_table(&conn).unwrap();
+        let (a, b) = (member(&conn), member(&conn));
+
+        // The defaults of a self relation.
+        let friends = Member::FRIENDS.def();
+        assert_eq!(
+            (friends.source, friends.target),
+            ("from_member_id", "to_member_id")
+        );
+        assert!(friends.symmetrical);
+        let mentees = Member::MENTEES.def();
+        assert_eq!(
+            (mentees.source, mentees.target),
+            ("from_member_id", "to_member_id")
+        );
+
+        // Symmetrical: one link, seen from both sides.
+        assert_eq!(a.friends().add(&conn, [&b]).unwrap(), 1);
+        assert_eq!(b.friends().keys(&conn).unwrap(), vec![a.key()]);
+        assert_eq!(b.friends().add(&conn, [&a]).unwrap(), 0);
+
+        // Directional, with its reverse accessor.
+        assert_eq!(a.mentees().add(&conn, [&b]).unwrap(), 1);
+        assert_eq!(b.mentors().keys(&conn).unwrap(), vec![a.key()]);
+        assert!(a.mentors().keys(&conn).unwrap().is_empty());
+        assert_eq!(Member::MENTORS.of_key(b.id).count(&conn).unwrap(), 1);
+    }
+}
