@@ -140,7 +140,12 @@
 //! | `source = "col"`, `target = "col"` | the junction's columns | `{owner_snake}_id`, `{target_snake}_id`; `from_{snake}_id`, `to_{snake}_id` for a self relation |
 //!
 //! `{owner_snake}` is the snake_case of the struct's name, whatever its
-//! table is called. The junction has both columns `NOT NULL` with foreign
+//! table is called. Without `related_name` the reverse accessor is
+//! `{owner_snake}_set` (`tag.article_set()`); a call to `tag.articles()`
+//! then fails with rustc suggesting `article_set`. Name the reverse of a
+//! self relation: for `p.followers()` on a relation `following` declared
+//! without `related_name`, rustc suggests the similarly spelled forward
+//! accessor `following`, which reads the other direction. The junction has both columns `NOT NULL` with foreign
 //! keys `ON DELETE CASCADE` to both sides, the pair as primary key (no
 //! duplicate links; the table is `WITHOUT ROWID`, clustered on the pair) and
 //! an index on the second column. Two relations never share a junction

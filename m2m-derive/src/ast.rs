@@ -17,6 +17,7 @@ use syn::{
 };
 
 use crate::attr::{self, ContainerAttr, FieldAttr, RelationAttr};
+use crate::case::snake_case;
 
 /// A resolved SQL or Rust name and the token to blame for it.
 #[derive(Debug, Clone)]
@@ -729,30 +730,6 @@ pub(crate) fn link_defaults(
     }
 }
 
-/// `BlogPost` -> `blog_post`, `HTTPServer` -> `http_server`.
-pub(crate) fn snake_case(name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_uppercase() {
-            let prev = i.checked_sub(1).map(|p| chars[p]);
-            let next = chars.get(i + 1);
-            let boundary = match prev {
-                None | Some('_') => false,
-                Some(p) if p.is_lowercase() || p.is_ascii_digit() => true,
-                Some(p) => p.is_uppercase() && next.is_some_and(|n| n.is_lowercase()),
-            };
-            if boundary {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// `[A-Za-z_][A-Za-z0-9_]*`: safe anywhere SQLite takes a name.
 pub(crate) fn is_sql_ident(s: &str) -> bool {
     let mut chars = s.chars();
@@ -973,17 +950,6 @@ mod tests {
             Ok(t) => t,
             Err(_) => syn::parse_quote!(!),
         }
-    }
-
-    #[test]
-    fn snake_case_of_struct_names() {
-        assert_eq!(snake_case("Tag"), "tag");
-        assert_eq!(snake_case("BlogPost"), "blog_post");
-        assert_eq!(snake_case("HTTPServer"), "http_server");
-        assert_eq!(snake_case("UserV2Profile"), "user_v2_profile");
-        assert_eq!(snake_case("ABC"), "abc");
-        assert_eq!(snake_case("already_snake"), "already_snake");
-        assert_eq!(snake_case("Snake_Case"), "snake_case");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::ast::{self, Field, Model, Name, Relation, ThroughModel};
-use crate::check;
+use crate::{case, check};
 
 /// `#[derive(Model)]`: the compile errors, if any, followed by the expansion
 /// (built with defaults in place of invalid values, so one mistake does not
@@ -685,17 +685,40 @@ impl<'m> RelationTokens<'m> {
         let model = &self.model.name;
         let forward_descriptor = self.field.name.to_uppercase();
         let descriptor_doc = format!("The reverse of [`{model}::{forward_descriptor}`].");
-        let accessor_doc = format!(
+        let mut accessor_doc = format!(
             "The [`{model}`]s linked to this [`{}`] (reverse of `{model}.{}`).",
             self.relation.target_doc, self.field.name
         );
+        let (mut aliases, mut const_aliases) = (Vec::new(), Vec::new());
+        if !related.explicit {
+            accessor_doc.push_str(&format!(
+                "\n\n`{}` is the default name (`{{owner_snake}}_set`); write `#[many_to_many(related_name = \"...\")]` on `{model}.{}` to name it.",
+                related.value, self.field.name
+            ));
+            // rustc's "no method named `articles`" suggests a method with that
+            // exact alias: lead the guesses a user is likely to make here.
+            let snake = &self.model.snake;
+            let mut guesses = vec![case::plural(snake), snake.clone()];
+            let table = &self.model.table.value;
+            if ast::is_snake_ident(table) {
+                guesses.push(table.clone());
+            }
+            for guess in guesses {
+                if guess != related.value && !aliases.contains(&guess) {
+                    const_aliases.push(guess.to_uppercase());
+                    aliases.push(guess);
+                }
+            }
+        }
         let pivot = self.pivot();
         Some(quote_spanned! {span=>
             #[allow(dead_code)]
             impl #target {
                 #[doc = #descriptor_doc]
+                #(#[doc(alias = #const_aliases)])*
                 #vis const #descriptor: ::m2m_core::Relation<#target, #owner, #pivot, ::m2m_core::Reverse> = #reverse_desc;
                 #[doc = #accessor_doc]
+                #(#[doc(alias = #aliases)])*
                 #vis fn #accessor(&self) -> ::m2m_core::Related<'_, #target, #owner, #pivot> {
                     ::m2m_core::Relation::__of(#reverse_desc, <#target as ::m2m_core::Model>::pk(self))
                 }
@@ -889,6 +912,38 @@ mod tests {
     }
 
     #[test]
+    fn string_options_given_a_path_say_to_quote_them() {
+        let out = derive(quote! {
+            #[model(table = tags)]
+            struct Article {
+                id: i64,
+                #[model(column = headline)]
+                title: String,
+                #[many_to_many(through = Membership, source = owner_id, target = tag_id, related_name = articles)]
+                tags: ManyToMany<Tag>,
+            }
+        });
+        let errors = errors(&out);
+        assert_eq!(errors.len(), 6, "{errors:#?}");
+        for needle in [
+            "`table = \\\"tags\\\"`",
+            "`column = \\\"headline\\\"`",
+            "`through = \\\"membership\\\"`",
+            "`through_model = Membership`",
+            "`source = \\\"owner_id\\\"`",
+            "`target = \\\"tag_id\\\"`",
+            "`related_name = \\\"articles\\\"`",
+        ] {
+            assert!(
+                errors.iter().any(|e| e.contains(needle)),
+                "{needle}: {errors:#?}"
+            );
+        }
+        // The other options are kept; the bad ones take their defaults.
+        assert!(has_item(&out, "fn article_set"));
+    }
+
+    #[test]
     fn many_to_many_without_its_argument_is_left_to_rustc() {
         // rustc reports the missing generic; a user type of that name is a column.
         let out = derive(quote!(
@@ -928,6 +983,29 @@ mod tests {
         ] {
             assert!(has_item(&out, item), "{item}");
         }
+    }
+
+    #[test]
+    fn a_default_reverse_accessor_carries_aliases_of_likely_guesses() {
+        let out = derive(quote! {
+            #[model(table = "entries")]
+            struct Category {
+                id: i64,
+                tags: ManyToMany<Tag>,
+                #[many_to_many(related_name = "named")]
+                labels: ManyToMany<Label>,
+            }
+        });
+        assert_eq!(errors(&out), Vec::<String>::new());
+        for item in [
+            "# [doc (alias = \"categories\")] # [doc (alias = \"category\")] # [doc (alias = \"entries\")] fn category_set",
+            "# [doc (alias = \"CATEGORIES\")]",
+            "`category_set` is the default name",
+        ] {
+            assert!(has_item(&out, item), "{item}");
+        }
+        // A named reverse accessor needs none.
+        assert!(!has_item(&out, "alias = \"categories\")] fn named"));
     }
 
     #[test]

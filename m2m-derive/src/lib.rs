@@ -65,6 +65,15 @@
 //! | `target = "col"` | junction column of `T`; with `through_model`, the through model's field holding `T`'s key | `{target_snake}_id`; `to_{snake}_id` for `Self` |
 //! | `through_model = Path` | a model whose table is the junction, so each link carries pivot data; not with `through` | none |
 //!
+//! Without `related_name`, the reverse accessor is `{owner_snake}_set`
+//! (`tag.article_set()`, `Tag::ARTICLE_SET`); its docs say so, and it
+//! carries `#[doc(alias)]`es of the names a user is likely to guess
+//! (`articles`, `article`, the owner's table), which rustc's "no method
+//! named `articles`" turns into "there is a method `article_set`". rustc
+//! prefers a similarly spelled method to an alias, though: for a self
+//! relation `following`, `p.followers()` gets the suggestion `following`,
+//! so a self relation should name its reverse.
+//!
 //! `T` is a relation to `Self` when it is `Self`, the struct's own name, or
 //! a path ending in it (`crate::User` inside `User`); such a path is checked
 //! at compile time to name the struct.
@@ -138,6 +147,7 @@
 
 mod ast;
 mod attr;
+mod case;
 mod check;
 mod expand;
 
