@@ -5,22 +5,25 @@ use std::hash::{Hash, Hasher};
 
 use rusqlite::types::{FromSql, ToSql};
 
-use crate::Model;
+use crate::{Model, SqlType};
 
 /// A type that can be a model's primary key.
 ///
-/// Implemented for the integer types (assigned by SQLite on insert when `0`),
-/// `String` and `Vec<u8>`. A key type of your own implements it with an empty
-/// `impl PrimaryKey for MyId {}` if it is `ToSql + FromSql + Clone + Ord + Hash + Debug`;
-/// such keys are inserted as given.
+/// Implemented for the integer types that fit SQLite's signed 64-bit
+/// integers (`i8` to `i64`, `u8` to `u32`; assigned by SQLite on insert when
+/// `0`), `String` and `Vec<u8>`. A key type of your own implements it with
+/// an empty `impl PrimaryKey for MyId {}` if it is
+/// `SqlType + ToSql + FromSql + Clone + Ord + Hash + Debug`; such keys are
+/// inserted as given. The key column and the junction columns that refer to
+/// it declare its [`SqlType`].
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a primary key",
     label = "not a primary key type",
-    note = "use an integer, `String`, or a type with `impl m2m_core::PrimaryKey`"
+    note = "SQLite's integers are signed 64-bit, so a key is an `i64` (or a narrower integer: `i32`, `u32`, ...), a `String`, a `Vec<u8>`, or a type with `impl m2m_core::PrimaryKey`"
 )]
-pub trait PrimaryKey: ToSql + FromSql + Clone + Ord + Hash + fmt::Debug + 'static {
-    /// SQL type declared for the key column and for junction columns that refer to it.
-    const SQL_TYPE: &'static str = "";
+pub trait PrimaryKey:
+    SqlType + ToSql + FromSql + Clone + Ord + Hash + fmt::Debug + 'static
+{
     /// True when the key is an alias of SQLite's rowid, assigned on insert.
     const AUTO: bool = false;
     #[doc(hidden)]
@@ -41,7 +44,6 @@ pub trait PrimaryKey: ToSql + FromSql + Clone + Ord + Hash + fmt::Debug + 'stati
 macro_rules! integer_keys {
     ($($t:ty),*) => {$(
         impl PrimaryKey for $t {
-            const SQL_TYPE: &'static str = "INTEGER";
             const AUTO: bool = true;
             const INT_RANGE: Option<(i64, i64)> = if <$t>::BITS < 64 {
                 Some((<$t>::MIN as i64, <$t>::MAX as i64))
@@ -59,13 +61,9 @@ macro_rules! integer_keys {
 }
 integer_keys!(i8, i16, i32, i64, u8, u16, u32);
 
-impl PrimaryKey for String {
-    const SQL_TYPE: &'static str = "TEXT";
-}
+impl PrimaryKey for String {}
 
-impl PrimaryKey for Vec<u8> {
-    const SQL_TYPE: &'static str = "BLOB";
-}
+impl PrimaryKey for Vec<u8> {}
 
 /// The primary key of a `T`: `tag.key()`, `Key::<Tag>::new(3)`.
 ///

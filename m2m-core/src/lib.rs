@@ -93,13 +93,15 @@
 //! | `index` | an index on the column |
 //! | `skip` | not stored; `Default::default()` when loaded |
 //!
-//! Every field whose type implements rusqlite's `ToSql + FromSql` is a
-//! column; `Option<T>` makes it nullable. The declared SQL type follows the
-//! Rust type (`INTEGER` for integers and `bool`, `REAL` for floats, `TEXT`
-//! for `String`, `BLOB` for `Vec<u8>`, none for other types, which SQLite
-//! then stores as given). An integer key is SQLite's rowid: `0` means "not
-//! saved yet" and `insert` assigns it. Other key types (`String`, or your own
-//! type with `impl PrimaryKey`) are inserted as given.
+//! Every field whose type implements [`SqlType`] and rusqlite's
+//! `ToSql + FromSql` is a column; `Option<T>` makes it nullable. The column's
+//! declared SQL type is `SqlType::SQLITE` (`INTEGER` for integers and `bool`,
+//! `REAL` for floats, `TEXT` for `String`, `BLOB` for `Vec<u8>` and
+//! `[u8; N]`); a type of your own implements `SqlType` to declare one. Any
+//! other field type (a list, a relation wrapped in `Option`) is a compile
+//! error at the field, saying what to write. An integer key is SQLite's
+//! rowid: `0` means "not saved yet" and `insert` assigns it. Other key types
+//! (`String`, or your own type with `impl PrimaryKey`) are inserted as given.
 //!
 //! ```
 //! use m2m_core::Model;
@@ -301,6 +303,7 @@ mod relation;
 mod schema;
 mod sql;
 mod trace;
+mod types;
 mod write;
 
 pub use connection::{BUSY_TIMEOUT, configure, open, open_in_memory};
@@ -316,6 +319,7 @@ pub use relation::{
 };
 pub use rusqlite;
 pub use trace::StatementLog;
+pub use types::SqlType;
 
 #[doc(hidden)]
 #[path = "private.rs"]

@@ -69,6 +69,84 @@ pub const fn self_path<O: SameType<T>, T>() {}
 
 use rusqlite::types::{FromSql, FromSqlResult, ToSqlOutput, ValueRef};
 
+/// Reads and binds a field's column: `(&Stored::<T>::NEW).get(row, i)`.
+///
+/// The derive declares each column's type as `<T as SqlType>::SQLITE`,
+/// which reports a field type that is no column in our words, once. The
+/// reads and binds dispatch by method resolution: `StoredColumn` (by value)
+/// when `T: SqlType`, else `NotStored` (by autoref), which is never run (the
+/// crate does not compile) and keeps rustc from piling rusqlite's own
+/// "`ToSql`/`FromSql` is not implemented" errors on top of ours.
+pub struct Stored<T>(std::marker::PhantomData<fn() -> T>);
+
+impl<T> Stored<T> {
+    /// The dispatcher for a column of type `T`.
+    pub const NEW: Self = Stored(std::marker::PhantomData);
+}
+
+/// Reads and binds a column of a [`crate::SqlType`].
+pub trait StoredColumn<T> {
+    /// Reads column `index` of `row`.
+    fn get(&self, row: &Row<'_>, index: usize) -> rusqlite::Result<T>
+    where
+        T: FromSql;
+    /// The value to bind.
+    fn bind<'v>(&self, value: &'v T) -> &'v dyn ToSql
+    where
+        T: ToSql;
+}
+
+impl<T: crate::SqlType> StoredColumn<T> for Stored<T> {
+    fn get(&self, row: &Row<'_>, index: usize) -> rusqlite::Result<T>
+    where
+        T: FromSql,
+    {
+        row.get(index)
+    }
+    fn bind<'v>(&self, value: &'v T) -> &'v dyn ToSql
+    where
+        T: ToSql,
+    {
+        value
+    }
+}
+
+/// Reads the key column: a [`crate::PrimaryKey`] (so an `id: u64` is
+/// reported as no key, not also as no `FromSql`).
+pub trait StoredKey<T> {
+    /// Reads column `index` of `row`.
+    fn get_key(&self, row: &Row<'_>, index: usize) -> rusqlite::Result<T>;
+}
+
+impl<T: crate::PrimaryKey> StoredKey<T> for Stored<T> {
+    fn get_key(&self, row: &Row<'_>, index: usize) -> rusqlite::Result<T> {
+        row.get(index)
+    }
+}
+
+/// What a field of a type that is no column (or no key) resolves to, after
+/// its `SqlType` (or `PrimaryKey`) error: never run.
+pub trait NotStored<T> {
+    /// Fails.
+    fn get(&self, row: &Row<'_>, index: usize) -> rusqlite::Result<T>;
+    /// Fails.
+    fn get_key(&self, row: &Row<'_>, index: usize) -> rusqlite::Result<T>;
+    /// Binds NULL.
+    fn bind<'v>(&self, value: &'v T) -> &'v dyn ToSql;
+}
+
+impl<T> NotStored<T> for &Stored<T> {
+    fn get(&self, _: &Row<'_>, index: usize) -> rusqlite::Result<T> {
+        Err(rusqlite::Error::InvalidColumnIndex(index))
+    }
+    fn get_key(&self, _: &Row<'_>, index: usize) -> rusqlite::Result<T> {
+        Err(rusqlite::Error::InvalidColumnIndex(index))
+    }
+    fn bind<'v>(&self, _: &'v T) -> &'v dyn ToSql {
+        &rusqlite::types::Null
+    }
+}
+
 /// The key of a model whose derive reported a missing or invalid primary
 /// key: the expansion still implements `Model` with it, so the rest of the
 /// crate does not fail with "not a model" on top of the real error.
@@ -84,5 +162,8 @@ impl FromSql for NoKey {
     fn column_result(_: ValueRef<'_>) -> FromSqlResult<Self> {
         Ok(NoKey)
     }
+}
+impl crate::SqlType for NoKey {
+    const SQLITE: &'static str = "";
 }
 impl crate::PrimaryKey for NoKey {}

@@ -912,28 +912,6 @@ pub(crate) fn relation_target(ty: &Type) -> Option<&Type> {
         .and_then(single_type_arg)
 }
 
-/// The declared SQL type of a column of Rust type `ty` (`Option` already
-/// stripped), judged by its name: empty when unknown, which SQLite accepts.
-pub(crate) fn sql_type(ty: &Type) -> &'static str {
-    let Some(segment) = last_segment(ty) else {
-        return "";
-    };
-    let name = segment.ident.to_string();
-    if segment.arguments.is_none() {
-        return match name.as_str() {
-            "i8" | "i16" | "i32" | "i64" | "isize" | "u8" | "u16" | "u32" | "u64" | "usize"
-            | "bool" => "INTEGER",
-            "f32" | "f64" => "REAL",
-            "String" | "str" => "TEXT",
-            _ => "",
-        };
-    }
-    match single_type_arg(segment).and_then(last_segment) {
-        Some(inner) if name == "Vec" && inner.ident == "u8" && inner.arguments.is_none() => "BLOB",
-        _ => "",
-    }
-}
-
 /// True for `String` (any path ending in it): such keys also take `&str`.
 pub(crate) fn is_string(ty: &Type) -> bool {
     last_segment(ty).is_some_and(|s| s.ident == "String" && s.arguments.is_none())
@@ -987,26 +965,6 @@ mod tests {
         assert_eq!(sanitize("1st", "d"), "_1st");
         assert_eq!(sanitize("  ", "d"), "d");
         assert_eq!(sanitize("", "d"), "d");
-    }
-
-    #[test]
-    fn sql_types_by_name() {
-        for (t, sql) in [
-            ("i64", "INTEGER"),
-            ("u8", "INTEGER"),
-            ("bool", "INTEGER"),
-            ("f32", "REAL"),
-            ("String", "TEXT"),
-            ("std::string::String", "TEXT"),
-            ("Vec<u8>", "BLOB"),
-            ("::std::vec::Vec<u8>", "BLOB"),
-            ("Vec<i64>", ""),
-            ("chrono::NaiveDate", ""),
-            ("&'static str", ""),
-            ("(i64, i64)", ""),
-        ] {
-            assert_eq!(sql_type(&ty(t)), sql, "{t}");
-        }
     }
 
     #[test]

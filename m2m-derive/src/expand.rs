@@ -73,14 +73,10 @@ fn expand(m: &Model<'_>) -> TokenStream {
     // ---- the table ----
     let column_defs = columns.iter().map(|(f, c)| {
         let name = &c.name.value;
-        let is_key = key.is_some_and(|k| std::ptr::eq(k, *f));
-        let sql_type = if is_key {
-            let ty = f.ty;
-            quote_spanned!(ty.span()=> <#ty as ::m2m_core::PrimaryKey>::SQL_TYPE)
-        } else {
-            let sql = ast::sql_type(&c.value_ty);
-            quote!(#sql)
-        };
+        // Spanned at the field's type: a type that is no column is reported
+        // there, in `SqlType`'s words.
+        let value_ty = &c.value_ty;
+        let sql_type = quote_spanned!(f.ty.span()=> <#value_ty as ::m2m_core::SqlType>::SQLITE);
         let nullable = c.nullable.then(|| quote!(.nullable()));
         let unique = c.unique.then(|| quote!(.unique()));
         let index = c.index.then(|| quote!(.index()));
@@ -170,15 +166,30 @@ fn expand(m: &Model<'_>) -> TokenStream {
                 quote!(__start + #column_index)
             };
             column_index += 1;
-            quote!(#fident: __row.get(#at)?)
+            let ty = f.ty;
+            let get = if key.is_some_and(|k| std::ptr::eq(k, f)) {
+                quote_spanned! {ty.span()=>
+                    (&::m2m_core::__private::Stored::<#ty>::NEW).get_key(__row, #at)?
+                }
+            } else {
+                quote_spanned! {ty.span()=>
+                    (&::m2m_core::__private::Stored::<#ty>::NEW).get(__row, #at)?
+                }
+            };
+            quote!(#fident: #get)
         } else {
             quote!(#fident: ::core::default::Default::default())
         }
     });
-    let bound: Vec<&Ident> = columns
+    let bound: Vec<TokenStream> = columns
         .iter()
         .filter(|(f, _)| !key.is_some_and(|k| std::ptr::eq(k, *f)))
-        .map(|(f, _)| f.ident)
+        .map(|(f, _)| {
+            let (fident, ty) = (f.ident, f.ty);
+            quote_spanned! {ty.span()=>
+                (&::m2m_core::__private::Stored::<#ty>::NEW).bind(&self.#fident)
+            }
+        })
         .collect();
     let bind = if bound.is_empty() {
         quote!(_)
@@ -223,6 +234,8 @@ fn expand(m: &Model<'_>) -> TokenStream {
                 __row: &::m2m_core::__private::Row<'_>,
                 __start: usize,
             ) -> ::m2m_core::rusqlite::Result<Self> {
+                #[allow(unused_imports)]
+                use ::m2m_core::__private::{NotStored as _, StoredColumn as _, StoredKey as _};
                 ::core::result::Result::Ok(#ident {
                     #(#row_fields,)*
                 })
@@ -231,7 +244,9 @@ fn expand(m: &Model<'_>) -> TokenStream {
                 &self,
                 #bind: &mut dyn ::core::ops::FnMut(&dyn ::m2m_core::__private::ToSql) -> ::m2m_core::rusqlite::Result<()>,
             ) -> ::m2m_core::rusqlite::Result<()> {
-                #(__bind(&self.#bound)?;)*
+                #[allow(unused_imports)]
+                use ::m2m_core::__private::{NotStored as _, StoredColumn as _};
+                #(__bind(#bound)?;)*
                 ::core::result::Result::Ok(())
             }
             #relations_fn
@@ -908,6 +923,31 @@ mod tests {
         ] {
             let out = derive(input.clone());
             assert!(!errors(&out).is_empty(), "no error for {input}");
+        }
+    }
+
+    #[test]
+    fn declared_types_come_from_sql_type() {
+        let out = derive(quote! {
+            struct File {
+                id: u32,
+                name: String,
+                note: Option<Note>,
+                data: ::std::vec::Vec<u8>,
+            }
+        });
+        assert_eq!(errors(&out), Vec::<String>::new());
+        for item in [
+            "ColumnDef :: new (\"id\" , < u32 as :: m2m_core :: SqlType > :: SQLITE)",
+            "ColumnDef :: new (\"name\" , < String as :: m2m_core :: SqlType > :: SQLITE)",
+            // `Option` is the nullability, `Note` the type.
+            "ColumnDef :: new (\"note\" , < Note as :: m2m_core :: SqlType > :: SQLITE) . nullable ()",
+            "< :: std :: vec :: Vec < u8 > as :: m2m_core :: SqlType > :: SQLITE",
+            // Reads and binds go through the `SqlType` dispatch.
+            "Stored :: < Option < Note > > :: NEW) . get (__row , __start + 2usize)",
+            "Stored :: < String > :: NEW) . bind (& self . name)",
+        ] {
+            assert!(has_item(&out, item), "{item}");
         }
     }
 

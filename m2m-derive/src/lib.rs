@@ -44,12 +44,13 @@
 //! | `index` | an index on the column |
 //! | `skip` | not stored; `Default::default()` when a row is loaded |
 //!
-//! An `Option<T>` field is a nullable column of `T`. The declared SQL type is
-//! read from the type's name (`INTEGER` for integers and `bool`, `REAL`,
-//! `TEXT` for `String`, `BLOB` for `Vec<u8>`, none otherwise, which SQLite
-//! accepts); the key column's comes from `PrimaryKey::SQL_TYPE`. Both are
-//! judged by name, so a local type called `Option` or `String` is taken for
-//! the standard one.
+//! An `Option<T>` field is a nullable column of `T` (judged by name, so a
+//! local type called `Option` is taken for the standard one). The declared
+//! SQL type of every column, the key's included, is
+//! `<T as m2m_core::SqlType>::SQLITE`, emitted at the field's type: a type
+//! that is no column (`Vec<String>`, `Option<ManyToMany<Tag>>`, a type alias
+//! of a relation) is one error there, in `SqlType`'s words, and the reads
+//! and binds of that field add none of rusqlite's.
 //!
 //! ## Relations: `#[many_to_many(...)]` on a `ManyToMany<T>` field
 //!
