@@ -165,8 +165,16 @@ impl<P: Model> Through for P {
     label = "a pivot call on a plain relation",
     note = "declare the relation as `#[many_to_many(through_model = MyJunction, ...)]` to attach data to each link"
 )]
-pub trait Pivot: Model + Through {}
-impl<P: Model> Pivot for P {}
+pub trait Pivot: Model + Through {
+    /// The through model's typed columns ([`Model::Columns`]), handed to
+    /// [`Related::filter_pivot`] closures.
+    type PivotColumns: 'static;
+    #[doc(hidden)]
+    const PIVOT_COLUMNS: Self::PivotColumns;
+}
+// Implemented by `#[derive(Model)]` for every model, rather than for every
+// `P: Model` here: then a pivot call on a plain relation fails on `(): Pivot`
+// itself, in the words above, and not on `(): Model` inside the blanket impl.
 
 /// Marks the declaring side of a relation (`Article::TAGS`), whose owner has
 /// a `ManyToMany` field that query-level prefetch can fill.

@@ -251,6 +251,11 @@ fn expand(m: &Model<'_>) -> TokenStream {
             }
             #relations_fn
         }
+        #[automatically_derived]
+        impl ::m2m_core::Pivot for #ident {
+            type PivotColumns = #columns_ident;
+            const PIVOT_COLUMNS: #columns_ident = <Self as ::m2m_core::Model>::COLUMNS;
+        }
     };
 
     // ---- keys ----

@@ -10,7 +10,8 @@
 //! For `struct Article { id: i64, title: String, tags: ManyToMany<Tag> }`:
 //!
 //! - `impl Model for Article`: the table description (`Model::TABLE`), key
-//!   access, row mapping; `Article::COLUMNS`.
+//!   access, row mapping; `Article::COLUMNS`. And `impl Pivot for Article`,
+//!   so any model can be a `through_model`.
 //! - `struct ArticleColumns` (the struct's visibility): one typed `Column`
 //!   per stored field, handed to query closures.
 //! - `impl IntoKey<Article> for i64` and `for &i64` (the key type, by value
