@@ -67,6 +67,18 @@ impl<T> SameType<T> for T {}
 /// Compile-time check that the path `T` names the model `O`.
 pub const fn self_path<O: SameType<T>, T>() {}
 
+/// The `T` of a bare `None` compared with a column: no value has this type.
+#[derive(Debug)]
+pub enum NoValue {}
+
+/// Never implemented: the bound that turns `c.body.eq(None)` into advice.
+#[diagnostic::on_unimplemented(
+    message = "a column is not compared with `None`: test for NULL with `.is_null()` or `.is_not_null()`",
+    label = "compared with `None`",
+    note = "in SQL, `column = NULL` is never true, whatever the column holds"
+)]
+pub trait NotNull {}
+
 use rusqlite::types::{FromSql, FromSqlResult, ToSqlOutput, ValueRef};
 
 /// Reads and binds a field's column: `(&Stored::<T>::NEW).get(row, i)`.

@@ -12,6 +12,7 @@ use std::marker::PhantomData;
 use rusqlite::Connection;
 use rusqlite::types::{ToSql, Value};
 
+use crate::__private::{NoValue, NotNull};
 use crate::key::IntoKey;
 use crate::relation::{Forward, Relation, Through};
 use crate::{Error, Model, Result, sql};
@@ -37,7 +38,9 @@ impl<M, V> std::fmt::Debug for Column<M, V> {
 }
 
 /// A value that can be compared with a column of type `V`: a `V`, a `&V`,
-/// or `&str` / `&[u8]` for `String` / `Vec<u8>` columns.
+/// or `&str` / `&[u8]` for `String` / `Vec<u8>` columns. `None` is not one
+/// (`column = NULL` is never true): `c.body.eq(None)` does not compile and
+/// says to test for NULL with [`Column::is_null`] / [`Column::is_not_null`].
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be compared with a column of type `{V}`",
     label = "expected a `{V}` (or a reference to one) here"
@@ -65,6 +68,14 @@ impl SqlArg<String> for &str {
 impl SqlArg<Vec<u8>> for &[u8] {
     fn to_value(&self) -> rusqlite::Result<Value> {
         Ok(Value::Blob(self.to_vec()))
+    }
+}
+#[doc(hidden)]
+/// Only so that `c.body.eq(None)` infers this impl and reports, through its
+/// unmeetable bound, to test for NULL with `is_null()` (`= NULL` is never true).
+impl<V: NotNull> SqlArg<V> for Option<NoValue> {
+    fn to_value(&self) -> rusqlite::Result<Value> {
+        Ok(Value::Null)
     }
 }
 
