@@ -67,6 +67,18 @@ impl<T> SameType<T> for T {}
 /// Compile-time check that the path `T` names the model `O`.
 pub const fn self_path<O: SameType<T>, T>() {}
 
+/// A relation of `Self` is used in a query on `M`: they must be one model.
+/// (A bound rather than `Relation<M, ..>` in the signature, so the query
+/// closure's type is still inferred from the relation's target, and the
+/// mistake is one error in these words.)
+#[diagnostic::on_unimplemented(
+    message = "this relation belongs to `{Self}`, not to `{M}`",
+    label = "a relation of `{Self}`, in a query on `{M}`",
+    note = "a query on `{M}` takes a descriptor of `{M}`'s relations: `{M}::FIELD` for a relation declared on `{M}`, or the reverse descriptor that `related_name` generates on `{M}` for one declared on another model"
+)]
+pub trait OwnedBy<M> {}
+impl<M> OwnedBy<M> for M {}
+
 /// The `T` of a bare `None` compared with a column: no value has this type.
 #[derive(Debug)]
 pub enum NoValue {}

@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 use rusqlite::Connection;
 use rusqlite::types::{ToSql, Value};
 
-use crate::__private::{NoValue, NotNull};
+use crate::__private::{NoValue, NotNull, OwnedBy};
 use crate::key::IntoKey;
 use crate::relation::{Forward, Relation, Through};
 use crate::{Error, Model, Result, sql};
@@ -350,9 +350,9 @@ impl<M: Model> Query<M> {
         self
     }
 
-    fn related<T: Model, P, D>(
+    fn related<O: Model, T: Model, P, D>(
         mut self,
-        rel: Relation<M, T, P, D>,
+        rel: Relation<O, T, P, D>,
         f: impl FnOnce(&T::Columns) -> Expr<T>,
         negate: bool,
     ) -> Self
@@ -373,9 +373,9 @@ impl<M: Model> Query<M> {
     /// Keeps the rows linked through `rel` to at least one target for which
     /// the condition holds (each row once):
     /// `Article::query().filter_related(Article::TAGS, |c| c.name.eq("rust"))`.
-    pub fn filter_related<T: Model, P: Through, D>(
+    pub fn filter_related<O: Model + OwnedBy<M>, T: Model, P: Through, D>(
         self,
-        rel: Relation<M, T, P, D>,
+        rel: Relation<O, T, P, D>,
         f: impl FnOnce(&T::Columns) -> Expr<T>,
     ) -> Self {
         self.related(rel, f, false)
@@ -383,17 +383,17 @@ impl<M: Model> Query<M> {
 
     /// Keeps the rows linked through `rel` to no target for which the
     /// condition holds (rows with no links at all included).
-    pub fn exclude_related<T: Model, P: Through, D>(
+    pub fn exclude_related<O: Model + OwnedBy<M>, T: Model, P: Through, D>(
         self,
-        rel: Relation<M, T, P, D>,
+        rel: Relation<O, T, P, D>,
         f: impl FnOnce(&T::Columns) -> Expr<T>,
     ) -> Self {
         self.related(rel, f, true)
     }
 
-    fn linked<T: Model, P: Through, D, K: IntoKey<T>>(
+    fn linked<O: Model, T: Model, P: Through, D, K: IntoKey<T>>(
         mut self,
-        rel: Relation<M, T, P, D>,
+        rel: Relation<O, T, P, D>,
         targets: impl IntoIterator<Item = K>,
         all: bool,
     ) -> Self {
@@ -436,9 +436,9 @@ impl<M: Model> Query<M> {
 
     /// Keeps the rows linked through `rel` to at least one of the targets.
     /// An empty list keeps no row.
-    pub fn linked_to_any<T: Model, P: Through, D, K: IntoKey<T>>(
+    pub fn linked_to_any<O: Model + OwnedBy<M>, T: Model, P: Through, D, K: IntoKey<T>>(
         self,
-        rel: Relation<M, T, P, D>,
+        rel: Relation<O, T, P, D>,
         targets: impl IntoIterator<Item = K>,
     ) -> Self {
         self.linked(rel, targets, false)
@@ -446,9 +446,9 @@ impl<M: Model> Query<M> {
 
     /// Keeps the rows linked through `rel` to every one of the targets
     /// (articles tagged both `rust` and `sqlite`). An empty list keeps no row.
-    pub fn linked_to_all<T: Model, P: Through, D, K: IntoKey<T>>(
+    pub fn linked_to_all<O: Model + OwnedBy<M>, T: Model, P: Through, D, K: IntoKey<T>>(
         self,
-        rel: Relation<M, T, P, D>,
+        rel: Relation<O, T, P, D>,
         targets: impl IntoIterator<Item = K>,
     ) -> Self {
         self.linked(rel, targets, true)
@@ -497,7 +497,10 @@ impl<M: Model> Query<M> {
 
     /// Each row with its number of links through `rel`, in one statement
     /// (rows with no links count 0).
-    pub fn with_count<T: Model, P: Through, D>(self, rel: Relation<M, T, P, D>) -> WithCount<M> {
+    pub fn with_count<O: Model + OwnedBy<M>, T: Model, P: Through, D>(
+        self,
+        rel: Relation<O, T, P, D>,
+    ) -> WithCount<M> {
         WithCount {
             query: self,
             count: sql::count_column(rel.def()),
