@@ -63,7 +63,9 @@ fn expand(m: &Model<'_>) -> TokenStream {
     });
     let columns_struct = quote! {
         #[doc = #columns_doc]
-        #[allow(missing_docs, dead_code)]
+        // Named after the user's struct and fields, whose own `allow`s do not
+        // reach this item: `struct tag` gives `tagColumns`.
+        #[allow(missing_docs, dead_code, non_camel_case_types, non_snake_case)]
         #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
         #vis struct #columns_ident {
             #(#column_fields,)*
@@ -142,8 +144,9 @@ fn expand(m: &Model<'_>) -> TokenStream {
     };
     let forward_impl = (!forward.is_empty()).then(|| {
         quote! {
-            // A private model need not use every generated accessor.
-            #[allow(dead_code)]
+            // A private model need not use every generated accessor; an
+            // accessor is named after its field, whatever the field's case.
+            #[allow(dead_code, non_snake_case)]
             impl #ident {
                 #(#forward)*
             }
