@@ -160,6 +160,10 @@ impl<P: Model> Through for P {
 
 /// The through model of a relation with pivot data; pivot calls
 /// (`pivot`, `add_with`, `update_pivot`, ...) exist only where it is one.
+///
+/// `#[derive(Model)]` implements it for every model. Code generic over
+/// through models bounds its parameter by `P: Pivot` (not only `P: Model`)
+/// to make pivot calls.
 #[diagnostic::on_unimplemented(
     message = "this relation has no pivot data: it was declared without `through_model`",
     label = "a pivot call on a plain relation",

@@ -117,8 +117,11 @@
 //! Enrollment`); the named fields exist (rustc's "no field `student_id` on
 //! type `EnrollmentColumns`", at the `source`/`target` value, or at
 //! `Enrollment` for a default: then write `source = "..."`); each holds its
-//! side's key type (at the value); and the through model's key is one
-//! SQLite assigns, e.g. `id: i64` (a compile-time assertion at `Enrollment`).
+//! side's key type (at the value) and is not the through model's own key
+//! (a compile-time assertion at the value); the through model's table is
+//! neither the owner's nor the target's (an assertion at `Enrollment`); and
+//! the through model's key is one SQLite assigns, e.g. `id: i64` (a
+//! compile-time assertion at `Enrollment`).
 //!
 //! ## Rules checked at compile time
 //!

@@ -84,6 +84,9 @@ mod reverse_visibility {
 /// Keys given by reference: the items of `&ids`, `&codes`, `&refs` and
 /// `&["a", "b"]`, and a `&&Row` from iterating a `Vec<&Row>`.
 mod keys_by_reference {
+    // The borrowed forms are the point: they must compile.
+    #![allow(clippy::needless_borrows_for_generic_args)]
+
     use m2m_core::Model;
 
     use crate::models::*;
