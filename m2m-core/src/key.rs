@@ -19,7 +19,7 @@ use crate::{Model, SqlType};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a primary key",
     label = "not a primary key type",
-    note = "SQLite's integers are signed 64-bit, so a key is an `i64` (or a narrower integer: `i32`, `u32`, ...), a `String`, a `Vec<u8>`, or a type with `impl m2m_core::PrimaryKey`"
+    note = "a key is an `i64` (or a narrower integer: `i32`, `u32`, ...; SQLite's integers are signed 64-bit, so not `u64`), a `String`, a `Vec<u8>`, or a type with `impl m2m_core::PrimaryKey`"
 )]
 pub trait PrimaryKey:
     SqlType + ToSql + FromSql + Clone + Ord + Hash + fmt::Debug + 'static
