@@ -1,5 +1,5 @@
-// The user called `tag.articles()`, but `Article.tags` has no
-// `related_name`: its reverse accessor has the default name `article_set`.
+// The user called `tag.entries()`, but `Entry.tags` has no `related_name`:
+// its reverse accessor has the default name `entry_set`.
 use m2m_core::{ManyToMany, Model};
 
 #[derive(Model)]
@@ -8,14 +8,14 @@ struct Tag {
 }
 
 #[derive(Model)]
-struct Article {
+struct Entry {
     id: i64,
     tags: ManyToMany<Tag>,
 }
 
 #[allow(dead_code)]
-fn articles_of(conn: &m2m_core::rusqlite::Connection, tag: &Tag) {
-    let _ = tag.articles().count(conn);
+fn entries_of(conn: &m2m_core::rusqlite::Connection, tag: &Tag) {
+    let _ = tag.entries().count(conn);
 }
 
 fn main() {}
