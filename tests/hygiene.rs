@@ -85,7 +85,7 @@ pub mod shadowed {
     }
 
     /// A private model with a public relation field: its reverse accessor on
-    /// the public `Label` is capped at `Draft`'s visibility (else `private_interfaces`).
+    /// the public `Label` takes `Draft`'s visibility (else `private_interfaces`).
     #[derive(Model)]
     struct Draft {
         id: i64,
@@ -106,6 +106,35 @@ pub mod shadowed {
             ::core::option::Option::Some(label) => label.drafts().count(conn),
             ::core::option::Option::None => ::core::result::Result::Ok(0),
         }
+    }
+
+    /// A lower-case model (`noteColumns` must not trip
+    /// `non_camel_case_types`) with fields not in snake_case (nor their
+    /// accessors `non_snake_case`); the user allows both on the struct.
+    #[allow(non_camel_case_types, non_snake_case)]
+    #[derive(Model, Debug)]
+    pub struct note {
+        /// Key.
+        #[model(primary_key)]
+        pub ID: i64,
+        /// Not snake_case.
+        pub Text: ::std::string::String,
+        /// A relation not in snake_case, with a default reverse accessor.
+        pub Labels: ManyToMany<Label>,
+    }
+
+    /// Uses the lower-case model's accessor and columns.
+    pub fn note_labels(conn: &m2m_core::rusqlite::Connection) -> m2m_core::Result<u64> {
+        note::create_table(conn)?;
+        let mut n = note {
+            ID: 0,
+            Text: "x".into(),
+            Labels: ManyToMany::default(),
+        };
+        n.insert(conn)?;
+        n.Labels().add(conn, ["rs"])?;
+        let found = note::query().filter(|c| c.Text.eq("x")).count(conn)?;
+        ::core::result::Result::Ok(found + n.Labels().count(conn)?)
     }
 
     /// Uses every shadowing item, so none is dead code.
@@ -185,6 +214,7 @@ fn round_trip_through_the_shadowed_models() {
     a.r#ref().add(&conn, [&rs]).unwrap();
     assert_eq!(Person::REF.def().junction, "person_ref");
     assert_eq!(shadowed::draft_count(&conn, "rs").unwrap(), 1);
+    assert_eq!(shadowed::note_labels(&conn).unwrap(), 2);
 }
 
 #[test]

@@ -59,13 +59,19 @@
 //! | `article.tags()` | the accessor, a [`Related`]`<Article, Tag>` |
 //! | `Article::TAGS` | the descriptor, a [`Relation`]`<Article, Tag>`; `Article::TAGS.of_key(id)` gives the accessor without loading the article |
 //! | `tag.articles()`, `Tag::ARTICLES` | the reverse accessor and descriptor, named by `related_name` (the target must be in the same crate) |
-//! | `impl IntoKey<Article> for i64` | lets a raw key stand for a row: `Article::get(&conn, 3)`, `tags().add(&conn, [1, 2])` |
+//! | `impl IntoKey<Article> for i64` (and `&i64`) | lets a raw key stand for a row: `Article::get(&conn, 3)`, `tags().add(&conn, [1, 2])`, `tags().add(&conn, &ids)` |
+//!
+//! The forward accessor and descriptor take the relation field's
+//! visibility; the reverse ones take the owner struct's (`Article`'s), since
+//! whoever can name an `Article` may ask a tag for its articles, even when
+//! the `tags` field itself is private.
 //!
 //! ## Accessor calls
 //!
 //! Targets are anything that iterates into something naming a `T` ([`IntoKey`]):
-//! `[&a, &b]`, `&tags`, `vec![Key::new(3)]`, `[1, 2]`. A row of another model
-//! does not compile. See [`Related`] for every call: `add`, `remove`, `set`,
+//! `[&a, &b]`, `&tags` (of `Tag`s or `&Tag`s), `vec![Key::new(3)]`, `[1, 2]`,
+//! `&ids` (a `Vec<i64>`), `&["rust", "sql"]` for a `String` key. A row of
+//! another model does not compile. See [`Related`] for every call: `add`, `remove`, `set`,
 //! `clear`, `sync` ([`SyncMode`]), `toggle`, `create`, `fetch_all`,
 //! `fetch_one`, `count`, `exists`, `contains`, `keys`, `filter`, `query`.
 //!
@@ -87,13 +93,15 @@
 //! | `index` | an index on the column |
 //! | `skip` | not stored; `Default::default()` when loaded |
 //!
-//! Every field whose type implements rusqlite's `ToSql + FromSql` is a
-//! column; `Option<T>` makes it nullable. The declared SQL type follows the
-//! Rust type (`INTEGER` for integers and `bool`, `REAL` for floats, `TEXT`
-//! for `String`, `BLOB` for `Vec<u8>`, none for other types, which SQLite
-//! then stores as given). An integer key is SQLite's rowid: `0` means "not
-//! saved yet" and `insert` assigns it. Other key types (`String`, or your own
-//! type with `impl PrimaryKey`) are inserted as given.
+//! Every field whose type implements [`SqlType`] and rusqlite's
+//! `ToSql + FromSql` is a column; `Option<T>` makes it nullable. The column's
+//! declared SQL type is `SqlType::SQLITE` (`INTEGER` for integers and `bool`,
+//! `REAL` for floats, `TEXT` for `String`, `BLOB` for `Vec<u8>` and
+//! `[u8; N]`); a type of your own implements `SqlType` to declare one. Any
+//! other field type (a list, a relation wrapped in `Option`) is a compile
+//! error at the field, saying what to write. An integer key is SQLite's
+//! rowid: `0` means "not saved yet" and `insert` assigns it. Other key types
+//! (`String`, or your own type with `impl PrimaryKey`) are inserted as given.
 //!
 //! ```
 //! use m2m_core::Model;
@@ -134,12 +142,19 @@
 //! | `source = "col"`, `target = "col"` | the junction's columns | `{owner_snake}_id`, `{target_snake}_id`; `from_{snake}_id`, `to_{snake}_id` for a self relation |
 //!
 //! `{owner_snake}` is the snake_case of the struct's name, whatever its
-//! table is called. The junction has both columns `NOT NULL` with foreign
+//! table is called. Without `related_name` the reverse accessor is
+//! `{owner_snake}_set` (`tag.article_set()`); a call to `tag.articles()`
+//! then fails with rustc suggesting `article_set`. Name the reverse of a
+//! self relation: for `p.followers()` on a relation `following` declared
+//! without `related_name`, rustc suggests the similarly spelled forward
+//! accessor `following`, which reads the other direction. The junction has both columns `NOT NULL` with foreign
 //! keys `ON DELETE CASCADE` to both sides, the pair as primary key (no
 //! duplicate links; the table is `WITHOUT ROWID`, clustered on the pair) and
 //! an index on the second column. Two relations never share a junction
 //! unless you name the same `through` for both on different models, which
-//! you should not.
+//! you should not. Names are compared as SQLite does, ignoring ASCII case:
+//! `through = "Tag"` is the table `tag`, and is refused at compile time
+//! when `tag` is the target's table.
 //!
 //! ```
 //! use m2m_core::{ManyToMany, Model};
@@ -308,6 +323,7 @@ mod relation;
 mod schema;
 mod sql;
 mod trace;
+mod types;
 mod verify;
 mod write;
 
@@ -324,53 +340,9 @@ pub use relation::{
 };
 pub use rusqlite;
 pub use trace::StatementLog;
+pub use types::SqlType;
 pub use verify::{Schema, SchemaProblem, verify_schema};
 
 #[doc(hidden)]
-pub mod __private {
-    pub use rusqlite::Row;
-    pub use rusqlite::types::ToSql;
-
-    /// A through model's link field holds a key of `O`: checked at compile
-    /// time for `source` and `target` of a `through_model` relation.
-    #[diagnostic::on_unimplemented(
-        message = "this field of the through model does not hold a `{O}` key",
-        label = "expected a field of `{O}`'s key type",
-        note = "`source` and `target` name the through model's fields that store the two sides' keys; their types must be the keys' types"
-    )]
-    pub trait KeyColumnOf<O> {}
-    impl<P, V: SameKey<O::Pk>, O: crate::Model> KeyColumnOf<O> for crate::Column<P, V> {}
-
-    /// `Self` is the key type `K` (a separate trait, so a mismatch is
-    /// reported in our words rather than as a failed type equation).
-    #[diagnostic::on_unimplemented(
-        message = "this field of the through model holds `{Self}`, but the key it must hold is `{K}`",
-        label = "a `{Self}` field where a `{K}` key is expected",
-        note = "`source` and `target` name the through model's fields that store the two sides' keys; their types must be the keys' types"
-    )]
-    pub trait SameKey<K> {}
-    impl<K> SameKey<K> for K {}
-
-    /// Compile-time check that `column` holds keys of `O`.
-    pub const fn key_column<O, C: KeyColumnOf<O>>(_column: &C) {}
-
-    use rusqlite::types::{FromSql, FromSqlResult, ToSqlOutput, ValueRef};
-
-    /// The key of a model whose derive reported a missing or invalid primary
-    /// key: the expansion still implements `Model` with it, so the rest of the
-    /// crate does not fail with "not a model" on top of the real error.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-    pub struct NoKey;
-
-    impl ToSql for NoKey {
-        fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-            Ok(ToSqlOutput::Owned(rusqlite::types::Value::Null))
-        }
-    }
-    impl FromSql for NoKey {
-        fn column_result(_: ValueRef<'_>) -> FromSqlResult<Self> {
-            Ok(NoKey)
-        }
-    }
-    impl crate::PrimaryKey for NoKey {}
-}
+#[path = "private.rs"]
+pub mod __private;

@@ -131,11 +131,11 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
 
     /// The linked targets whose through row matches the condition:
     /// `course.students().filter_pivot(|e| e.grade.eq("A"))`.
-    pub fn filter_pivot(&self, f: impl FnOnce(&P::Columns) -> Expr<P>) -> Query<T>
+    pub fn filter_pivot(&self, f: impl FnOnce(&P::PivotColumns) -> Expr<P>) -> Query<T>
     where
         P: Pivot,
     {
-        let e = f(&P::COLUMNS);
+        let e = f(&P::PIVOT_COLUMNS);
         let (sql, times) = sql::pivot_scope(self.def(), &e.sql);
         let owner = sql::to_value(&*self.owner).unwrap_or(Value::Null);
         let mut params = Vec::new();

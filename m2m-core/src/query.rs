@@ -12,6 +12,7 @@ use std::marker::PhantomData;
 use rusqlite::Connection;
 use rusqlite::types::{ToSql, Value};
 
+use crate::__private::{NoValue, NotNull, OwnedBy};
 use crate::key::IntoKey;
 use crate::relation::{Forward, Relation, Through};
 use crate::{Error, Model, Result, sql};
@@ -37,7 +38,9 @@ impl<M, V> std::fmt::Debug for Column<M, V> {
 }
 
 /// A value that can be compared with a column of type `V`: a `V`, a `&V`,
-/// or `&str` / `&[u8]` for `String` / `Vec<u8>` columns.
+/// or `&str` / `&[u8]` for `String` / `Vec<u8>` columns. `None` is not one
+/// (`column = NULL` is never true): `c.body.eq(None)` does not compile and
+/// says to test for NULL with [`Column::is_null`] / [`Column::is_not_null`].
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be compared with a column of type `{V}`",
     label = "expected a `{V}` (or a reference to one) here"
@@ -65,6 +68,14 @@ impl SqlArg<String> for &str {
 impl SqlArg<Vec<u8>> for &[u8] {
     fn to_value(&self) -> rusqlite::Result<Value> {
         Ok(Value::Blob(self.to_vec()))
+    }
+}
+#[doc(hidden)]
+/// Only so that `c.body.eq(None)` infers this impl and reports, through its
+/// unmeetable bound, to test for NULL with `is_null()` (`= NULL` is never true).
+impl<V: NotNull> SqlArg<V> for Option<NoValue> {
+    fn to_value(&self) -> rusqlite::Result<Value> {
+        Ok(Value::Null)
     }
 }
 
@@ -319,9 +330,9 @@ impl<M: Model> Query<M> {
         self
     }
 
-    fn related<T: Model, P, D>(
+    fn related<O: Model, T: Model, P, D>(
         mut self,
-        rel: Relation<M, T, P, D>,
+        rel: Relation<O, T, P, D>,
         f: impl FnOnce(&T::Columns) -> Expr<T>,
         negate: bool,
     ) -> Self
@@ -342,9 +353,9 @@ impl<M: Model> Query<M> {
     /// Keeps the rows linked through `rel` to at least one target for which
     /// the condition holds (each row once):
     /// `Article::query().filter_related(Article::TAGS, |c| c.name.eq("rust"))`.
-    pub fn filter_related<T: Model, P: Through, D>(
+    pub fn filter_related<O: Model + OwnedBy<M>, T: Model, P: Through, D>(
         self,
-        rel: Relation<M, T, P, D>,
+        rel: Relation<O, T, P, D>,
         f: impl FnOnce(&T::Columns) -> Expr<T>,
     ) -> Self {
         self.related(rel, f, false)
@@ -352,17 +363,17 @@ impl<M: Model> Query<M> {
 
     /// Keeps the rows linked through `rel` to no target for which the
     /// condition holds (rows with no links at all included).
-    pub fn exclude_related<T: Model, P: Through, D>(
+    pub fn exclude_related<O: Model + OwnedBy<M>, T: Model, P: Through, D>(
         self,
-        rel: Relation<M, T, P, D>,
+        rel: Relation<O, T, P, D>,
         f: impl FnOnce(&T::Columns) -> Expr<T>,
     ) -> Self {
         self.related(rel, f, true)
     }
 
-    fn linked<T: Model, P: Through, D, K: IntoKey<T>>(
+    fn linked<O: Model, T: Model, P: Through, D, K: IntoKey<T>>(
         mut self,
-        rel: Relation<M, T, P, D>,
+        rel: Relation<O, T, P, D>,
         targets: impl IntoIterator<Item = K>,
         all: bool,
     ) -> Self {
@@ -399,9 +410,9 @@ impl<M: Model> Query<M> {
 
     /// Keeps the rows linked through `rel` to at least one of the targets.
     /// An empty list keeps no row.
-    pub fn linked_to_any<T: Model, P: Through, D, K: IntoKey<T>>(
+    pub fn linked_to_any<O: Model + OwnedBy<M>, T: Model, P: Through, D, K: IntoKey<T>>(
         self,
-        rel: Relation<M, T, P, D>,
+        rel: Relation<O, T, P, D>,
         targets: impl IntoIterator<Item = K>,
     ) -> Self {
         self.linked(rel, targets, false)
@@ -409,9 +420,9 @@ impl<M: Model> Query<M> {
 
     /// Keeps the rows linked through `rel` to every one of the targets
     /// (articles tagged both `rust` and `sqlite`). An empty list keeps no row.
-    pub fn linked_to_all<T: Model, P: Through, D, K: IntoKey<T>>(
+    pub fn linked_to_all<O: Model + OwnedBy<M>, T: Model, P: Through, D, K: IntoKey<T>>(
         self,
-        rel: Relation<M, T, P, D>,
+        rel: Relation<O, T, P, D>,
         targets: impl IntoIterator<Item = K>,
     ) -> Self {
         self.linked(rel, targets, true)
@@ -462,7 +473,10 @@ impl<M: Model> Query<M> {
 
     /// Each row with its number of links through `rel`, in one statement
     /// (rows with no links count 0).
-    pub fn with_count<T: Model, P: Through, D>(self, rel: Relation<M, T, P, D>) -> WithCount<M> {
+    pub fn with_count<O: Model + OwnedBy<M>, T: Model, P: Through, D>(
+        self,
+        rel: Relation<O, T, P, D>,
+    ) -> WithCount<M> {
         WithCount {
             query: self,
             count: sql::count_column(rel.def()),

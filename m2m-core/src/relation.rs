@@ -157,13 +157,25 @@ impl<P: Model> Through for P {
 
 /// The through model of a relation with pivot data; pivot calls
 /// (`pivot`, `add_with`, `update_pivot`, ...) exist only where it is one.
+///
+/// `#[derive(Model)]` implements it for every model. Code generic over
+/// through models bounds its parameter by `P: Pivot` (not only `P: Model`)
+/// to make pivot calls.
 #[diagnostic::on_unimplemented(
     message = "this relation has no pivot data: it was declared without `through_model`",
     label = "a pivot call on a plain relation",
     note = "declare the relation as `#[many_to_many(through_model = MyJunction, ...)]` to attach data to each link"
 )]
-pub trait Pivot: Model + Through {}
-impl<P: Model> Pivot for P {}
+pub trait Pivot: Model + Through {
+    /// The through model's typed columns ([`Model::Columns`]), handed to
+    /// [`Related::filter_pivot`] closures.
+    type PivotColumns: 'static;
+    #[doc(hidden)]
+    const PIVOT_COLUMNS: Self::PivotColumns;
+}
+// Implemented by `#[derive(Model)]` for every model, rather than for every
+// `P: Model` here: then a pivot call on a plain relation fails on `(): Pivot`
+// itself, in the words above, and not on `(): Model` inside the blanket impl.
 
 /// Marks the declaring side of a relation (`Article::TAGS`), whose owner has
 /// a `ManyToMany` field that query-level prefetch can fill.

@@ -17,6 +17,7 @@ use syn::{
 };
 
 use crate::attr::{self, ContainerAttr, FieldAttr, RelationAttr};
+use crate::case::snake_case;
 
 /// A resolved SQL or Rust name and the token to blame for it.
 #[derive(Debug, Clone)]
@@ -84,8 +85,11 @@ pub(crate) struct Relation {
     pub target_name: String,
     /// `T` as a path for doc links (`crate::Tag`).
     pub target_doc: String,
-    /// `T` is `Self` or the struct itself.
+    /// `T` is `Self` or the struct itself (by name or by a path ending in it).
     pub is_self: bool,
+    /// `T` as written, when a path of several segments (`crate::User`) was
+    /// taken for `Self`: the expansion checks that it names the struct.
+    pub self_path: Option<TokenStream>,
     /// The auto-created junction table; unused with `through_model`.
     pub through: Name,
     /// The reverse accessor on `T`; `None` for `"+"`, symmetrical
@@ -223,22 +227,18 @@ impl<'a> Model<'a> {
                 }
                 let options: RelationAttr =
                     attr::parse(&attr::options(&field.attrs, "many_to_many", errors), errors);
-                match strip_groups(target) {
-                    Type::Path(p) if p.qself.is_none() => Kind::Relation(self.relation(
+                match model_path(target) {
+                    Ok(path) => Kind::Relation(self.relation(
                         ident,
                         &field_name,
                         target,
-                        &p.path,
+                        path,
                         options,
                         errors,
                     )),
-                    _ => {
-                        errors.push(
-                            error(
-                                "the target of a relation is a model type, e.g. `ManyToMany<Tag>`",
-                            )
-                            .with_span(target),
-                        );
+                    Err(problem) => {
+                        // Not expanded: every item generated for it would fail again.
+                        errors.push(error(problem).with_span(target));
                         Kind::Skipped
                     }
                 }
@@ -263,7 +263,15 @@ impl<'a> Model<'a> {
         options: RelationAttr,
         errors: &mut Accumulator,
     ) -> Relation {
-        let is_self = target_path.is_ident("Self") || target_path.is_ident(self.ident);
+        // `Self`, `User` or a path ending in `User` inside `User`: a path is
+        // checked to name the struct by the expansion (`self_path`).
+        let is_self = target_path.is_ident("Self")
+            || target_path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident.unraw() == self.ident.unraw());
+        let self_path =
+            (is_self && target_path.segments.len() > 1).then(|| target.to_token_stream());
         let (target_tokens, target_name, target_doc) = if target_path.is_ident("Self") {
             let mut own = self.ident.clone();
             own.set_span(target.span());
@@ -277,7 +285,12 @@ impl<'a> Model<'a> {
                 .segments
                 .last()
                 .map_or_else(String::new, |s| s.ident.unraw().to_string());
-            (target.to_token_stream(), last, doc_path(target_path))
+            let doc = if is_self {
+                self.name.clone()
+            } else {
+                doc_path(target_path)
+            };
+            (target.to_token_stream(), last, doc)
         };
         let target_snake = snake_case(&target_name);
 
@@ -324,14 +337,7 @@ impl<'a> Model<'a> {
             }),
         };
 
-        let (source_default, target_default) = if is_self {
-            (
-                format!("from_{}_id", self.snake),
-                format!("to_{}_id", self.snake),
-            )
-        } else {
-            (format!("{}_id", self.snake), format!("{target_snake}_id"))
-        };
+        let (source_default, target_default) = link_defaults(&self.snake, &target_name, is_self);
         let (source, mut target_col, mut through_model) = match &options.through_model {
             None => (
                 sql_name(
@@ -414,6 +420,7 @@ impl<'a> Model<'a> {
             target_name,
             target_doc,
             is_self,
+            self_path,
             through,
             related_name,
             symmetrical,
@@ -702,28 +709,25 @@ fn doc_path(path: &Path) -> String {
 
 // ---- pure helpers ----
 
-/// `BlogPost` -> `blog_post`, `HTTPServer` -> `http_server`.
-pub(crate) fn snake_case(name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_uppercase() {
-            let prev = i.checked_sub(1).map(|p| chars[p]);
-            let next = chars.get(i + 1);
-            let boundary = match prev {
-                None | Some('_') => false,
-                Some(p) if p.is_lowercase() || p.is_ascii_digit() => true,
-                Some(p) => p.is_uppercase() && next.is_some_and(|n| n.is_lowercase()),
-            };
-            if boundary {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
-        }
+/// The default `source` and `target` of a relation of `owner_snake` to
+/// `target_name`: `article_id`, `tag_id`; `from_user_id`, `to_user_id` for
+/// a relation to `Self`.
+pub(crate) fn link_defaults(
+    owner_snake: &str,
+    target_name: &str,
+    is_self: bool,
+) -> (String, String) {
+    if is_self {
+        (
+            format!("from_{owner_snake}_id"),
+            format!("to_{owner_snake}_id"),
+        )
+    } else {
+        (
+            format!("{owner_snake}_id"),
+            format!("{}_id", snake_case(target_name)),
+        )
     }
-    out
 }
 
 /// `[A-Za-z_][A-Za-z0-9_]*`: safe anywhere SQLite takes a name.
@@ -859,33 +863,53 @@ pub(crate) fn strip_option(ty: &Type) -> (&Type, bool) {
     (ty, false)
 }
 
+/// The path of a relation's target, or what to write instead: the target is
+/// one model named by a plain path (`Tag`, `crate::tags::Tag`), without
+/// generic arguments, references or tuples.
+fn model_path(target: &Type) -> Result<&Path, String> {
+    const ONE_MODEL: &str = "the target of a relation is one model";
+    match strip_groups(target) {
+        Type::Path(p)
+            if p.qself.is_none() && p.path.segments.iter().all(|s| s.arguments.is_none()) =>
+        {
+            Ok(&p.path)
+        }
+        Type::Path(p) if p.qself.is_none() => {
+            let inner = p.path.segments.last().and_then(single_type_arg);
+            let inner = inner
+                .and_then(last_segment)
+                .filter(|s| s.arguments.is_none());
+            Err(match inner {
+                Some(model) => format!(
+                    "{ONE_MODEL}, and it already holds many of them: write `ManyToMany<{}>`",
+                    model.ident.unraw()
+                ),
+                None => {
+                    format!("{ONE_MODEL}, named without generic arguments, e.g. `ManyToMany<Tag>`")
+                }
+            })
+        }
+        Type::Reference(r) => Err(match last_segment(&r.elem) {
+            Some(model) => format!(
+                "{ONE_MODEL}, named without `&`: write `ManyToMany<{}>`",
+                model.ident.unraw()
+            ),
+            None => format!("{ONE_MODEL}, named without `&`, e.g. `ManyToMany<Tag>`"),
+        }),
+        Type::Tuple(_) => Err(format!(
+            "{ONE_MODEL}, e.g. `ManyToMany<Tag>`; to link to several models, declare one relation per model"
+        )),
+        _ => Err(format!(
+            "{ONE_MODEL}, named by its path, e.g. `ManyToMany<Tag>`"
+        )),
+    }
+}
+
 /// `T` when `ty` is `ManyToMany<T>` (any path ending so).
 pub(crate) fn relation_target(ty: &Type) -> Option<&Type> {
     last_segment(ty)
         .filter(|segment| segment.ident == "ManyToMany")
         .and_then(single_type_arg)
-}
-
-/// The declared SQL type of a column of Rust type `ty` (`Option` already
-/// stripped), judged by its name: empty when unknown, which SQLite accepts.
-pub(crate) fn sql_type(ty: &Type) -> &'static str {
-    let Some(segment) = last_segment(ty) else {
-        return "";
-    };
-    let name = segment.ident.to_string();
-    if segment.arguments.is_none() {
-        return match name.as_str() {
-            "i8" | "i16" | "i32" | "i64" | "isize" | "u8" | "u16" | "u32" | "u64" | "usize"
-            | "bool" => "INTEGER",
-            "f32" | "f64" => "REAL",
-            "String" | "str" => "TEXT",
-            _ => "",
-        };
-    }
-    match single_type_arg(segment).and_then(last_segment) {
-        Some(inner) if name == "Vec" && inner.ident == "u8" && inner.arguments.is_none() => "BLOB",
-        _ => "",
-    }
 }
 
 /// True for `String` (any path ending in it): such keys also take `&str`.
@@ -904,17 +928,6 @@ mod tests {
             Ok(t) => t,
             Err(_) => syn::parse_quote!(!),
         }
-    }
-
-    #[test]
-    fn snake_case_of_struct_names() {
-        assert_eq!(snake_case("Tag"), "tag");
-        assert_eq!(snake_case("BlogPost"), "blog_post");
-        assert_eq!(snake_case("HTTPServer"), "http_server");
-        assert_eq!(snake_case("UserV2Profile"), "user_v2_profile");
-        assert_eq!(snake_case("ABC"), "abc");
-        assert_eq!(snake_case("already_snake"), "already_snake");
-        assert_eq!(snake_case("Snake_Case"), "snake_case");
     }
 
     #[test]
@@ -952,26 +965,6 @@ mod tests {
         assert_eq!(sanitize("1st", "d"), "_1st");
         assert_eq!(sanitize("  ", "d"), "d");
         assert_eq!(sanitize("", "d"), "d");
-    }
-
-    #[test]
-    fn sql_types_by_name() {
-        for (t, sql) in [
-            ("i64", "INTEGER"),
-            ("u8", "INTEGER"),
-            ("bool", "INTEGER"),
-            ("f32", "REAL"),
-            ("String", "TEXT"),
-            ("std::string::String", "TEXT"),
-            ("Vec<u8>", "BLOB"),
-            ("::std::vec::Vec<u8>", "BLOB"),
-            ("Vec<i64>", ""),
-            ("chrono::NaiveDate", ""),
-            ("&'static str", ""),
-            ("(i64, i64)", ""),
-        ] {
-            assert_eq!(sql_type(&ty(t)), sql, "{t}");
-        }
     }
 
     #[test]

@@ -6,7 +6,27 @@ use darling::FromMeta;
 use darling::ast::NestedMeta;
 use darling::error::Accumulator;
 use darling::util::Flag;
-use syn::{Attribute, LitStr, Meta, Path};
+use quote::ToTokens;
+use syn::ext::IdentExt;
+use syn::{Attribute, Expr, LitStr, Meta, Path};
+
+use crate::case::snake_case;
+
+/// A receiver of attribute options, and which of them take a string.
+pub(crate) trait Options: FromMeta + Default {
+    /// The options whose value is a string literal (`table = "tags"`).
+    const STRINGS: &'static [&'static str];
+}
+
+impl Options for ContainerAttr {
+    const STRINGS: &'static [&'static str] = &["table"];
+}
+impl Options for FieldAttr {
+    const STRINGS: &'static [&'static str] = &["column"];
+}
+impl Options for RelationAttr {
+    const STRINGS: &'static [&'static str] = &["through", "related_name", "source", "target"];
+}
 
 /// `#[model(...)]` on the struct.
 #[derive(Debug, Default, FromMeta)]
@@ -61,7 +81,8 @@ pub(crate) struct RelationAttr {
     /// Default: `{owner_table}_{field}`.
     pub through: Option<LitStr>,
     /// `related_name = "name"`: the reverse accessor generated on `T`, a
-    /// snake_case identifier, or `"+"` for none. Default: `{owner_snake}_set`.
+    /// snake_case identifier, or `"+"` for none. Default: `{owner_snake}_set`
+    /// (`tag.article_set()`), with doc aliases of likely guesses (`articles`).
     pub related_name: Option<LitStr>,
     /// `symmetrical`: a relation to `Self` that reads the same from both sides
     /// (friends); it has no reverse accessor.
@@ -123,7 +144,13 @@ fn example(name: &str) -> &'static str {
 /// Parses `items` into `T`, reporting every error; an option that is wrong
 /// on its own (unknown key, bad value) is dropped and the rest are kept, so
 /// one mistake does not turn the others into defaults.
-pub(crate) fn parse<T: FromMeta + Default>(items: &[NestedMeta], errors: &mut Accumulator) -> T {
+pub(crate) fn parse<T: Options>(items: &[NestedMeta], errors: &mut Accumulator) -> T {
+    let items: Vec<NestedMeta> = items
+        .iter()
+        .filter(|item| !unquoted_string(item, T::STRINGS, errors))
+        .cloned()
+        .collect();
+    let items = items.as_slice();
     match T::from_list(items) {
         Ok(value) => value,
         Err(error) => {
@@ -141,4 +168,34 @@ pub(crate) fn parse<T: FromMeta + Default>(items: &[NestedMeta], errors: &mut Ac
             value
         }
     }
+}
+
+/// Reports a string option given a bare path (`through = Membership`),
+/// which darling would call an "unexpected type", with what to write.
+fn unquoted_string(item: &NestedMeta, strings: &[&str], errors: &mut Accumulator) -> bool {
+    let NestedMeta::Meta(Meta::NameValue(nv)) = item else {
+        return false;
+    };
+    let Expr::Path(value) = &nv.value else {
+        return false;
+    };
+    let Some(option) = strings.iter().find(|name| nv.path.is_ident(name)) else {
+        return false;
+    };
+    let written = value.to_token_stream().to_string().replace(' ', "");
+    let last = value
+        .path
+        .segments
+        .last()
+        .map_or_else(|| written.clone(), |s| s.ident.unraw().to_string());
+    let message = if *option == "through" {
+        format!(
+            "`through` takes the junction table's name as a string, e.g. `through = \"{}\"`; to make the model `{written}` the junction, with pivot data, write `through_model = {written}`",
+            snake_case(&last)
+        )
+    } else {
+        format!("`{option}` takes a string: write `{option} = \"{written}\"`")
+    };
+    errors.push(darling::Error::custom(message).with_span(&nv.value));
+    true
 }

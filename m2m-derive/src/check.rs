@@ -46,30 +46,47 @@ fn error(message: impl std::fmt::Display) -> darling::Error {
     darling::Error::custom(message)
 }
 
+/// SQLite folds the ASCII case of names: `Name` and `name` are one column,
+/// `Essay_Topics` and `essay_topics` one table. Names are compared so.
+fn folded(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
 /// Two fields stored in one column.
 fn columns(model: &Model<'_>, errors: &mut Accumulator) {
-    let mut seen: HashMap<&str, &str> = HashMap::new();
+    // folded column name -> (column name, field)
+    let mut seen: HashMap<String, (&str, &str)> = HashMap::new();
     for field in &model.fields {
         let Some(column) = field.column() else {
             continue;
         };
-        if let Some(first) = seen.insert(&column.name.value, &field.name) {
+        let name = &column.name.value;
+        if let Some((first_name, first)) = seen.get(&folded(name)) {
+            let clash = if name == first_name {
+                format!("column `{name}` is already used by the field `{first}`")
+            } else {
+                format!(
+                    "column `{name}` and the column `{first_name}` of the field `{first}` are one column to SQLite, which does not tell names apart by case"
+                )
+            };
             errors.push(
                 error(format!(
-                    "column `{}` is already used by the field `{first}`: give one of them its own name with `#[model(column = \"...\")]`",
-                    column.name.value
+                    "{clash}: give one of them its own name with `#[model(column = \"...\")]`"
                 ))
                 .with_span(&column.name.span),
             );
+        } else {
+            seen.insert(folded(name), (name, &field.name));
         }
     }
 }
 
 /// Two relations in one junction table or through model, or a junction
-/// named like the model's table. (A through model's table name is its own
-/// derive's business, unknown here.)
+/// named like the model's table. (A through model's table name and the
+/// target's are their own derives' business: the expansion checks them.)
 fn junctions(model: &Model<'_>, errors: &mut Accumulator) {
-    let mut seen: HashMap<&str, &str> = HashMap::new();
+    // folded junction name -> (junction name, field)
+    let mut seen: HashMap<String, (&str, &str)> = HashMap::new();
     let mut seen_models: HashMap<String, &str> = HashMap::new();
     for field in &model.fields {
         let Some(relation) = field.relation() else {
@@ -90,22 +107,39 @@ fn junctions(model: &Model<'_>, errors: &mut Accumulator) {
             continue;
         }
         let through = &relation.through;
-        if through.value == model.table.value {
+        let (junction, table) = (&through.value, &model.table.value);
+        if folded(junction) == folded(table) {
+            let clash = if junction == table {
+                format!("`{junction}` is the table of `{}` itself", model.name)
+            } else {
+                format!(
+                    "`{junction}` and `{table}`, the table of `{}`, are one table to SQLite, which does not tell names apart by case",
+                    model.name
+                )
+            };
             errors.push(
                 error(format!(
-                    "`{}` is the table of `{}` itself: give the junction its own name, e.g. `through = \"{}_{}\"`",
-                    through.value, model.name, model.table.value, field.name
+                    "{clash}: give the junction its own name, e.g. `through = \"{table}_{}\"`",
+                    field.name
                 ))
                 .with_span(&through.span),
             );
-        } else if let Some(first) = seen.insert(&through.value, &field.name) {
+        } else if let Some((first_name, first)) = seen.get(&folded(junction)) {
+            let clash = if junction == first_name {
+                format!("the junction table `{junction}` is already used by `{first}`")
+            } else {
+                format!(
+                    "the junction tables `{junction}` and `{first_name}` (of `{first}`) are one table to SQLite, which does not tell names apart by case"
+                )
+            };
             errors.push(
                 error(format!(
-                    "the junction table `{}` is already used by `{first}`: give each relation its own `through = \"...\"`",
-                    through.value
+                    "{clash}: give each relation its own `through = \"...\"`"
                 ))
                 .with_span(&through.span),
             );
+        } else {
+            seen.insert(folded(&through.value), (&through.value, &field.name));
         }
     }
 }
@@ -138,6 +172,12 @@ fn accessors(model: &mut Model<'_>, errors: &mut Accumulator) {
             continue;
         };
         let target = &relation.target_name;
+        // `crate::User` inside `User` is `User`.
+        let target_key = if relation.is_self {
+            model.name.clone()
+        } else {
+            relation.target.to_string()
+        };
         let problem = if let Some(item) = hidden_item(&name.value) {
             Some(format!(
                 "the reverse accessor `{}` would hide `{item}` on `{target}`: choose another `related_name`",
@@ -148,7 +188,7 @@ fn accessors(model: &mut Model<'_>, errors: &mut Accumulator) {
                 "the reverse accessor `{}` would clash with the field `{}` of `{target}`: choose another `related_name`, or make the relation `symmetrical` if it reads the same from both sides",
                 name.value, name.value
             ))
-        } else if let Some(first) = seen.get(&(relation.target.to_string(), name.value.clone())) {
+        } else if let Some(first) = seen.get(&(target_key.clone(), name.value.clone())) {
             let suggestion = format!("{}_{}_set", field.name, model.snake);
             Some(if name.explicit {
                 format!(
@@ -162,10 +202,7 @@ fn accessors(model: &mut Model<'_>, errors: &mut Accumulator) {
                 )
             })
         } else {
-            seen.insert(
-                (relation.target.to_string(), name.value.clone()),
-                field.name.clone(),
-            );
+            seen.insert((target_key, name.value.clone()), field.name.clone());
             None
         };
         if let Some(problem) = problem {

@@ -4,11 +4,10 @@
 
 use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
-use syn::Visibility;
 use syn::spanned::Spanned;
 
-use crate::ast::{self, Field, Model, Relation, ThroughModel};
-use crate::check;
+use crate::ast::{self, Field, Model, Name, Relation, ThroughModel};
+use crate::{case, check};
 
 /// `#[derive(Model)]`: the compile errors, if any, followed by the expansion
 /// (built with defaults in place of invalid values, so one mistake does not
@@ -64,7 +63,9 @@ fn expand(m: &Model<'_>) -> TokenStream {
     });
     let columns_struct = quote! {
         #[doc = #columns_doc]
-        #[allow(missing_docs, dead_code)]
+        // Named after the user's struct and fields, whose own `allow`s do not
+        // reach this item: `struct tag` gives `tagColumns`.
+        #[allow(missing_docs, dead_code, non_camel_case_types, non_snake_case)]
         #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
         #vis struct #columns_ident {
             #(#column_fields,)*
@@ -74,14 +75,10 @@ fn expand(m: &Model<'_>) -> TokenStream {
     // ---- the table ----
     let column_defs = columns.iter().map(|(f, c)| {
         let name = &c.name.value;
-        let is_key = key.is_some_and(|k| std::ptr::eq(k, *f));
-        let sql_type = if is_key {
-            let ty = f.ty;
-            quote_spanned!(ty.span()=> <#ty as ::m2m_core::PrimaryKey>::SQL_TYPE)
-        } else {
-            let sql = ast::sql_type(&c.value_ty);
-            quote!(#sql)
-        };
+        // Spanned at the field's type: a type that is no column is reported
+        // there, in `SqlType`'s words.
+        let value_ty = &c.value_ty;
+        let sql_type = quote_spanned!(f.ty.span()=> <#value_ty as ::m2m_core::SqlType>::SQLITE);
         let nullable = c.nullable.then(|| quote!(.nullable()));
         let unique = c.unique.then(|| quote!(.unique()));
         let index = c.index.then(|| quote!(.index()));
@@ -147,8 +144,9 @@ fn expand(m: &Model<'_>) -> TokenStream {
     };
     let forward_impl = (!forward.is_empty()).then(|| {
         quote! {
-            // A private model need not use every generated accessor.
-            #[allow(dead_code)]
+            // A private model need not use every generated accessor; an
+            // accessor is named after its field, whatever the field's case.
+            #[allow(dead_code, non_snake_case)]
             impl #ident {
                 #(#forward)*
             }
@@ -171,15 +169,30 @@ fn expand(m: &Model<'_>) -> TokenStream {
                 quote!(__start + #column_index)
             };
             column_index += 1;
-            quote!(#fident: __row.get(#at)?)
+            let ty = f.ty;
+            let get = if key.is_some_and(|k| std::ptr::eq(k, f)) {
+                quote_spanned! {ty.span()=>
+                    (&::m2m_core::__private::Stored::<#ty>::NEW).get_key(__row, #at)?
+                }
+            } else {
+                quote_spanned! {ty.span()=>
+                    (&::m2m_core::__private::Stored::<#ty>::NEW).get(__row, #at)?
+                }
+            };
+            quote!(#fident: #get)
         } else {
             quote!(#fident: ::core::default::Default::default())
         }
     });
-    let bound: Vec<&Ident> = columns
+    let bound: Vec<TokenStream> = columns
         .iter()
         .filter(|(f, _)| !key.is_some_and(|k| std::ptr::eq(k, *f)))
-        .map(|(f, _)| f.ident)
+        .map(|(f, _)| {
+            let (fident, ty) = (f.ident, f.ty);
+            quote_spanned! {ty.span()=>
+                (&::m2m_core::__private::Stored::<#ty>::NEW).bind(&self.#fident)
+            }
+        })
         .collect();
     let bind = if bound.is_empty() {
         quote!(_)
@@ -224,6 +237,8 @@ fn expand(m: &Model<'_>) -> TokenStream {
                 __row: &::m2m_core::__private::Row<'_>,
                 __start: usize,
             ) -> ::m2m_core::rusqlite::Result<Self> {
+                #[allow(unused_imports)]
+                use ::m2m_core::__private::{NotStored as _, StoredColumn as _, StoredKey as _};
                 ::core::result::Result::Ok(#ident {
                     #(#row_fields,)*
                 })
@@ -232,22 +247,37 @@ fn expand(m: &Model<'_>) -> TokenStream {
                 &self,
                 #bind: &mut dyn ::core::ops::FnMut(&dyn ::m2m_core::__private::ToSql) -> ::m2m_core::rusqlite::Result<()>,
             ) -> ::m2m_core::rusqlite::Result<()> {
-                #(__bind(&self.#bound)?;)*
+                #[allow(unused_imports)]
+                use ::m2m_core::__private::{NotStored as _, StoredColumn as _};
+                #(__bind(#bound)?;)*
                 ::core::result::Result::Ok(())
             }
             #relations_fn
+        }
+        #[automatically_derived]
+        impl ::m2m_core::Pivot for #ident {
+            type PivotColumns = #columns_ident;
+            const PIVOT_COLUMNS: #columns_ident = <Self as ::m2m_core::Model>::COLUMNS;
         }
     };
 
     // ---- keys ----
     let into_key = key.map(|k| {
         let kty = k.ty;
+        // By reference too: `&ids` for a `Vec<i64>` yields `&i64`, and
+        // `&["a", "b"]` yields `&&str`.
         let str_key = ast::is_string(kty).then(|| {
             quote! {
                 #[automatically_derived]
                 impl ::m2m_core::IntoKey<#ident> for &str {
                     fn into_key(self) -> ::m2m_core::Key<#ident> {
                         ::m2m_core::Key::new(<str as ::std::borrow::ToOwned>::to_owned(self))
+                    }
+                }
+                #[automatically_derived]
+                impl ::m2m_core::IntoKey<#ident> for &&str {
+                    fn into_key(self) -> ::m2m_core::Key<#ident> {
+                        ::m2m_core::Key::new(<str as ::std::borrow::ToOwned>::to_owned(*self))
                     }
                 }
             }
@@ -257,6 +287,12 @@ fn expand(m: &Model<'_>) -> TokenStream {
             impl ::m2m_core::IntoKey<#ident> for #kty {
                 fn into_key(self) -> ::m2m_core::Key<#ident> {
                     ::m2m_core::Key::new(self)
+                }
+            }
+            #[automatically_derived]
+            impl ::m2m_core::IntoKey<#ident> for &#kty {
+                fn into_key(self) -> ::m2m_core::Key<#ident> {
+                    ::m2m_core::Key::new(<#kty as ::core::clone::Clone>::clone(self))
                 }
             }
             #str_key
@@ -301,47 +337,18 @@ fn model_as_model(model: &ThroughModel) -> TokenStream {
     quote_spanned!(model.span=> <#path as ::m2m_core::Model>)
 }
 
-/// The source and target column names of a through model relation, read
-/// from its fields (`<P as Model>::COLUMNS.student_id.name()`), and the
-/// compile-time checks: each field holds its side's key type, and the
-/// through model's key is one SQLite assigns. Each check is spanned at the
-/// `source`/`target` value (at the path when defaulted), so a missing field
-/// or a type mismatch points at what the user wrote.
-fn through_checks(
-    model: &ThroughModel,
-    (owner, source): (TokenStream, &str),
-    (target, target_col): (TokenStream, &str),
-) -> (TokenStream, TokenStream, TokenStream) {
-    let model_ty = model_as_model(model);
-    let side = |field: &Option<Ident>, side: &TokenStream, fallback: &str| match field {
-        Some(field) => {
-            let span = field.span();
-            (
-                quote_spanned!(span=> #model_ty::COLUMNS.#field.name()),
-                Some(quote_spanned! {span=>
-                    ::m2m_core::__private::key_column::<#side, _>(&#model_ty::COLUMNS.#field);
-                }),
-            )
-        }
-        // An invalid name (already reported): its text stands in, unchecked.
-        None => (quote!(#fallback), None),
-    };
-    let (source, source_check) = side(&model.source, &owner, source);
-    let (target_col, target_check) = side(&model.target, &target, target_col);
-    let auto = quote_spanned! {model.span=>
-        ::core::assert!(
-            <#model_ty::Pk as ::m2m_core::PrimaryKey>::AUTO,
-            "a `through_model` needs an integer primary key that SQLite assigns, e.g. `id: i64`"
-        );
-    };
-    let checks = quote! {
+/// A compile-time assertion that panics with `message` at `span`.
+///
+/// It sits in a static's initializer, not a const's: a const may not read
+/// a `TableDef` (its statement cache is interior-mutable), a static may.
+fn static_assert(span: Span, condition: TokenStream, message: &str) -> TokenStream {
+    // `assert!` reads its message as a format string.
+    let message = message.replace('{', "{{").replace('}', "}}");
+    quote_spanned! {span=>
         const _: () = {
-            #source_check
-            #target_check
-            #auto
+            static __M2M_CHECK: () = ::core::assert!(#condition, #message);
         };
-    };
-    (source, target_col, checks)
+    }
 }
 
 /// The pieces generated for one relation.
@@ -422,11 +429,7 @@ impl<'m> RelationTokens<'m> {
                 )
             }
             Some(model) => {
-                let (source, target_col, checks) = through_checks(
-                    model,
-                    (owner.to_token_stream(), &r.source.value),
-                    (target.clone(), &r.target_col.value),
-                );
+                let (source, target_col, checks) = self.through_checks(model);
                 let model_ty = model_as_model(model);
                 (
                     quote!(#model_ty::TABLE.name),
@@ -437,6 +440,7 @@ impl<'m> RelationTokens<'m> {
                 )
             }
         };
+        let name_checks = self.name_checks();
         let target_table = &self.target_table;
         let forward_def = &self.forward_def;
         let forward_desc = &self.forward_desc;
@@ -460,6 +464,7 @@ impl<'m> RelationTokens<'m> {
             #symmetrical;
             const #forward_desc: ::m2m_core::Relation<#owner, #target, #pivot> = #forward_new;
             #checks
+            #name_checks
         };
         let reverse = r.related_name.as_ref().map(|related| {
             let name = format!("{}.{}", r.target_name, related.value);
@@ -481,6 +486,163 @@ impl<'m> RelationTokens<'m> {
             }
         });
         quote!(#forward #reverse)
+    }
+
+    /// The source and target column names of a through model relation, read
+    /// from its fields (`<P as Model>::COLUMNS.student_id.name()`), and the
+    /// compile-time checks: each field holds its side's key type and is not
+    /// the through model's own key, and the through model's key is one SQLite
+    /// assigns. Each check is spanned at the `source`/`target` value (at the
+    /// path when defaulted), so a missing field or a type mismatch points at
+    /// what the user wrote.
+    fn through_checks(&self, model: &ThroughModel) -> (TokenStream, TokenStream, TokenStream) {
+        let r = self.relation;
+        let model_ty = model_as_model(model);
+        let through = model.path.to_string().replace(' ', "");
+        let side = |option: &str,
+                    field: &Option<Ident>,
+                    name: &Name,
+                    side: TokenStream,
+                    side_name: &str,
+                    default: String| {
+            let Some(field) = field else {
+                // An invalid name (already reported): its text stands in, unchecked.
+                let fallback = &name.value;
+                return (quote!(#fallback), None);
+            };
+            let span = field.span();
+            let column = quote_spanned!(span=> #model_ty::COLUMNS.#field.name());
+            let what = if name.explicit {
+                format!("`{option} = \"{}\"` names", name.value)
+            } else {
+                format!("the default `{option}`, `{}`, is", name.value)
+            };
+            let write = if default == name.value {
+                format!("`{option} = \"...\"`")
+            } else {
+                format!("e.g. `{option} = \"{default}\"`")
+            };
+            let own_key = static_assert(
+                span,
+                quote!(!::m2m_core::__private::same_name(
+                    ::m2m_core::__private::key_column_name(#model_ty::TABLE),
+                    #column,
+                )),
+                &format!(
+                    "{what} `{through}`'s own key, but `{option}` names the field of `{through}` that holds `{side_name}`'s key (each link row has a key of its own): write that field, {write}"
+                ),
+            );
+            let check = quote_spanned! {span=>
+                ::m2m_core::__private::key_column::<#side, _>(&#model_ty::COLUMNS.#field);
+            };
+            (column.clone(), Some(quote!(#check #own_key)))
+        };
+        let owner = self.model.ident.to_token_stream();
+        let (source_default, target_default) =
+            ast::link_defaults(&self.model.snake, &r.target_name, r.is_self);
+        let (source, source_check) = side(
+            "source",
+            &model.source,
+            &r.source,
+            owner,
+            &self.model.name,
+            source_default,
+        );
+        let (target_col, target_check) = side(
+            "target",
+            &model.target,
+            &r.target_col,
+            r.target.clone(),
+            &r.target_name,
+            target_default,
+        );
+        let auto = quote_spanned! {model.span=>
+            ::core::assert!(
+                <#model_ty::Pk as ::m2m_core::PrimaryKey>::AUTO,
+                "a `through_model` needs an integer primary key that SQLite assigns, e.g. `id: i64`"
+            );
+        };
+        let checks = quote! {
+            const _: () = {
+                #source_check
+                #target_check
+                #auto
+            };
+        };
+        (source, target_col, checks)
+    }
+
+    /// Compile-time checks on what only the other models' derives know:
+    /// SQLite folds the case of names, so the junction must not be named
+    /// like the target's table, a through model's table must not be the
+    /// owner's or the target's, and a path taken for `Self` must name it.
+    fn name_checks(&self) -> TokenStream {
+        let r = self.relation;
+        let owner = self.model.ident;
+        let model = &self.model.name;
+        let field = &self.field.name;
+        let owner_table = &self.model.table.value;
+        let fold = "SQLite does not tell names apart by case";
+        let mut checks = Vec::new();
+        if let Some(path) = &r.self_path {
+            // Spanned at the path: the unmet bound's error points at `#owner`.
+            let owner = respan(owner.to_token_stream(), r.target_span);
+            checks.push(quote_spanned! {r.target_span=>
+                const _: () = ::m2m_core::__private::self_path::<#owner, #path>();
+            });
+        }
+        match &r.through_model {
+            None if !r.is_self => {
+                let target_table = &self.target_table;
+                let through = &r.through;
+                let junction = &through.value;
+                let message = if through.explicit {
+                    let mut own = format!("{owner_table}_{field}");
+                    if own.eq_ignore_ascii_case(junction) {
+                        own.push_str("_links");
+                    }
+                    format!(
+                        "the junction table `{junction}` of `{model}.{field}` has the name of `{}`'s table ({fold}): give the junction its own name, e.g. `through = \"{own}\"`",
+                        r.target_name
+                    )
+                } else {
+                    format!(
+                        "the default junction table of `{model}.{field}`, `{junction}`, has the name of `{}`'s table ({fold}): name the junction, e.g. `#[many_to_many(through = \"{junction}_links\")]`",
+                        r.target_name
+                    )
+                };
+                checks.push(static_assert(
+                    through.span,
+                    quote!(!::m2m_core::__private::same_name(#target_table.name, #junction)),
+                    &message,
+                ));
+            }
+            None => {}
+            Some(through) => {
+                let model_ty = model_as_model(through);
+                let path = through.path.to_string().replace(' ', "");
+                let table = format!("#[model(table = \"{owner_table}_{field}\")]");
+                checks.push(static_assert(
+                    through.span,
+                    quote!(!::m2m_core::__private::same_name(#model_ty::TABLE.name, #owner_table)),
+                    &format!(
+                        "the through model `{path}` has the table of `{model}` itself ({fold}): a junction needs a table of its own, e.g. `{table}` on `{path}`"
+                    ),
+                ));
+                if !r.is_self {
+                    let target_table = &self.target_table;
+                    checks.push(static_assert(
+                        through.span,
+                        quote!(!::m2m_core::__private::same_name(#model_ty::TABLE.name, #target_table.name)),
+                        &format!(
+                            "the through model `{path}` has the table of `{}` ({fold}): a junction needs a table of its own, e.g. `{table}` on `{path}`",
+                            r.target_name
+                        ),
+                    ));
+                }
+            }
+        }
+        quote!(#(#checks)*)
     }
 
     /// The descriptor and accessor on the owner, spanned at the field.
@@ -534,32 +696,52 @@ impl<'m> RelationTokens<'m> {
         let owner = self.model.ident;
         let target = &self.relation.target;
         let span = related.span;
-        // The field's visibility, capped at the owner's: a `pub` field of a
-        // private `Article` must not give the public `Tag` a public method
-        // returning `Related<Tag, Article>` (`private_interfaces`). Moved to
+        // The owner struct's visibility: whoever sees `Article` may walk from a
+        // `Tag` to its articles; the field's privacy governs only the forward
+        // accessor. (The owner's, not more: a public method on `Tag` returning
+        // `Related<Tag, Article>` would trip `private_interfaces`.) Moved to
         // the name's span, so the item's span is the name's.
-        let vis = match (self.model.vis, self.field.vis) {
-            (Visibility::Public(_), field) | (_, field @ Visibility::Inherited) => field,
-            (owner, _) => owner,
-        };
-        let vis = respan(vis.to_token_stream(), span);
+        let vis = respan(self.model.vis.to_token_stream(), span);
         let accessor = Ident::new(&related.value, span);
         let descriptor = Ident::new(&related.value.to_uppercase(), span);
         let reverse_desc = respan(self.reverse_desc.to_token_stream(), span);
         let model = &self.model.name;
         let forward_descriptor = self.field.name.to_uppercase();
         let descriptor_doc = format!("The reverse of [`{model}::{forward_descriptor}`].");
-        let accessor_doc = format!(
+        let mut accessor_doc = format!(
             "The [`{model}`]s linked to this [`{}`] (reverse of `{model}.{}`).",
             self.relation.target_doc, self.field.name
         );
+        let (mut aliases, mut const_aliases) = (Vec::new(), Vec::new());
+        if !related.explicit {
+            accessor_doc.push_str(&format!(
+                "\n\n`{}` is the default name (`{{owner_snake}}_set`); write `#[many_to_many(related_name = \"...\")]` on `{model}.{}` to name it.",
+                related.value, self.field.name
+            ));
+            // rustc's "no method named `articles`" suggests a method with that
+            // exact alias: lead the guesses a user is likely to make here.
+            let snake = &self.model.snake;
+            let mut guesses = vec![case::plural(snake), snake.clone()];
+            let table = &self.model.table.value;
+            if ast::is_snake_ident(table) {
+                guesses.push(table.clone());
+            }
+            for guess in guesses {
+                if guess != related.value && !aliases.contains(&guess) {
+                    const_aliases.push(guess.to_uppercase());
+                    aliases.push(guess);
+                }
+            }
+        }
         let pivot = self.pivot();
         Some(quote_spanned! {span=>
             #[allow(dead_code)]
             impl #target {
                 #[doc = #descriptor_doc]
+                #(#[doc(alias = #const_aliases)])*
                 #vis const #descriptor: ::m2m_core::Relation<#target, #owner, #pivot, ::m2m_core::Reverse> = #reverse_desc;
                 #[doc = #accessor_doc]
+                #(#[doc(alias = #aliases)])*
                 #vis fn #accessor(&self) -> ::m2m_core::Related<'_, #target, #owner, #pivot> {
                     ::m2m_core::Relation::__of(#reverse_desc, <#target as ::m2m_core::Model>::pk(self))
                 }
@@ -753,6 +935,63 @@ mod tests {
     }
 
     #[test]
+    fn declared_types_come_from_sql_type() {
+        let out = derive(quote! {
+            struct File {
+                id: u32,
+                name: String,
+                note: Option<Note>,
+                data: ::std::vec::Vec<u8>,
+            }
+        });
+        assert_eq!(errors(&out), Vec::<String>::new());
+        for item in [
+            "ColumnDef :: new (\"id\" , < u32 as :: m2m_core :: SqlType > :: SQLITE)",
+            "ColumnDef :: new (\"name\" , < String as :: m2m_core :: SqlType > :: SQLITE)",
+            // `Option` is the nullability, `Note` the type.
+            "ColumnDef :: new (\"note\" , < Note as :: m2m_core :: SqlType > :: SQLITE) . nullable ()",
+            "< :: std :: vec :: Vec < u8 > as :: m2m_core :: SqlType > :: SQLITE",
+            // Reads and binds go through the `SqlType` dispatch.
+            "Stored :: < Option < Note > > :: NEW) . get (__row , __start + 2usize)",
+            "Stored :: < String > :: NEW) . bind (& self . name)",
+        ] {
+            assert!(has_item(&out, item), "{item}");
+        }
+    }
+
+    #[test]
+    fn string_options_given_a_path_say_to_quote_them() {
+        let out = derive(quote! {
+            #[model(table = tags)]
+            struct Article {
+                id: i64,
+                #[model(column = headline)]
+                title: String,
+                #[many_to_many(through = Membership, source = owner_id, target = tag_id, related_name = articles)]
+                tags: ManyToMany<Tag>,
+            }
+        });
+        let errors = errors(&out);
+        assert_eq!(errors.len(), 6, "{errors:#?}");
+        for needle in [
+            "`table = \\\"tags\\\"`",
+            "`column = \\\"headline\\\"`",
+            "`through = \\\"membership\\\"`",
+            "`through_model = Membership`",
+            "`source = \\\"owner_id\\\"`",
+            "`target = \\\"tag_id\\\"`",
+            "`related_name = \\\"articles\\\"`",
+        ] {
+            assert!(
+                errors.iter().any(|e| e.contains(needle)),
+                "{needle}: {errors:#?}"
+            );
+        }
+        // The other options are kept; the bad ones take their defaults.
+        assert!(has_item(&out, "fn article_set"));
+    }
+
+    #[test]
     fn many_to_many_without_its_argument_is_left_to_rustc() {
         // rustc reports the missing generic; a user type of that name is a column.
         let out = derive(quote!(
@@ -792,6 +1031,98 @@ mod tests {
         ] {
             assert!(has_item(&out, item), "{item}");
         }
+    }
+
+    #[test]
+    fn a_default_reverse_accessor_carries_aliases_of_likely_guesses() {
+        let out = derive(quote! {
+            #[model(table = "entries")]
+            struct Category {
+                id: i64,
+                tags: ManyToMany<Tag>,
+                #[many_to_many(related_name = "named")]
+                labels: ManyToMany<Label>,
+            }
+        });
+        assert_eq!(errors(&out), Vec::<String>::new());
+        for item in [
+            "# [doc (alias = \"categories\")] # [doc (alias = \"category\")] # [doc (alias = \"entries\")] fn category_set",
+            "# [doc (alias = \"CATEGORIES\")]",
+            "`category_set` is the default name",
+        ] {
+            assert!(has_item(&out, item), "{item}");
+        }
+        // A named reverse accessor needs none.
+        assert!(!has_item(&out, "alias = \"categories\")] fn named"));
+    }
+
+    #[test]
+    fn a_path_to_the_struct_is_a_self_relation_checked_to_be_one() {
+        let out = derive(quote! {
+            struct User {
+                id: i64,
+                #[many_to_many(symmetrical)]
+                friends: ManyToMany<crate::User>,
+                #[many_to_many(related_name = "followers")]
+                following: ManyToMany<self::User>,
+            }
+        });
+        assert_eq!(errors(&out), Vec::<String>::new());
+        for item in [
+            "\"from_user_id\"",
+            ". symmetrical ()",
+            "fn followers",
+            "self_path :: < User , crate :: User >",
+            "self_path :: < User , self :: User >",
+        ] {
+            assert!(has_item(&out, item), "{item}");
+        }
+    }
+
+    #[test]
+    fn a_target_that_is_not_one_model_is_not_expanded() {
+        for target in [
+            quote!(Vec<Tag>),
+            quote!(&'static Tag),
+            quote!((Tag, Label)),
+            quote!(tags::Tag<i64>),
+        ] {
+            let out = derive(quote! {
+                struct Article {
+                    id: i64,
+                    tags: ManyToMany<#target>,
+                }
+            });
+            let errors = errors(&out);
+            assert_eq!(errors.len(), 1, "{target}: {errors:#?}");
+            assert!(errors[0].contains("one model"), "{errors:#?}");
+            assert!(!has_item(&out, "fn tags"), "{target}");
+        }
+    }
+
+    #[test]
+    fn names_that_sqlite_folds_together_clash() {
+        let out = derive(quote! {
+            struct Memo {
+                id: i64,
+                name: String,
+                #[model(column = "NAME")]
+                title: String,
+                #[many_to_many(through = "Memo_Tags")]
+                tags: ManyToMany<Tag>,
+                #[many_to_many(through = "memo_tags", related_name = "+")]
+                more: ManyToMany<Tag>,
+                #[many_to_many(through = "MEMO", related_name = "+")]
+                own: ManyToMany<Tag>,
+            }
+        });
+        let errors = errors(&out);
+        assert_eq!(errors.len(), 3, "{errors:#?}");
+        // What only `Tag` knows is asserted at compile time.
+        assert!(has_item(
+            &out,
+            "same_name (< Tag as :: m2m_core :: Model > :: TABLE . name , \"Memo_Tags\")"
+        ));
     }
 
     #[test]
@@ -892,11 +1223,15 @@ mod tests {
         });
         assert_eq!(errors(&out), Vec::<String>::new());
         assert!(has_item(&out, "IntoKey < Label > for & str"));
+        // By reference too: the items of `&codes` and of `&["a", "b"]`.
+        assert!(has_item(&out, "IntoKey < Label > for & String"));
+        assert!(has_item(&out, "IntoKey < Label > for && str"));
         let out = derive(quote!(
             struct Tag {
                 id: i64,
             }
         ));
         assert!(!has_item(&out, "for & str"));
+        assert!(has_item(&out, "IntoKey < Tag > for & i64"));
     }
 }

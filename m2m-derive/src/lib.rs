@@ -10,17 +10,22 @@
 //! For `struct Article { id: i64, title: String, tags: ManyToMany<Tag> }`:
 //!
 //! - `impl Model for Article`: the table description (`Model::TABLE`), key
-//!   access, row mapping; `Article::COLUMNS`.
+//!   access, row mapping; `Article::COLUMNS`. And `impl Pivot for Article`,
+//!   so any model can be a `through_model`.
 //! - `struct ArticleColumns` (the struct's visibility): one typed `Column`
 //!   per stored field, handed to query closures.
-//! - `impl IntoKey<Article> for i64` (the key type), plus `for &str` when
-//!   the key is a `String`.
+//! - `impl IntoKey<Article> for i64` and `for &i64` (the key type, by value
+//!   and by reference), plus `for &str` and `for &&str` when the key is a
+//!   `String`.
 //! - Per relation field `tags` (the field's visibility): `Article::TAGS`
 //!   and `article.tags()`; and on `Tag`, unless `related_name = "+"` or
-//!   `symmetrical`: `Tag::ARTICLES` and `tag.articles()` (the field's
-//!   visibility, capped at `Article`'s, so a private `Article` does not put
-//!   a public method returning it on `Tag`). With `through_model = P`, both
-//!   carry `P` as their third type argument (see "Pivot data" below).
+//!   `symmetrical`: `Tag::ARTICLES` and `tag.articles()`, with `Article`'s
+//!   visibility. The field's privacy governs only the forward accessor: a
+//!   private `tags` field still lets the code that sees `Article` (`Tag`'s
+//!   module included) walk from a tag to its articles, and a private
+//!   `Article` does not put a public method returning it on `Tag`. With
+//!   `through_model = P`, both carry `P` as their third type argument (see
+//!   "Pivot data" below).
 //!
 //! # Attributes
 //!
@@ -40,12 +45,13 @@
 //! | `index` | an index on the column |
 //! | `skip` | not stored; `Default::default()` when a row is loaded |
 //!
-//! An `Option<T>` field is a nullable column of `T`. The declared SQL type is
-//! read from the type's name (`INTEGER` for integers and `bool`, `REAL`,
-//! `TEXT` for `String`, `BLOB` for `Vec<u8>`, none otherwise, which SQLite
-//! accepts); the key column's comes from `PrimaryKey::SQL_TYPE`. Both are
-//! judged by name, so a local type called `Option` or `String` is taken for
-//! the standard one.
+//! An `Option<T>` field is a nullable column of `T` (judged by name, so a
+//! local type called `Option` is taken for the standard one). The declared
+//! SQL type of every column, the key's included, is
+//! `<T as m2m_core::SqlType>::SQLITE`, emitted at the field's type: a type
+//! that is no column (`Vec<String>`, `Option<ManyToMany<Tag>>`, a type alias
+//! of a relation) is one error there, in `SqlType`'s words, and the reads
+//! and binds of that field add none of rusqlite's.
 //!
 //! ## Relations: `#[many_to_many(...)]` on a `ManyToMany<T>` field
 //!
@@ -61,7 +67,18 @@
 //! | `target = "col"` | junction column of `T`; with `through_model`, the through model's field holding `T`'s key | `{target_snake}_id`; `to_{snake}_id` for `Self` |
 //! | `through_model = Path` | a model whose table is the junction, so each link carries pivot data; not with `through` | none |
 //!
-//! `T` is a relation to `Self` when it is `Self` or the struct's own name.
+//! Without `related_name`, the reverse accessor is `{owner_snake}_set`
+//! (`tag.article_set()`, `Tag::ARTICLE_SET`); its docs say so, and it
+//! carries `#[doc(alias)]`es of the names a user is likely to guess
+//! (`articles`, `article`, the owner's table), which rustc's "no method
+//! named `articles`" turns into "there is a method `article_set`". rustc
+//! prefers a similarly spelled method to an alias, though: for a self
+//! relation `following`, `p.followers()` gets the suggestion `following`,
+//! so a self relation should name its reverse.
+//!
+//! `T` is a relation to `Self` when it is `Self`, the struct's own name, or
+//! a path ending in it (`crate::User` inside `User`); such a path is checked
+//! at compile time to name the struct.
 //!
 //! ### Pivot data: `through_model`
 //!
@@ -100,8 +117,11 @@
 //! Enrollment`); the named fields exist (rustc's "no field `student_id` on
 //! type `EnrollmentColumns`", at the `source`/`target` value, or at
 //! `Enrollment` for a default: then write `source = "..."`); each holds its
-//! side's key type (at the value); and the through model's key is one
-//! SQLite assigns, e.g. `id: i64` (a compile-time assertion at `Enrollment`).
+//! side's key type (at the value) and is not the through model's own key
+//! (a compile-time assertion at the value); the through model's table is
+//! neither the owner's nor the target's (an assertion at `Enrollment`); and
+//! the through model's key is one SQLite assigns, e.g. `id: i64` (a
+//! compile-time assertion at `Enrollment`).
 //!
 //! ## Rules checked at compile time
 //!
@@ -110,9 +130,20 @@
 //! with `through_model`, `source` and `target` Rust identifiers naming two
 //! different fields. A model has one key; no two fields share a column; no
 //! two relations of a model share a junction or a through model, nor give
-//! one target the same reverse accessor; a
+//! one target the same reverse accessor; a junction is not named like the
+//! owner's table; a
 //! self relation's reverse accessor is not one of its fields; no accessor
 //! hides a `Model` item (`key`, `get`, `delete`, ..., `TABLE`, `COLUMNS`).
+//! SQL names are compared as SQLite does, ignoring ASCII case (`Name` and
+//! `name` are one column).
+//!
+//! What only the other models know is asserted when the crate compiles, at
+//! the attribute: a junction is not named like the target's table, a
+//! through model's table is neither the owner's nor the target's, and
+//! `source`/`target` do not name the through model's own key. (These read
+//! `<T as Model>::TABLE`, which a `const` may not, because the table
+//! description holds a statement cache; the assertions sit in statics.)
+//!
 //! Every mistake is reported at once, at the token that caused it; the
 //! expansion is still emitted with defaults in place of the invalid values
 //! (and a stand-in key when the key is missing), so the rest of the crate
@@ -121,6 +152,7 @@
 
 mod ast;
 mod attr;
+mod case;
 mod check;
 mod expand;
 

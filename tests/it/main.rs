@@ -3,6 +3,7 @@
 
 mod models;
 
+mod accepted;
 mod bulk;
 mod connection;
 mod crud;

@@ -25,7 +25,8 @@ use std::fmt::{Debug, Display};
 
 use m2m_core::rusqlite::Connection;
 use m2m_core::{
-    Error, Expr, Forward, Key, Model, Related, Relation, RelationDef, SyncMode, SyncReport, Through,
+    Error, Expr, Forward, Key, Model, Pivot, Related, Relation, RelationDef, SyncMode, SyncReport,
+    Through,
 };
 use proptest::prelude::*;
 use proptest::strategy::Union;
@@ -123,7 +124,7 @@ pub struct Seen {
 }
 
 /// A through model whose pivot columns are `role` and `note`.
-pub trait DataRow: Model<Pk = i64> + Default + Clone + Debug {
+pub trait DataRow: Model<Pk = i64> + Pivot + Default + Clone + Debug {
     fn with(d: &Data) -> Self;
     /// `d` with every key field set to -1: what a careless `update_pivot`
     /// closure might leave behind.

@@ -1,0 +1,193 @@
+//! What the code `#[derive(Model)]` generates calls and names, and nothing
+//! else: `m2m_core::__private`, hidden from the docs and from semver.
+
+pub use rusqlite::Row;
+pub use rusqlite::types::ToSql;
+
+/// A through model's link field holds a key of `O`: checked at compile
+/// time for `source` and `target` of a `through_model` relation.
+#[diagnostic::on_unimplemented(
+    message = "this field of the through model does not hold a `{O}` key",
+    label = "expected a field of `{O}`'s key type",
+    note = "`source` and `target` name the through model's fields that store the two sides' keys; their types must be the keys' types"
+)]
+pub trait KeyColumnOf<O> {}
+impl<P, V: SameKey<O::Pk>, O: crate::Model> KeyColumnOf<O> for crate::Column<P, V> {}
+
+/// `Self` is the key type `K` (a separate trait, so a mismatch is
+/// reported in our words rather than as a failed type equation).
+#[diagnostic::on_unimplemented(
+    message = "this field of the through model holds `{Self}`, but the key it must hold is `{K}`",
+    label = "a `{Self}` field where a `{K}` key is expected",
+    note = "`source` and `target` name the through model's fields that store the two sides' keys; their types must be the keys' types"
+)]
+pub trait SameKey<K> {}
+impl<K> SameKey<K> for K {}
+
+/// Compile-time check that `column` holds keys of `O`.
+pub const fn key_column<O, C: KeyColumnOf<O>>(_column: &C) {}
+
+/// SQLite's equality of names: ASCII case-insensitive (`Tag` and `tag` are
+/// one table). For compile-time assertions on names the derive cannot see.
+pub const fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if !a[i].eq_ignore_ascii_case(&b[i]) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The name of `table`'s key column; empty for a model whose key was
+/// reported missing (its stand-in table may have no column at all).
+pub const fn key_column_name(table: &crate::TableDef) -> &'static str {
+    if table.pk < table.columns.len() {
+        table.columns[table.pk].name
+    } else {
+        ""
+    }
+}
+
+/// `Self` and `T` are one type: checked when the derive takes a path to a
+/// relation's target (`crate::User` inside `User`) for `Self`.
+#[diagnostic::on_unimplemented(
+    message = "`{T}` is taken for `{Self}` itself, but it names another type",
+    label = "read as a relation of `{Self}` to itself",
+    note = "a target whose last segment is the model's own name is a relation to `Self`; to relate to another type of that name, import it under another name (`use path::to::{Self} as Other{Self};`)"
+)]
+pub trait SameType<T> {}
+impl<T> SameType<T> for T {}
+
+/// Compile-time check that the path `T` names the model `O`.
+pub const fn self_path<O: SameType<T>, T>() {}
+
+/// A relation of `Self` is used in a query on `M`: they must be one model.
+/// (A bound rather than `Relation<M, ..>` in the signature, so the query
+/// closure's type is still inferred from the relation's target, and the
+/// mistake is one error in these words.)
+#[diagnostic::on_unimplemented(
+    message = "this relation belongs to `{Self}`, not to `{M}`",
+    label = "a relation of `{Self}`, in a query on `{M}`",
+    note = "a query on `{M}` takes a descriptor of `{M}`'s relations: `{M}::FIELD` for a relation declared on `{M}`, or the reverse descriptor that `related_name` generates on `{M}` for one declared on another model"
+)]
+pub trait OwnedBy<M> {}
+impl<M> OwnedBy<M> for M {}
+
+/// The `T` of a bare `None` compared with a column: no value has this type.
+#[derive(Debug)]
+pub enum NoValue {}
+
+/// Never implemented: the bound that turns `c.body.eq(None)` into advice.
+#[diagnostic::on_unimplemented(
+    message = "a column is not compared with `None`: test for NULL with `.is_null()` or `.is_not_null()`",
+    label = "compared with `None`",
+    note = "in SQL, `column = NULL` is never true, whatever the column holds"
+)]
+pub trait NotNull {}
+
+use rusqlite::types::{FromSql, FromSqlResult, ToSqlOutput, ValueRef};
+
+/// Reads and binds a field's column: `(&Stored::<T>::NEW).get(row, i)`.
+///
+/// The derive declares each column's type as `<T as SqlType>::SQLITE`,
+/// which reports a field type that is no column in our words, once. The
+/// reads and binds dispatch by method resolution: `StoredColumn` (by value)
+/// when `T: SqlType`, else `NotStored` (by autoref), which is never run (the
+/// crate does not compile) and keeps rustc from piling rusqlite's own
+/// "`ToSql`/`FromSql` is not implemented" errors on top of ours.
+pub struct Stored<T>(std::marker::PhantomData<fn() -> T>);
+
+impl<T> Stored<T> {
+    /// The dispatcher for a column of type `T`.
+    pub const NEW: Self = Stored(std::marker::PhantomData);
+}
+
+/// Reads and binds a column of a [`crate::SqlType`].
+pub trait StoredColumn<T> {
+    /// Reads column `index` of `row`.
+    fn get(&self, row: &Row<'_>, index: usize) -> rusqlite::Result<T>
+    where
+        T: FromSql;
+    /// The value to bind.
+    fn bind<'v>(&self, value: &'v T) -> &'v dyn ToSql
+    where
+        T: ToSql;
+}
+
+impl<T: crate::SqlType> StoredColumn<T> for Stored<T> {
+    fn get(&self, row: &Row<'_>, index: usize) -> rusqlite::Result<T>
+    where
+        T: FromSql,
+    {
+        row.get(index)
+    }
+    fn bind<'v>(&self, value: &'v T) -> &'v dyn ToSql
+    where
+        T: ToSql,
+    {
+        value
+    }
+}
+
+/// Reads the key column: a [`crate::PrimaryKey`] (so an `id: u64` is
+/// reported as no key, not also as no `FromSql`).
+pub trait StoredKey<T> {
+    /// Reads column `index` of `row`.
+    fn get_key(&self, row: &Row<'_>, index: usize) -> rusqlite::Result<T>;
+}
+
+impl<T: crate::PrimaryKey> StoredKey<T> for Stored<T> {
+    fn get_key(&self, row: &Row<'_>, index: usize) -> rusqlite::Result<T> {
+        row.get(index)
+    }
+}
+
+/// What a field of a type that is no column (or no key) resolves to, after
+/// its `SqlType` (or `PrimaryKey`) error: never run.
+pub trait NotStored<T> {
+    /// Fails.
+    fn get(&self, row: &Row<'_>, index: usize) -> rusqlite::Result<T>;
+    /// Fails.
+    fn get_key(&self, row: &Row<'_>, index: usize) -> rusqlite::Result<T>;
+    /// Binds NULL.
+    fn bind<'v>(&self, value: &'v T) -> &'v dyn ToSql;
+}
+
+impl<T> NotStored<T> for &Stored<T> {
+    fn get(&self, _: &Row<'_>, index: usize) -> rusqlite::Result<T> {
+        Err(rusqlite::Error::InvalidColumnIndex(index))
+    }
+    fn get_key(&self, _: &Row<'_>, index: usize) -> rusqlite::Result<T> {
+        Err(rusqlite::Error::InvalidColumnIndex(index))
+    }
+    fn bind<'v>(&self, _: &'v T) -> &'v dyn ToSql {
+        &rusqlite::types::Null
+    }
+}
+
+/// The key of a model whose derive reported a missing or invalid primary
+/// key: the expansion still implements `Model` with it, so the rest of the
+/// crate does not fail with "not a model" on top of the real error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NoKey;
+
+impl ToSql for NoKey {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Owned(rusqlite::types::Value::Null))
+    }
+}
+impl FromSql for NoKey {
+    fn column_result(_: ValueRef<'_>) -> FromSqlResult<Self> {
+        Ok(NoKey)
+    }
+}
+impl crate::SqlType for NoKey {
+    const SQLITE: &'static str = "";
+}
+impl crate::PrimaryKey for NoKey {}

@@ -1,0 +1,104 @@
+//! Column types: which Rust types a model stores, and the type SQLite
+//! declares for each column ([`SqlType`]).
+
+use rusqlite::types::Value;
+
+/// A Rust type stored in one column, and the column type SQLite declares
+/// for it in `CREATE TABLE`.
+///
+/// Every stored field of a model has a type implementing it, besides
+/// rusqlite's [`ToSql`](rusqlite::types::ToSql) and
+/// [`FromSql`](rusqlite::types::FromSql), which read and write the value.
+/// m2m implements it for the integers (`INTEGER`), `f32` and `f64` (`REAL`),
+/// `bool` (`INTEGER`), `String` (`TEXT`), `Vec<u8>` and `[u8; N]` (`BLOB`),
+/// rusqlite's dynamic [`Value`] (no declared type: any value), and
+/// `Option<T>` (`T`'s type; the column is then nullable).
+///
+/// A type of your own implements it next to `ToSql` and `FromSql`:
+///
+/// ```
+/// use m2m_core::rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+/// use m2m_core::{Model, SqlType};
+///
+/// /// Stored as text: `"#ff8800"`.
+/// #[derive(Debug, Clone, PartialEq)]
+/// struct Color(String);
+///
+/// impl SqlType for Color {
+///     const SQLITE: &'static str = "TEXT";
+/// }
+/// impl ToSql for Color {
+///     fn to_sql(&self) -> m2m_core::rusqlite::Result<ToSqlOutput<'_>> {
+///         self.0.to_sql()
+///     }
+/// }
+/// impl FromSql for Color {
+///     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+///         String::column_result(value).map(Color)
+///     }
+/// }
+///
+/// #[derive(Model, Debug, PartialEq)]
+/// struct Label {
+///     id: i64,
+///     color: Color,
+/// }
+///
+/// # fn main() -> m2m_core::Result<()> {
+/// assert_eq!(Label::TABLE.columns[1].sql_type, "TEXT");
+/// let conn = m2m_core::open_in_memory()?;
+/// Label::create_table(&conn)?;
+/// let mut label = Label { id: 0, color: Color("#ff8800".into()) };
+/// label.insert(&conn)?;
+/// assert_eq!(Label::get(&conn, label.id)?, Some(label));
+/// # Ok(())
+/// # }
+/// ```
+///
+/// A list, a relation wrapped in `Option` or named through a type alias, or
+/// any other type without this trait is refused at compile time, at the
+/// field's type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be stored in a column",
+    label = "not a column type",
+    note = "a column holds one value: an integer, `f64`, `bool`, `String`, `Vec<u8>`, ..., or an `Option` of one",
+    note = "a relation is a `ManyToMany<T>` field written as such, not wrapped in `Option` or hidden behind a type alias",
+    note = "a list can be stored by serializing it, e.g. to JSON text in a `String` field",
+    note = "a field that is not stored takes `#[model(skip)]`",
+    note = "a type of your own implements `m2m_core::SqlType` besides rusqlite's `ToSql` and `FromSql`"
+)]
+pub trait SqlType {
+    /// The column's declared type in SQLite: `INTEGER`, `REAL`, `TEXT`,
+    /// `BLOB`, or empty for none (the column then takes any value).
+    const SQLITE: &'static str;
+}
+
+macro_rules! sql_types {
+    ($sqlite:literal: $($t:ty),*) => {$(
+        impl SqlType for $t {
+            const SQLITE: &'static str = $sqlite;
+        }
+    )*};
+}
+sql_types!("INTEGER": i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, bool);
+sql_types!("REAL": f32, f64);
+
+impl SqlType for String {
+    const SQLITE: &'static str = "TEXT";
+}
+
+impl SqlType for Vec<u8> {
+    const SQLITE: &'static str = "BLOB";
+}
+
+impl SqlType for Value {
+    const SQLITE: &'static str = "";
+}
+
+impl<const N: usize> SqlType for [u8; N] {
+    const SQLITE: &'static str = "BLOB";
+}
+
+impl<T: SqlType> SqlType for Option<T> {
+    const SQLITE: &'static str = T::SQLITE;
+}

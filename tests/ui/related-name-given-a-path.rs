@@ -1,0 +1,16 @@
+// The user wrote `related_name = articles` without quotes.
+use m2m_core::{ManyToMany, Model};
+
+#[derive(Model)]
+struct Tag {
+    id: i64,
+}
+
+#[derive(Model)]
+struct Article {
+    id: i64,
+    #[many_to_many(related_name = articles)]
+    tags: ManyToMany<Tag>,
+}
+
+fn main() {}
