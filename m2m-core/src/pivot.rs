@@ -33,7 +33,8 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         let key = self.one_key(target)?;
         self.write_owner(conn, "add_with")?;
         let run = || -> rusqlite::Result<usize> {
-            let mut stmt = conn.prepare_cached(sql::insert_one(self.def(), P::TABLE))?;
+            let checked = !conn.is_autocommit();
+            let mut stmt = conn.prepare_cached(sql::insert_one(self.def(), P::TABLE, checked))?;
             self.bind_link(&mut stmt, &key, &pivot)?;
             stmt.raw_execute()
         };
@@ -201,7 +202,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
             SyncMode::Replace | SyncMode::Add => {
                 if mode == SyncMode::Replace {
                     let removed = self
-                        .returning(conn, sql::remove_others(def), &batch)
+                        .returning(conn, sql::remove_others(def, batch.list.blobs), &batch)
                         .map_err(ctx)?;
                     report.removed = sorted(removed);
                 }
@@ -210,10 +211,10 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
                 } else {
                     sql::query_rows(
                         conn,
-                        sql::pivots_of(def, P::TABLE),
+                        sql::pivots_of(def, P::TABLE, batch.list.blobs),
                         [
                             sql::to_value(&*self.owner).map_err(ctx)?,
-                            Value::Text(batch.json.clone()),
+                            Value::Text(batch.list.json.clone()),
                         ]
                         .iter(),
                         |row| Ok((row.get(0)?, P::__from_row(row, 1)?)),

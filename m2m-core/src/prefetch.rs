@@ -94,7 +94,7 @@ impl<O: Model, T: Model, P: Through, D> Relation<O, T, P, D> {
         load(
             conn,
             def,
-            sql::prefetch(def),
+            |blobs| sql::prefetch(def, blobs),
             owners,
             |row| T::__from_row(row, 1),
             |t| t.pk(),
@@ -112,12 +112,11 @@ impl<O: Model, T: Model, P: Through, D> Relation<O, T, P, D> {
         P: crate::Pivot,
     {
         let def = self.def();
-        let sql = sql::prefetch_with_pivot(def, P::TABLE);
         let width = 1 + T::TABLE.columns.len();
         load(
             conn,
             def,
-            sql,
+            |blobs| sql::prefetch_with_pivot(def, P::TABLE, blobs),
             owners,
             |row| Ok((T::__from_row(row, 1)?, P::__from_row(row, width)?)),
             |(t, _)| t.pk(),
@@ -129,7 +128,7 @@ impl<O: Model, T: Model, P: Through, D> Relation<O, T, P, D> {
 fn load<O: Model, K: IntoKey<O>, R, S: Ord>(
     conn: &Connection,
     def: &crate::RelationDef,
-    text: &str,
+    text: impl FnOnce(bool) -> &'static str,
     owners: impl IntoIterator<Item = K>,
     map_row: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<R>,
     sort_key: impl Fn(&R) -> &S,
@@ -145,13 +144,13 @@ fn load<O: Model, K: IntoKey<O>, R, S: Ord>(
         list.push(&key).map_err(|e| Error::sqlite(ctx(), e))?;
         map.insert(key, Vec::new());
     }
-    let json = list.finish();
+    let list = list.finish();
     if map.is_empty() {
         return Ok(Prefetched { map });
     }
-    let mut run = || -> rusqlite::Result<()> {
-        let mut stmt = conn.prepare_cached(text)?;
-        stmt.raw_bind_parameter(1, &json)?;
+    let run = || -> rusqlite::Result<()> {
+        let mut stmt = conn.prepare_cached(text(list.blobs))?;
+        stmt.raw_bind_parameter(1, &list)?;
         let mut rows = stmt.raw_query();
         while let Some(row) = rows.next()? {
             let owner: O::Pk = row.get(0)?;

@@ -220,8 +220,13 @@ impl<M: Model, V> Column<M, V> {
         if list.len() == 0 {
             return Expr::new("0".to_owned(), Vec::new(), error);
         }
-        let sql = format!("{} IN ({})", self.qualified(), sql::list_rows("?"));
-        Expr::new(sql, vec![Value::Text(list.finish())], error)
+        let list = list.finish();
+        let sql = format!(
+            "{} IN ({})",
+            self.qualified(),
+            sql::list_rows("?", list.blobs)
+        );
+        Expr::new(sql, vec![Value::Text(list.json)], error)
     }
 
     /// Ascending order on this column.
@@ -397,9 +402,9 @@ impl<M: Model> Query<M> {
                 ));
             }
         }
-        let json = list.finish();
-        let (sub, times) = sql::owners_linked(rel.def(), all);
-        let mut params: Vec<Value> = std::iter::repeat_n(Value::Text(json), times).collect();
+        let list = list.finish();
+        let (sub, times) = sql::owners_linked(rel.def(), all, list.blobs);
+        let mut params: Vec<Value> = std::iter::repeat_n(Value::Text(list.json), times).collect();
         if all {
             params.push(Value::Integer(keys.len() as i64));
         }

@@ -413,7 +413,7 @@ use crate::{Error, Result, sql};
 /// A list of target keys, checked and encoded as one JSON array parameter.
 pub(crate) struct Batch<T: Model> {
     pub(crate) keys: Vec<T::Pk>,
-    pub(crate) json: String,
+    pub(crate) list: sql::List,
 }
 
 impl<T: Model> Batch<T> {
@@ -446,7 +446,7 @@ impl<T: Model> Batch<T> {
         }
         Ok(Batch {
             keys,
-            json: list.finish(),
+            list: list.finish(),
         })
     }
 
@@ -526,8 +526,8 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         }
         let missing: Vec<Value> = sql::query_rows(
             conn,
-            sql::missing_target(def),
-            [&*self.owner as &dyn ToSql, &batch.json],
+            sql::missing_target(def, batch.list.blobs),
+            [&*self.owner as &dyn ToSql, &batch.list],
             |row| row.get(0),
         )
         .map_err(ctx)?;
@@ -550,7 +550,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         sql::query_rows(
             conn,
             sql,
-            [&*self.owner as &dyn ToSql, &batch.json],
+            [&*self.owner as &dyn ToSql, &batch.list],
             |row| row.get(0),
         )
     }
@@ -563,8 +563,8 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         batch: &Batch<T>,
         pivot: &P,
     ) -> rusqlite::Result<usize> {
-        let mut stmt = conn.prepare_cached(sql::add(self.def(), false))?;
-        self.bind_link(&mut stmt, &batch.json, pivot)?;
+        let mut stmt = conn.prepare_cached(sql::add(self.def(), false, batch.list.blobs))?;
+        self.bind_link(&mut stmt, &batch.list, pivot)?;
         stmt.raw_execute()
     }
 
@@ -574,8 +574,8 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         batch: &Batch<T>,
         pivot: &P,
     ) -> rusqlite::Result<Vec<T::Pk>> {
-        let mut stmt = conn.prepare_cached(sql::add(self.def(), true))?;
-        self.bind_link(&mut stmt, &batch.json, pivot)?;
+        let mut stmt = conn.prepare_cached(sql::add(self.def(), true, batch.list.blobs))?;
+        self.bind_link(&mut stmt, &batch.list, pivot)?;
         let mut rows = stmt.raw_query();
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
@@ -605,28 +605,11 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         batch: &Batch<T>,
         e: rusqlite::Error,
     ) -> Error {
-        if crate::error::is_foreign_key_violation(&e) {
-            let def = self.def();
-            let missing: rusqlite::Result<Vec<Value>> = sql::query_rows(
-                conn,
-                sql::missing_target(def),
-                [&*self.owner as &dyn ToSql, &batch.json],
-                |row| row.get(0),
-            );
-            if let Ok(Some(key)) = missing.map(|mut v| v.pop()) {
-                return Error::MissingTarget {
-                    relation: def.name,
-                    key: sql::render(&key),
-                };
-            }
-            let owner_exists: rusqlite::Result<bool> =
-                sql::query_one(conn, sql::row_exists(def.owner), [&*self.owner]);
-            if let Ok(false) = owner_exists {
-                return Error::MissingOwner {
-                    relation: def.name,
-                    key: crate::crud::render_key(&*self.owner),
-                };
-            }
+        if crate::error::is_foreign_key_violation(&e)
+            && let Err(missing @ (Error::MissingTarget { .. } | Error::MissingOwner { .. })) =
+                self.missing_rows(conn, op, batch)
+        {
+            return missing;
         }
         Error::sqlite(self.ctx(op), e)
     }
@@ -737,7 +720,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         self.check_deferred(conn, "set", batch)?;
         let tx = Atomic::begin(conn).map_err(|e| Error::sqlite(self.ctx("set"), e))?;
         let removed = self
-            .returning(conn, sql::remove_others(def), batch)
+            .returning(conn, sql::remove_others(def, batch.list.blobs), batch)
             .map_err(|e| Error::sqlite(self.ctx("set"), e))?;
         let added = if batch.is_empty() {
             Vec::new()

@@ -22,6 +22,27 @@ pub(crate) struct SqlCache {
 // One slot per statement kind; `Slot::Kinds` is last, so adding a kind grows this.
 const SLOTS: usize = Slot::Kinds as usize;
 
+// `SqlCache::get_list` finds a blob form right after its plain form.
+const _: () = {
+    let pairs = [
+        (Slot::Add, Slot::AddBlobs),
+        (Slot::AddReturning, Slot::AddReturningBlobs),
+        (
+            Slot::RemoveOthersReturning,
+            Slot::RemoveOthersReturningBlobs,
+        ),
+        (Slot::MissingTarget, Slot::MissingTargetBlobs),
+        (Slot::Prefetch, Slot::PrefetchBlobs),
+        (Slot::PivotsOf, Slot::PivotsOfBlobs),
+        (Slot::PrefetchWithPivot, Slot::PrefetchWithPivotBlobs),
+    ];
+    let mut i = 0;
+    while i < pairs.len() {
+        assert!(pairs[i].0 as usize + 1 == pairs[i].1 as usize);
+        i += 1;
+    }
+};
+
 impl SqlCache {
     pub(crate) const fn new() -> Self {
         SqlCache {
@@ -31,6 +52,12 @@ impl SqlCache {
 
     pub(crate) fn get(&self, slot: Slot, build: impl FnOnce() -> String) -> &str {
         self.slots[slot as usize].get_or_init(|| build().into_boxed_str())
+    }
+
+    /// A statement that reads a key list: `slot`, or the slot after it for
+    /// the form that decodes blobs.
+    pub(crate) fn get_list(&self, slot: Slot, blobs: bool, build: impl FnOnce() -> String) -> &str {
+        self.slots[slot as usize + usize::from(blobs)].get_or_init(|| build().into_boxed_str())
     }
 }
 
@@ -47,11 +74,15 @@ pub(crate) enum Slot {
     DeleteRowid,
     Get,
     SelectList,
-    // Relations.
+    // Relations. A statement reading a key list has a second slot for the
+    // form that decodes blobs (see `list_rows`), right after its own.
     Add,
+    AddBlobs,
     AddReturning,
+    AddReturningBlobs,
     RemoveOne,
     RemoveOthersReturning,
+    RemoveOthersReturningBlobs,
     Clear,
     Keys,
     Count,
@@ -61,15 +92,20 @@ pub(crate) enum Slot {
     FetchOne,
     Scope,
     MissingTarget,
+    MissingTargetBlobs,
     OwnerExists,
     Prefetch,
+    PrefetchBlobs,
     CountColumn,
     PivotGet,
     PivotUpdate,
     FetchWithPivot,
     PivotsOf,
+    PivotsOfBlobs,
     PrefetchWithPivot,
+    PrefetchWithPivotBlobs,
     InsertOne,
+    InsertOneChecked,
     /// The number of kinds (not a statement).
     Kinds,
 }
@@ -261,20 +297,20 @@ fn names(r: &RelationDef) -> Names {
 /// that exist (only those: `OR IGNORE` would also hide a violation of
 /// another constraint of a through model). With a through model, its other columns are ?3, ?4, ... in
 /// column order (see [`pivot_params`]).
-pub(crate) fn add(r: &RelationDef, returning: bool) -> &str {
+pub(crate) fn add(r: &RelationDef, returning: bool, blobs: bool) -> &str {
     let slot = if returning {
         Slot::AddReturning
     } else {
         Slot::Add
     };
-    r.sql.get(slot, || {
+    r.sql.get_list(slot, blobs, || {
         let Names { j, s, t } = names(r);
         let (src, dst) = if r.symmetrical {
             ("min(?1, value)", "max(?1, value)")
         } else {
             ("?1", "value")
         };
-        let keys = list_rows("?2");
+        let keys = list_rows("?2", blobs);
         let body = match r.through {
             None => format!(
                 "INSERT INTO {j} ({s}, {t}) SELECT {src}, {dst} FROM ({keys}) WHERE true ON CONFLICT ({s}, {t}) DO NOTHING"
@@ -318,30 +354,41 @@ fn pivot_columns(p: &TableDef) -> impl Iterator<Item = &'static str> + '_ {
 
 /// Links owner ?1 to the one target ?2 with pivot columns ?3, ... (skipping
 /// an existing pair): `add_with`'s statement, without `json_each`.
-pub(crate) fn insert_one<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str {
-    r.sql.get(Slot::InsertOne, || {
+///
+/// With `checked` (inside a caller's transaction, where foreign keys may be
+/// deferred to its `COMMIT`), the statement finds both rows itself, so a
+/// missing one inserts nothing; it costs two index look-ups, about 5% of the
+/// call, so a call outside a transaction (where SQLite checks the foreign
+/// keys at the statement's end whatever the pragma says) goes without.
+pub(crate) fn insert_one<'a>(r: &'a RelationDef, p: &TableDef, checked: bool) -> &'a str {
+    let slot = if checked {
+        Slot::InsertOneChecked
+    } else {
+        Slot::InsertOne
+    };
+    r.sql.get(slot, || {
         let (src, dst) = if r.symmetrical {
             ("min(?1, ?2)", "max(?1, ?2)")
         } else {
             ("?1", "?2")
         };
         let (cols, exprs) = link_columns(r, p, src, dst);
-        let exists = |t: &TableDef, param: &str| {
+        // `SELECT` rather than `VALUES`, for a statement journal: see `insert`.
+        let rows = if checked {
+            let (o, t) = (r.owner, r.target_table);
             format!(
-                "EXISTS (SELECT 1 FROM {} WHERE {} = {param})",
+                "FROM {} AS __o, {} AS __t WHERE __o.{} = ?1 AND __t.{} = ?2",
+                ident(o.name),
                 ident(t.name),
+                ident(o.pk_column().name),
                 ident(t.pk_column().name)
             )
+        } else {
+            "WHERE true".to_owned()
         };
-        // `SELECT` rather than `VALUES`, for a statement journal: see
-        // `insert`. Both rows are checked by the statement itself, so a
-        // missing one inserts nothing even where foreign keys are deferred
-        // (no statement of its own asks whether they are).
         format!(
-            "INSERT INTO {} ({cols}) SELECT {exprs} WHERE {} AND {} ON CONFLICT ({}, {}) DO NOTHING",
+            "INSERT INTO {} ({cols}) SELECT {exprs} {rows} ON CONFLICT ({}, {}) DO NOTHING",
             ident(r.junction),
-            exists(r.owner, "?1"),
-            exists(r.target_table, "?2"),
             ident(r.source),
             ident(r.target)
         )
@@ -452,10 +499,10 @@ pub(crate) fn fetch_with_pivot<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str 
 }
 
 /// `(target key, through columns...)` of owner ?1 for the targets in ?2.
-pub(crate) fn pivots_of<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str {
-    r.sql.get(Slot::PivotsOf, || {
+pub(crate) fn pivots_of<'a>(r: &'a RelationDef, p: &TableDef, blobs: bool) -> &'a str {
+    r.sql.get_list(Slot::PivotsOf, blobs, || {
         let Names { j, s, t } = names(r);
-        let keys = list_rows("?2");
+        let keys = list_rows("?2", blobs);
         let which = if r.symmetrical {
             format!(
                 "({j}.{s} = ?1 AND {j}.{t} IN ({keys})) OR ({j}.{t} = ?1 AND {j}.{s} IN ({keys}))"
@@ -472,10 +519,11 @@ pub(crate) fn pivots_of<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str {
 }
 
 /// Like [`prefetch`], with the through row's columns after the target's.
-pub(crate) fn prefetch_with_pivot<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str {
-    r.sql.get(Slot::PrefetchWithPivot, || {
+pub(crate) fn prefetch_with_pivot<'a>(r: &'a RelationDef, p: &TableDef, blobs: bool) -> &'a str {
+    r.sql.get_list(Slot::PrefetchWithPivot, blobs, || {
         prefetch_sql(
             r,
+            blobs,
             &format!(
                 "{}, {}",
                 select_list_ref(r.target_table),
@@ -513,10 +561,10 @@ pub(crate) fn remove_one(r: &RelationDef) -> &str {
 }
 
 /// Deletes the owner's links whose target is not in ?2 (the first half of `set`).
-pub(crate) fn remove_others(r: &RelationDef) -> &str {
-    r.sql.get(Slot::RemoveOthersReturning, || {
+pub(crate) fn remove_others(r: &RelationDef, blobs: bool) -> &str {
+    r.sql.get_list(Slot::RemoveOthersReturning, blobs, || {
         let Names { j, s, t } = names(r);
-        let keys = list_rows("?2");
+        let keys = list_rows("?2", blobs);
         let body = if r.symmetrical {
             format!(
                 "DELETE FROM {j} WHERE ({s} = ?1 AND {t} NOT IN ({keys})) OR ({t} = ?1 AND {s} NOT IN ({keys}))"
@@ -650,19 +698,19 @@ pub(crate) fn scope(r: &RelationDef) -> &str {
 ///
 /// One statement whatever the number of owners: the keys are one parameter,
 /// and the junction is walked from each key (the CROSS JOINs fix that order).
-pub(crate) fn prefetch(r: &RelationDef) -> &str {
-    r.sql.get(Slot::Prefetch, || {
-        prefetch_sql(r, select_list_ref(r.target_table))
+pub(crate) fn prefetch(r: &RelationDef, blobs: bool) -> &str {
+    r.sql.get_list(Slot::Prefetch, blobs, || {
+        prefetch_sql(r, blobs, select_list_ref(r.target_table))
     })
 }
 
 /// `(owner key, cols)` for the owners in the JSON array ?1.
-fn prefetch_sql(r: &RelationDef, cols: &str) -> String {
+fn prefetch_sql(r: &RelationDef, blobs: bool, cols: &str) -> String {
     let tt = r.target_table;
     let tk = qualified(tt.name, tt.pk_column().name);
     let table = ident(tt.name);
     let Names { j, s, t } = names(r);
-    let owners = list_rows("?1");
+    let owners = list_rows("?1", blobs);
     let half = |from: &str, to: &str| {
         format!(
             "SELECT {j}.{from}, {cols} FROM ({owners}) AS __o CROSS JOIN {j} ON {j}.{from} = __o.value CROSS JOIN {table} ON {tk} = {j}.{to}"
@@ -701,9 +749,9 @@ pub(crate) fn owners_where(r: &RelationDef, cond: &str) -> (String, usize) {
 /// The owners linked to any (or, with `all`, every one) of the targets in
 /// the JSON array bound to the first `?`; with `all`, the count of distinct
 /// targets is bound to the second.
-pub(crate) fn owners_linked(r: &RelationDef, all: bool) -> (String, usize) {
+pub(crate) fn owners_linked(r: &RelationDef, all: bool, blobs: bool) -> (String, usize) {
     let Names { j, s, t } = names(r);
-    let keys = list_rows("?");
+    let keys = list_rows("?", blobs);
     let pairs = if r.symmetrical {
         format!(
             "SELECT {s} AS __o, {t} AS __t FROM {j} WHERE {t} IN ({keys}) UNION SELECT {t}, {s} FROM {j} WHERE {s} IN ({keys})"
@@ -744,12 +792,12 @@ pub(crate) fn pk_qualified(t: &TableDef) -> String {
 }
 
 /// The first key of ?2 with no target row (after a foreign-key failure).
-pub(crate) fn missing_target(r: &RelationDef) -> &str {
-    r.sql.get(Slot::MissingTarget, || {
+pub(crate) fn missing_target(r: &RelationDef, blobs: bool) -> &str {
+    r.sql.get_list(Slot::MissingTarget, blobs, || {
         let tt = r.target_table;
         format!(
             "SELECT value FROM ({}) WHERE value NOT IN (SELECT {} FROM {}) LIMIT 1",
-            list_rows("?2"),
+            list_rows("?2", blobs),
             ident(tt.pk_column().name),
             ident(tt.name)
         )
@@ -949,12 +997,18 @@ pub(crate) fn list_value(alias: &str) -> String {
 }
 
 /// `SELECT <element> AS value FROM json_each(<param>)`: the rows of the list
-/// bound to `param` (`?2`, or `?` for an anonymous one).
-pub(crate) fn list_rows(param: &str) -> String {
-    format!(
-        "SELECT {} AS value FROM json_each({param}) AS __l",
-        list_value("__l")
-    )
+/// bound to `param` (`?2`, or `?` for an anonymous one). Only a list holding
+/// blobs pays for decoding them: the plain form lets SQLite read the list
+/// once, where the decoding expression made a `NOT IN` list cost 2x.
+pub(crate) fn list_rows(param: &str, blobs: bool) -> String {
+    if blobs {
+        format!(
+            "SELECT {} AS value FROM json_each({param}) AS __l",
+            list_value("__l")
+        )
+    } else {
+        format!("SELECT value FROM json_each({param})")
+    }
 }
 
 /// Encodes values as the one JSON array parameter that list-taking
@@ -966,7 +1020,22 @@ pub(crate) fn list_rows(param: &str) -> String {
 pub(crate) struct ListEncoder {
     json: String,
     len: usize,
+    blobs: bool,
     column: &'static str,
+}
+
+/// An encoded list, bound as its JSON text; `blobs` picks the statement
+/// form that decodes them ([`list_rows`]).
+#[derive(Debug, Clone)]
+pub(crate) struct List {
+    pub(crate) json: String,
+    pub(crate) blobs: bool,
+}
+
+impl ToSql for List {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        self.json.to_sql()
+    }
 }
 
 impl ListEncoder {
@@ -974,6 +1043,7 @@ impl ListEncoder {
         ListEncoder {
             json: String::from("["),
             len: 0,
+            blobs: false,
             column,
         }
     }
@@ -1007,6 +1077,7 @@ impl ListEncoder {
                 let _ = write!(out, "{f:?}");
             }
             ValueRef::Blob(b) => {
+                self.blobs = true;
                 out.push_str("{\"x\":\"");
                 for byte in b {
                     let _ = write!(out, "{byte:02x}");
@@ -1038,10 +1109,13 @@ impl ListEncoder {
         self.len
     }
 
-    /// The JSON text, ready to bind.
-    pub(crate) fn finish(mut self) -> String {
+    /// The list, ready to bind.
+    pub(crate) fn finish(mut self) -> List {
         self.json.push(']');
-        self.json
+        List {
+            json: self.json,
+            blobs: self.blobs,
+        }
     }
 }
 
