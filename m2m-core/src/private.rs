@@ -27,6 +27,12 @@ impl<K> SameKey<K> for K {}
 /// Compile-time check that `column` holds keys of `O`.
 pub const fn key_column<O, C: KeyColumnOf<O>>(_column: &C) {}
 
+/// The declared type of a key column, asked of its `PrimaryKey` bound alone
+/// (so a type that is no key is one error, not also "no column").
+pub const fn key_sql_type<K: crate::PrimaryKey>() -> &'static str {
+    K::SQLITE
+}
+
 /// SQLite's equality of names: ASCII case-insensitive (`Tag` and `tag` are
 /// one table). For compile-time assertions on names the derive cannot see.
 pub const fn same_name(a: &str, b: &str) -> bool {

@@ -305,20 +305,20 @@ pub(crate) fn add(r: &RelationDef, returning: bool, blobs: bool) -> &str {
     };
     r.sql.get_list(slot, blobs, || {
         let Names { j, s, t } = names(r);
+        let v = list_value("__l", blobs);
         let (src, dst) = if r.symmetrical {
-            ("min(?1, value)", "max(?1, value)")
+            (format!("min(?1, {v})"), format!("max(?1, {v})"))
         } else {
-            ("?1", "value")
+            ("?1".to_owned(), v)
         };
-        let keys = list_rows("?2", blobs);
         let body = match r.through {
             None => format!(
-                "INSERT INTO {j} ({s}, {t}) SELECT {src}, {dst} FROM ({keys}) WHERE true ON CONFLICT ({s}, {t}) DO NOTHING"
+                "INSERT INTO {j} ({s}, {t}) SELECT {src}, {dst} FROM json_each(?2) AS __l WHERE true ON CONFLICT ({s}, {t}) DO NOTHING"
             ),
             Some(p) => {
-                let (cols, exprs) = link_columns(r, p, src, dst);
+                let (cols, exprs) = link_columns(r, p, &src, &dst);
                 format!(
-                    "INSERT INTO {j} ({cols}) SELECT {exprs} FROM ({keys}) WHERE true ON CONFLICT ({s}, {t}) DO NOTHING"
+                    "INSERT INTO {j} ({cols}) SELECT {exprs} FROM json_each(?2) AS __l WHERE true ON CONFLICT ({s}, {t}) DO NOTHING"
                 )
             }
         };
@@ -710,10 +710,10 @@ fn prefetch_sql(r: &RelationDef, blobs: bool, cols: &str) -> String {
     let tk = qualified(tt.name, tt.pk_column().name);
     let table = ident(tt.name);
     let Names { j, s, t } = names(r);
-    let owners = list_rows("?1", blobs);
+    let owner = list_value("__o", blobs);
     let half = |from: &str, to: &str| {
         format!(
-            "SELECT {j}.{from}, {cols} FROM ({owners}) AS __o CROSS JOIN {j} ON {j}.{from} = __o.value CROSS JOIN {table} ON {tk} = {j}.{to}"
+            "SELECT {j}.{from}, {cols} FROM json_each(?1) AS __o CROSS JOIN {j} ON {j}.{from} = {owner} CROSS JOIN {table} ON {tk} = {j}.{to}"
         )
     };
     if r.symmetrical {
@@ -991,24 +991,25 @@ pub(crate) fn execute(
 
 /// The SQL expression for one element of a list parameter read with
 /// `json_each` as `alias`: blobs travel as `{"x": "<hex>"}` (JSON has no
-/// bytes), every other value as itself.
-pub(crate) fn list_value(alias: &str) -> String {
-    format!("iif({alias}.type = 'object', unhex({alias}.value ->> 'x'), {alias}.value)")
+/// bytes) and are decoded only where the list holds some; every other
+/// value travels as itself.
+pub(crate) fn list_value(alias: &str, blobs: bool) -> String {
+    if blobs {
+        format!("iif({alias}.type = 'object', unhex({alias}.value ->> 'x'), {alias}.value)")
+    } else {
+        format!("{alias}.value")
+    }
 }
 
 /// `SELECT <element> AS value FROM json_each(<param>)`: the rows of the list
 /// bound to `param` (`?2`, or `?` for an anonymous one). Only a list holding
 /// blobs pays for decoding them: the plain form lets SQLite read the list
-/// once, where the decoding expression made a `NOT IN` list cost 2x.
+/// once, where the decoding expression made `set` (a `NOT IN` list) 2x slower.
 pub(crate) fn list_rows(param: &str, blobs: bool) -> String {
-    if blobs {
-        format!(
-            "SELECT {} AS value FROM json_each({param}) AS __l",
-            list_value("__l")
-        )
-    } else {
-        format!("SELECT value FROM json_each({param})")
-    }
+    format!(
+        "SELECT {} AS value FROM json_each({param}) AS __l",
+        list_value("__l", blobs)
+    )
 }
 
 /// Encodes values as the one JSON array parameter that list-taking

@@ -9,7 +9,8 @@ use rusqlite::types::Value;
 /// Every stored field of a model has a type implementing it, besides
 /// rusqlite's [`ToSql`](rusqlite::types::ToSql) and
 /// [`FromSql`](rusqlite::types::FromSql), which read and write the value.
-/// m2m implements it for the integers (`INTEGER`), `f32` and `f64` (`REAL`),
+/// m2m implements it for the integers up to `i64` (`INTEGER`; not `u64`,
+/// which SQLite's signed integers cannot hold whole), `f32` and `f64` (`REAL`),
 /// `bool` (`INTEGER`), `String` (`TEXT`), `Vec<u8>` and `[u8; N]` (`BLOB`),
 /// rusqlite's dynamic [`Value`] (no declared type: any value), and
 /// `Option<T>` (`T`'s type; the column is then nullable).
@@ -61,7 +62,7 @@ use rusqlite::types::Value;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a column",
     label = "not a column type",
-    note = "a column holds one value: an integer, `f64`, `bool`, `String`, `Vec<u8>`, ..., or an `Option` of one",
+    note = "a column holds one value: an integer up to `i64` (SQLite's integers are signed 64-bit, so not `u64`), `f64`, `bool`, `String`, `Vec<u8>`, ..., or an `Option` of one",
     note = "a relation is a `ManyToMany<T>` field written as such, not wrapped in `Option` or hidden behind a type alias",
     note = "a list can be stored by serializing it, e.g. to JSON text in a `String` field",
     note = "a field that is not stored takes `#[model(skip)]`",
@@ -80,7 +81,10 @@ macro_rules! sql_types {
         }
     )*};
 }
-sql_types!("INTEGER": i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, bool);
+// Not `u64` or `usize`: SQLite's integers are signed 64-bit, and rusqlite
+// reads and writes them only with a feature that fails at run time on large
+// values; the compile error says to use `i64`.
+sql_types!("INTEGER": i8, i16, i32, i64, isize, u8, u16, u32, bool);
 sql_types!("REAL": f32, f64);
 
 impl SqlType for String {

@@ -78,7 +78,13 @@ fn expand(m: &Model<'_>) -> TokenStream {
         // Spanned at the field's type: a type that is no column is reported
         // there, in `SqlType`'s words.
         let value_ty = &c.value_ty;
-        let sql_type = quote_spanned!(f.ty.span()=> <#value_ty as ::m2m_core::SqlType>::SQLITE);
+        let is_key = key.is_some_and(|k| std::ptr::eq(k, *f));
+        // The key's type is checked as a key, once (`PrimaryKey: SqlType`).
+        let sql_type = if is_key {
+            quote_spanned!(f.ty.span()=> ::m2m_core::__private::key_sql_type::<#value_ty>())
+        } else {
+            quote_spanned!(f.ty.span()=> <#value_ty as ::m2m_core::SqlType>::SQLITE)
+        };
         let nullable = c.nullable.then(|| quote!(.nullable()));
         let unique = c.unique.then(|| quote!(.unique()));
         let index = c.index.then(|| quote!(.index()));
@@ -946,7 +952,7 @@ mod tests {
         });
         assert_eq!(errors(&out), Vec::<String>::new());
         for item in [
-            "ColumnDef :: new (\"id\" , < u32 as :: m2m_core :: SqlType > :: SQLITE)",
+            "ColumnDef :: new (\"id\" , :: m2m_core :: __private :: key_sql_type :: < u32 > ())",
             "ColumnDef :: new (\"name\" , < String as :: m2m_core :: SqlType > :: SQLITE)",
             // `Option` is the nullability, `Note` the type.
             "ColumnDef :: new (\"note\" , < Note as :: m2m_core :: SqlType > :: SQLITE) . nullable ()",
