@@ -82,13 +82,21 @@ fn schema_matches_the_hand_expansion() {
 fn tables_match_the_hand_expansion() {
     let t = Article::TABLE;
     assert_eq!(
-        (t.model, t.name, t.pk, t.auto_key),
+        (t.model(), t.name(), t.key_index(), t.auto_key()),
         ("Article", "articles", 0, true)
     );
     let cols: Vec<_> = t
-        .columns
+        .columns()
         .iter()
-        .map(|c| (c.name, c.sql_type, c.nullable, c.unique, c.index))
+        .map(|c| {
+            (
+                c.name(),
+                c.sql_type(),
+                c.nullable(),
+                c.unique(),
+                c.indexed(),
+            )
+        })
         .collect();
     assert_eq!(
         cols,
@@ -99,21 +107,24 @@ fn tables_match_the_hand_expansion() {
         ]
     );
     let t = Tag::TABLE;
-    assert_eq!((t.model, t.name, t.pk, t.auto_key), ("Tag", "tag", 0, true));
-    assert!(t.columns[1].unique);
-    assert_eq!(User::TABLE.name, "user");
+    assert_eq!(
+        (t.model(), t.name(), t.key_index(), t.auto_key()),
+        ("Tag", "tag", 0, true)
+    );
+    assert!(t.columns()[1].unique());
+    assert_eq!(User::TABLE.name(), "user");
 }
 
 #[test]
 fn relations_match_the_hand_expansion() {
     let def = |d: &m2m_core::RelationDef| {
         (
-            d.name,
-            d.junction,
-            d.source,
-            d.target,
-            d.symmetrical,
-            d.declared,
+            d.name(),
+            d.junction_table(),
+            d.source(),
+            d.target(),
+            d.symmetrical(),
+            d.declared(),
         )
     };
     assert_eq!(
@@ -127,8 +138,8 @@ fn relations_match_the_hand_expansion() {
             true
         )
     );
-    assert_eq!(Article::TAGS.def().owner.name, "articles");
-    assert_eq!(Article::TAGS.def().target_table.name, "tag");
+    assert_eq!(Article::TAGS.def().owner().name(), "articles");
+    assert_eq!(Article::TAGS.def().target_table().name(), "tag");
     assert_eq!(
         def(Tag::ARTICLES.def()),
         (
@@ -140,8 +151,8 @@ fn relations_match_the_hand_expansion() {
             false
         )
     );
-    assert_eq!(Tag::ARTICLES.def().owner.name, "tag");
-    assert_eq!(Tag::ARTICLES.def().target_table.name, "articles");
+    assert_eq!(Tag::ARTICLES.def().owner().name(), "tag");
+    assert_eq!(Tag::ARTICLES.def().target_table().name(), "articles");
     assert_eq!(
         def(User::FRIENDS.def()),
         (
@@ -464,16 +475,16 @@ fn through_model_relations_use_the_through_table() {
     use pivot::{Collab, Colleague, Course, Enrollment, Student};
     let def = |d: &m2m_core::RelationDef| {
         (
-            d.name,
-            d.junction,
-            d.source,
-            d.target,
-            d.symmetrical,
-            d.declared,
-            d.through.map(|t| t.name),
+            d.name(),
+            d.junction_table(),
+            d.source(),
+            d.target(),
+            d.symmetrical(),
+            d.declared(),
+            d.through().map(|t| t.name()),
         )
     };
-    assert_eq!(Enrollment::TABLE.name, "enrollment");
+    assert_eq!(Enrollment::TABLE.name(), "enrollment");
     assert_eq!(
         def(Student::COURSES.def()),
         (
@@ -487,11 +498,11 @@ fn through_model_relations_use_the_through_table() {
         )
     );
     assert!(std::ptr::eq(
-        Student::COURSES.def().through.unwrap(),
+        Student::COURSES.def().through().unwrap(),
         Enrollment::TABLE
     ));
-    assert_eq!(Student::COURSES.def().owner.name, "student");
-    assert_eq!(Student::COURSES.def().target_table.name, "course");
+    assert_eq!(Student::COURSES.def().owner().name(), "student");
+    assert_eq!(Student::COURSES.def().target_table().name(), "course");
     assert_eq!(
         def(Course::STUDENTS.def()),
         (
@@ -504,8 +515,8 @@ fn through_model_relations_use_the_through_table() {
             Some("enrollment")
         )
     );
-    assert_eq!(Course::STUDENTS.def().owner.name, "course");
-    assert_eq!(Course::STUDENTS.def().target_table.name, "student");
+    assert_eq!(Course::STUDENTS.def().owner().name(), "course");
+    assert_eq!(Course::STUDENTS.def().target_table().name(), "student");
     assert_eq!(
         def(Colleague::COLLEAGUES.def()),
         (
@@ -515,7 +526,7 @@ fn through_model_relations_use_the_through_table() {
             "to_colleague_id",
             true,
             true,
-            Some(Collab::TABLE.name)
+            Some(Collab::TABLE.name())
         )
     );
 
@@ -675,9 +686,9 @@ pub mod pivot_hygiene {
 fn through_model_with_raw_field() {
     use pivot_hygiene::{Group, Member};
     let def = Member::GROUPS.def();
-    assert_eq!((def.source, def.target), ("member_id", "type"));
+    assert_eq!((def.source(), def.target()), ("member_id", "type"));
     assert_eq!(
-        (Group::MEMBERS.def().source, Group::MEMBERS.def().target),
+        (Group::MEMBERS.def().source(), Group::MEMBERS.def().target()),
         ("type", "member_id")
     );
 }

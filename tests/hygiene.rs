@@ -212,16 +212,16 @@ fn round_trip_through_the_shadowed_models() {
     assert_eq!(b.followers().keys(&conn).unwrap(), vec![a.key()]);
     assert!(a.followers().keys(&conn).unwrap().is_empty());
     a.r#ref().add(&conn, [&rs]).unwrap();
-    assert_eq!(Person::REF.def().junction, "person_ref");
+    assert_eq!(Person::REF.def().junction_table(), "person_ref");
     assert_eq!(shadowed::draft_count(&conn, "rs").unwrap(), 1);
     assert_eq!(shadowed::note_labels(&conn).unwrap(), 2);
 }
 
 #[test]
 fn names_are_unrawed_and_renamed() {
-    let cols: Vec<&str> = Post::TABLE.columns.iter().map(|c| c.name).collect();
+    let cols: Vec<&str> = Post::TABLE.columns().iter().map(|c| c.name()).collect();
     assert_eq!(cols, ["id", "type", "headline", "body"]);
-    assert_eq!(Person::FOLLOWING.def().junction, "follows");
-    assert_eq!(Person::FOLLOWERS.def().name, "Person.followers");
-    assert_eq!(Label::TABLE.columns[0].sql_type, "TEXT");
+    assert_eq!(Person::FOLLOWING.def().junction_table(), "follows");
+    assert_eq!(Person::FOLLOWERS.def().name(), "Person.followers");
+    assert_eq!(Label::TABLE.columns()[0].sql_type(), "TEXT");
 }

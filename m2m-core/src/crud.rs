@@ -25,10 +25,9 @@ fn bind_row<M: Model>(
     with_key: bool,
 ) -> rusqlite::Result<()> {
     let mut i = 0;
-    let mut names = sql::non_key(M::TABLE);
-    m.__bind_columns(&mut |v: &dyn ToSql| {
+    crate::model::each_value(m, |name, v| {
         i += 1;
-        sql::bind_value(stmt, i, names.next().unwrap_or(""), v)
+        sql::bind_value(stmt, i, name, v)
     })?;
     if with_key {
         sql::bind_value(stmt, i + 1, M::TABLE.pk_column().name, m.pk())?;

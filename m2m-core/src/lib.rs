@@ -313,6 +313,7 @@ extern crate self as m2m_core;
 
 mod connection;
 mod crud;
+mod def;
 mod error;
 mod key;
 mod model;
@@ -328,16 +329,15 @@ mod verify;
 mod write;
 
 pub use connection::{BUSY_TIMEOUT, configure, open, open_in_memory};
+pub use def::{ColumnDef, Junction, RelationDef, TableDef};
 pub use error::{Error, Result};
 pub use key::{IntoKey, Key, PrimaryKey};
 #[cfg(feature = "derive")]
 pub use m2m_derive::Model;
-pub use model::{ColumnDef, ManyToMany, Model, TableDef};
+pub use model::{ManyToMany, Model};
 pub use prefetch::Prefetched;
 pub use query::{Column, Expr, Order, Query, SlotRelation, SqlArg, WithCount};
-pub use relation::{
-    Forward, Pivot, Related, Relation, RelationDef, Reverse, SyncMode, SyncReport, Through,
-};
+pub use relation::{Forward, Pivot, Related, Relation, Reverse, SyncMode, SyncReport, Through};
 pub use rusqlite;
 pub use trace::StatementLog;
 pub use types::SqlType;

@@ -3,13 +3,14 @@
 
 use std::fmt;
 
-use rusqlite::types::ToSql;
-use rusqlite::{Connection, Row};
+use rusqlite::Connection;
 
+use crate::__private::{BindError, RowReader, SqlValue, ValueSink};
+
+use crate::def::{RelationDef, TableDef};
 use crate::key::{IntoKey, Key, PrimaryKey};
 use crate::query::Query;
-use crate::relation::RelationDef;
-use crate::sql::SqlCache;
+
 use crate::{Result, crud, schema};
 
 /// A struct stored as one row of one SQLite table.
@@ -61,13 +62,10 @@ pub trait Model: Sized + 'static {
     fn __set_pk(&mut self, pk: Self::Pk);
     #[doc(hidden)]
     /// Reads the columns of `TABLE`, in order, starting at column `start`.
-    fn __from_row(row: &Row<'_>, start: usize) -> rusqlite::Result<Self>;
+    fn __from_row<R: RowReader>(row: &R, start: usize) -> Result<Self, R::Error>;
     #[doc(hidden)]
-    /// Hands every column value but the key to `bind`, in `TABLE` order.
-    fn __bind_columns(
-        &self,
-        bind: &mut dyn FnMut(&dyn ToSql) -> rusqlite::Result<()>,
-    ) -> rusqlite::Result<()>;
+    /// Hands every column value but the key to `sink`, in `TABLE` order.
+    fn __bind_columns(&self, sink: &mut dyn ValueSink) -> std::result::Result<(), BindError>;
     #[doc(hidden)]
     /// The relations declared on this model (their junction tables belong to it).
     fn __relations() -> &'static [&'static RelationDef] {
@@ -152,105 +150,6 @@ pub trait Model: Sized + 'static {
     }
 }
 
-/// The static description of a model's table, emitted by the derive.
-pub struct TableDef {
-    /// The Rust name of the model (used in messages).
-    pub model: &'static str,
-    /// The table's name.
-    pub name: &'static str,
-    /// The columns, in field order.
-    pub columns: &'static [ColumnDef],
-    /// Index of the primary key in `columns`.
-    pub pk: usize,
-    /// True when the key is an alias of SQLite's rowid (assigned on insert).
-    pub auto_key: bool,
-    /// The values an integer key narrower than `i64` can hold (`u8`: 0..=255);
-    /// `None` for other keys.
-    pub key_range: Option<(i64, i64)>,
-    pub(crate) sql: SqlCache,
-}
-
-impl TableDef {
-    #[doc(hidden)]
-    pub const fn new(
-        model: &'static str,
-        name: &'static str,
-        columns: &'static [ColumnDef],
-        pk: usize,
-        auto_key: bool,
-        key_range: Option<(i64, i64)>,
-    ) -> Self {
-        TableDef {
-            model,
-            name,
-            columns,
-            pk,
-            auto_key,
-            key_range,
-            sql: SqlCache::new(),
-        }
-    }
-
-    /// The primary key column.
-    pub fn pk_column(&self) -> &ColumnDef {
-        &self.columns[self.pk]
-    }
-}
-
-impl fmt::Debug for TableDef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TableDef")
-            .field("model", &self.model)
-            .field("name", &self.name)
-            .field("columns", &self.columns)
-            .field("pk", &self.pk)
-            .finish()
-    }
-}
-
-/// One column of a [`TableDef`].
-#[derive(Debug, Clone, Copy)]
-pub struct ColumnDef {
-    /// The column's name.
-    pub name: &'static str,
-    /// Declared SQL type (`INTEGER`, `TEXT`, `REAL`, `BLOB`, or empty).
-    pub sql_type: &'static str,
-    /// True for `Option<T>` fields.
-    pub nullable: bool,
-    /// `#[model(unique)]`.
-    pub unique: bool,
-    /// `#[model(index)]`.
-    pub index: bool,
-}
-
-impl ColumnDef {
-    #[doc(hidden)]
-    pub const fn new(name: &'static str, sql_type: &'static str) -> Self {
-        ColumnDef {
-            name,
-            sql_type,
-            nullable: false,
-            unique: false,
-            index: false,
-        }
-    }
-    #[doc(hidden)]
-    pub const fn nullable(mut self) -> Self {
-        self.nullable = true;
-        self
-    }
-    #[doc(hidden)]
-    pub const fn unique(mut self) -> Self {
-        self.unique = true;
-        self
-    }
-    #[doc(hidden)]
-    pub const fn index(mut self) -> Self {
-        self.index = true;
-        self
-    }
-}
-
 /// A relation slot on a model: `tags: ManyToMany<Tag>`.
 ///
 /// It is not a column. It holds the targets when they were eager-loaded and
@@ -277,8 +176,7 @@ impl<T> ManyToMany<T> {
     pub fn take(&mut self) -> Option<Vec<T>> {
         self.loaded.take()
     }
-    #[doc(hidden)]
-    pub fn __fill(&mut self, targets: Vec<T>) {
+    pub(crate) fn fill(&mut self, targets: Vec<T>) {
         self.loaded = Some(targets);
     }
 }
@@ -309,3 +207,31 @@ impl<T: PartialEq> PartialEq for ManyToMany<T> {
     }
 }
 impl<T: Eq> Eq for ManyToMany<T> {}
+
+/// Hands every column value of `m` but the key to `f` with its column's
+/// name, in `TABLE` order: the one place the names meet the values, for
+/// every statement that binds a row.
+pub(crate) fn each_value<M: Model>(
+    m: &M,
+    f: impl FnMut(&'static str, &dyn SqlValue) -> rusqlite::Result<()>,
+) -> rusqlite::Result<()> {
+    struct Named<I, F> {
+        names: I,
+        f: F,
+    }
+    impl<I, F> ValueSink for Named<I, F>
+    where
+        I: Iterator<Item = &'static str>,
+        F: FnMut(&'static str, &dyn SqlValue) -> rusqlite::Result<()>,
+    {
+        fn put(&mut self, value: &dyn SqlValue) -> std::result::Result<(), BindError> {
+            let name = self.names.next().unwrap_or("");
+            (self.f)(name, value).map_err(BindError)
+        }
+    }
+    let mut sink = Named {
+        names: crate::sql::non_key(M::TABLE),
+        f,
+    };
+    m.__bind_columns(&mut sink).map_err(|e| e.0)
+}

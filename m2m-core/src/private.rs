@@ -1,8 +1,7 @@
 //! What the code `#[derive(Model)]` generates calls and names, and nothing
 //! else: `m2m_core::__private`, hidden from the docs and from semver.
 
-pub use rusqlite::Row;
-pub use rusqlite::types::ToSql;
+use rusqlite::types::ToSql;
 
 /// A through model's link field holds a key of `O`: checked at compile
 /// time for `source` and `target` of a `through_model` relation.
@@ -99,14 +98,66 @@ pub trait NotNull {}
 
 use rusqlite::types::{FromSql, FromSqlResult, ToSqlOutput, ValueRef};
 
-/// Reads and binds a field's column: `(&Stored::<T>::NEW).get(row, i)`.
+/// A row being read by a model's `__from_row`: each field's column, by
+/// index, as the field's type.
+pub trait RowReader {
+    /// What a failed read is.
+    type Error;
+    /// Column `index` as a `V`.
+    fn get<V: crate::SqlType>(&self, index: usize) -> Result<V, Self::Error>;
+    /// The key column, asked of its `PrimaryKey` bound alone (so a type that
+    /// is no key is one error, not also "no column").
+    fn get_key<K: crate::PrimaryKey>(&self, index: usize) -> Result<K, Self::Error>;
+    /// The error of a field that is no column: never returned, since such a
+    /// model does not compile (see [`Stored`]).
+    fn not_a_column(index: usize) -> Self::Error;
+}
+
+impl RowReader for rusqlite::Row<'_> {
+    type Error = rusqlite::Error;
+    fn get<V: crate::SqlType>(&self, index: usize) -> rusqlite::Result<V> {
+        rusqlite::Row::get(self, index)
+    }
+    fn get_key<K: crate::PrimaryKey>(&self, index: usize) -> rusqlite::Result<K> {
+        rusqlite::Row::get(self, index)
+    }
+    fn not_a_column(index: usize) -> rusqlite::Error {
+        rusqlite::Error::InvalidColumnIndex(index)
+    }
+}
+
+/// A column value on its way into a statement, whatever the backend.
+pub trait SqlValue {
+    /// The value as SQLite takes it.
+    fn sqlite(&self) -> rusqlite::Result<ToSqlOutput<'_>>;
+}
+
+impl<T: crate::SqlType> SqlValue for T {
+    fn sqlite(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        self.to_sql()
+    }
+}
+
+/// Where a model's `__bind_columns` puts its column values (every column
+/// but the key, in column order).
+pub trait ValueSink {
+    /// The next column's value.
+    fn put(&mut self, value: &dyn SqlValue) -> Result<(), BindError>;
+}
+
+/// A value the database refused as a parameter (the runtime adds context).
+#[derive(Debug)]
+pub struct BindError(pub(crate) rusqlite::Error);
+
+/// Reads and binds one field's column: `(&Stored::<T>::NEW).get(row, i)`.
 ///
-/// The derive declares each column's type as `<T as SqlType>::SQLITE`,
-/// which reports a field type that is no column in our words, once. The
-/// reads and binds dispatch by method resolution: `StoredColumn` (by value)
-/// when `T: SqlType`, else `NotStored` (by autoref), which is never run (the
-/// crate does not compile) and keeps rustc from piling rusqlite's own
-/// "`ToSql`/`FromSql` is not implemented" errors on top of ours.
+/// The derive declares each column's type as `<T as SqlType>::SQLITE` (the
+/// key's through `key_sql_type`), which reports a field type that is no
+/// column (or no key) in our words, once. Reads and binds dispatch by method
+/// resolution: [`StoredColumn`] / [`StoredKey`] (by value) when the type is
+/// one, else [`NotStored`] (by autoref), which asks nothing of the type, so
+/// rustc adds no second and third error for the same field, and is never
+/// run (the crate does not compile).
 pub struct Stored<T>(std::marker::PhantomData<fn() -> T>);
 
 impl<T> Stored<T> {
@@ -117,40 +168,29 @@ impl<T> Stored<T> {
 /// Reads and binds a column of a [`crate::SqlType`].
 pub trait StoredColumn<T> {
     /// Reads column `index` of `row`.
-    fn get(&self, row: &Row<'_>, index: usize) -> rusqlite::Result<T>
-    where
-        T: FromSql;
-    /// The value to bind.
-    fn bind<'v>(&self, value: &'v T) -> &'v dyn ToSql
-    where
-        T: ToSql;
+    fn get<R: RowReader>(&self, row: &R, index: usize) -> Result<T, R::Error>;
+    /// Hands the value to `sink`.
+    fn put(&self, sink: &mut dyn ValueSink, value: &T) -> Result<(), BindError>;
 }
 
 impl<T: crate::SqlType> StoredColumn<T> for Stored<T> {
-    fn get(&self, row: &Row<'_>, index: usize) -> rusqlite::Result<T>
-    where
-        T: FromSql,
-    {
+    fn get<R: RowReader>(&self, row: &R, index: usize) -> Result<T, R::Error> {
         row.get(index)
     }
-    fn bind<'v>(&self, value: &'v T) -> &'v dyn ToSql
-    where
-        T: ToSql,
-    {
-        value
+    fn put(&self, sink: &mut dyn ValueSink, value: &T) -> Result<(), BindError> {
+        sink.put(value)
     }
 }
 
-/// Reads the key column: a [`crate::PrimaryKey`] (so an `id: u64` is
-/// reported as no key, not also as no `FromSql`).
+/// Reads the key column, a [`crate::PrimaryKey`].
 pub trait StoredKey<T> {
     /// Reads column `index` of `row`.
-    fn get_key(&self, row: &Row<'_>, index: usize) -> rusqlite::Result<T>;
+    fn get_key<R: RowReader>(&self, row: &R, index: usize) -> Result<T, R::Error>;
 }
 
 impl<T: crate::PrimaryKey> StoredKey<T> for Stored<T> {
-    fn get_key(&self, row: &Row<'_>, index: usize) -> rusqlite::Result<T> {
-        row.get(index)
+    fn get_key<R: RowReader>(&self, row: &R, index: usize) -> Result<T, R::Error> {
+        row.get_key(index)
     }
 }
 
@@ -158,23 +198,85 @@ impl<T: crate::PrimaryKey> StoredKey<T> for Stored<T> {
 /// its `SqlType` (or `PrimaryKey`) error: never run.
 pub trait NotStored<T> {
     /// Fails.
-    fn get(&self, row: &Row<'_>, index: usize) -> rusqlite::Result<T>;
+    fn get<R: RowReader>(&self, row: &R, index: usize) -> Result<T, R::Error>;
     /// Fails.
-    fn get_key(&self, row: &Row<'_>, index: usize) -> rusqlite::Result<T>;
-    /// Binds NULL.
-    fn bind<'v>(&self, value: &'v T) -> &'v dyn ToSql;
+    fn get_key<R: RowReader>(&self, row: &R, index: usize) -> Result<T, R::Error>;
+    /// Binds nothing.
+    fn put(&self, sink: &mut dyn ValueSink, value: &T) -> Result<(), BindError>;
 }
 
 impl<T> NotStored<T> for &Stored<T> {
-    fn get(&self, _: &Row<'_>, index: usize) -> rusqlite::Result<T> {
-        Err(rusqlite::Error::InvalidColumnIndex(index))
+    fn get<R: RowReader>(&self, _: &R, index: usize) -> Result<T, R::Error> {
+        Err(R::not_a_column(index))
     }
-    fn get_key(&self, _: &Row<'_>, index: usize) -> rusqlite::Result<T> {
-        Err(rusqlite::Error::InvalidColumnIndex(index))
+    fn get_key<R: RowReader>(&self, _: &R, index: usize) -> Result<T, R::Error> {
+        Err(R::not_a_column(index))
     }
-    fn bind<'v>(&self, _: &'v T) -> &'v dyn ToSql {
-        &rusqlite::types::Null
+    fn put(&self, _: &mut dyn ValueSink, _: &T) -> Result<(), BindError> {
+        Ok(())
     }
+}
+
+/// `Model::TABLE` of a derived model.
+pub const fn table(
+    model: &'static str,
+    name: &'static str,
+    columns: &'static [crate::ColumnDef],
+    pk: usize,
+    auto_key: bool,
+    key_range: Option<(i64, i64)>,
+) -> crate::TableDef {
+    crate::TableDef::new(model, name, columns, pk, auto_key, key_range)
+}
+
+/// One column of a derived model's table.
+pub const fn column(
+    name: &'static str,
+    sql_type: &'static str,
+    nullable: bool,
+    unique: bool,
+    index: bool,
+) -> crate::ColumnDef {
+    crate::ColumnDef::new(name, sql_type, nullable, unique, index)
+}
+
+/// One direction of a derived relation.
+#[allow(clippy::too_many_arguments)]
+pub const fn relation(
+    name: &'static str,
+    junction: crate::Junction,
+    source: &'static str,
+    target: &'static str,
+    owner: &'static crate::TableDef,
+    target_table: &'static crate::TableDef,
+    symmetrical: bool,
+    declared: bool,
+) -> crate::RelationDef {
+    crate::RelationDef::new(
+        name,
+        junction,
+        source,
+        target,
+        owner,
+        target_table,
+        symmetrical,
+        declared,
+    )
+}
+
+/// The declared side's descriptor (`Article::TAGS`), with the owner's slot.
+pub const fn forward<O, T, P>(
+    def: &'static crate::RelationDef,
+    slot: fn(&mut O) -> &mut crate::ManyToMany<T>,
+) -> crate::Relation<O, T, P, crate::Forward> {
+    crate::Relation::forward(def, slot)
+}
+
+/// The reverse side's descriptor (`Tag::ARTICLES`).
+pub const fn reverse<O, T, P>(
+    def: &'static crate::RelationDef,
+) -> crate::Relation<O, T, P, crate::Reverse> {
+    crate::Relation::reverse(def)
 }
 
 /// The key of a model whose derive reported a missing or invalid primary

@@ -448,7 +448,7 @@ impl<M: Model> Query<M> {
                 let mut loaded = rel.prefetch(conn, rows.iter())?;
                 for row in rows.iter_mut() {
                     let targets = loaded.take(&*row);
-                    slot(row).__fill(targets);
+                    slot(row).fill(targets);
                 }
                 Ok(())
             }));

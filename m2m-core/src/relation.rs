@@ -7,89 +7,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::Model;
-use crate::model::TableDef;
-use crate::sql::SqlCache;
-
-/// The static description of one direction of a many-to-many relation.
-///
-/// The declaring side (`Article.tags`) and the reverse side (`Tag.articles`)
-/// each have one; they share the junction table with `source` and `target`
-/// swapped.
-pub struct RelationDef {
-    /// `Owner.field` (or `Target.related_name`), for messages.
-    pub name: &'static str,
-    /// The junction table.
-    pub junction: &'static str,
-    /// The junction column that refers to the owner (this side).
-    pub source: &'static str,
-    /// The junction column that refers to the target.
-    pub target: &'static str,
-    /// The owner's table.
-    pub owner: &'static TableDef,
-    /// The target's table.
-    pub target_table: &'static TableDef,
-    /// A self relation seen the same from both sides; one row per pair,
-    /// stored with the smaller key in `source`.
-    pub symmetrical: bool,
-    /// True on the side that declared the relation (which creates the junction).
-    pub declared: bool,
-    /// The through model's table, when the junction is a model with pivot columns.
-    pub through: Option<&'static TableDef>,
-    pub(crate) sql: SqlCache,
-}
-
-impl RelationDef {
-    #[doc(hidden)]
-    pub const fn new(
-        name: &'static str,
-        junction: &'static str,
-        source: &'static str,
-        target: &'static str,
-        owner: &'static TableDef,
-        target_table: &'static TableDef,
-    ) -> Self {
-        RelationDef {
-            name,
-            junction,
-            source,
-            target,
-            owner,
-            target_table,
-            symmetrical: false,
-            declared: true,
-            through: None,
-            sql: SqlCache::new(),
-        }
-    }
-    #[doc(hidden)]
-    pub const fn symmetrical(mut self) -> Self {
-        self.symmetrical = true;
-        self
-    }
-    #[doc(hidden)]
-    pub const fn reverse(mut self) -> Self {
-        self.declared = false;
-        self
-    }
-    #[doc(hidden)]
-    pub const fn through_model(mut self, table: &'static TableDef) -> Self {
-        self.through = Some(table);
-        self
-    }
-}
-
-impl fmt::Debug for RelationDef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RelationDef")
-            .field("name", &self.name)
-            .field("junction", &self.junction)
-            .field("source", &self.source)
-            .field("target", &self.target)
-            .field("symmetrical", &self.symmetrical)
-            .field("through", &self.through.map(|t| t.model))
-            .finish()
-    }
-}
+use crate::def::RelationDef;
 
 /// What sits in a relation's junction rows besides the two keys: `()` for a
 /// plain junction table, the through model for a relation declared with
@@ -126,10 +44,9 @@ impl Through for () {
 impl<P: Model> Through for P {
     fn __values(&self) -> rusqlite::Result<Vec<rusqlite::types::Value>> {
         let mut out = Vec::with_capacity(P::TABLE.columns.len());
-        let mut names = sql::non_key(P::TABLE);
-        self.__bind_columns(&mut |v| {
-            let value = sql::to_value(v)?;
-            sql::check_value(names.next().unwrap_or(""), (&value).into())?;
+        crate::model::each_value(self, |name, v| {
+            let value = sql::to_value(&v.sqlite()?)?;
+            sql::check_value(name, (&value).into())?;
             out.push(value);
             Ok(())
         })?;
@@ -142,11 +59,9 @@ impl<P: Model> Through for P {
         first: usize,
         stmt: &mut rusqlite::Statement<'_>,
     ) -> rusqlite::Result<()> {
-        let mut names = sql::non_key(P::TABLE);
         let mut n = first;
-        self.__bind_columns(&mut |v| {
-            let name = names.next().unwrap_or("");
-            if name != def.source && name != def.target {
+        crate::model::each_value(self, |name, v| {
+            if def.is_pivot_column(name) {
                 sql::bind_value(stmt, n, name, v)?;
                 n += 1;
             }
@@ -218,8 +133,7 @@ impl<O, T, P, D> fmt::Debug for Relation<O, T, P, D> {
 }
 
 impl<O, T, P> Relation<O, T, P, Forward> {
-    #[doc(hidden)]
-    pub const fn __forward(def: &'static RelationDef, slot: SlotFn<O, T>) -> Self {
+    pub(crate) const fn forward(def: &'static RelationDef, slot: SlotFn<O, T>) -> Self {
         Relation {
             def,
             slot: Some(slot),
@@ -233,8 +147,7 @@ impl<O, T, P> Relation<O, T, P, Forward> {
 }
 
 impl<O, T, P> Relation<O, T, P, Reverse> {
-    #[doc(hidden)]
-    pub const fn __reverse(def: &'static RelationDef) -> Self {
+    pub(crate) const fn reverse(def: &'static RelationDef) -> Self {
         Relation {
             def,
             slot: None,

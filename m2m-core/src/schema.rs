@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{ColumnDef, TableDef};
-use crate::relation::RelationDef;
+use crate::def::RelationDef;
+use crate::def::{ColumnDef, TableDef};
 
 fn ident(name: &str) -> String {
     let mut s = String::new();
@@ -133,7 +133,7 @@ pub(crate) fn through_sql(out: &mut String, r: &RelationDef, p: &TableDef) {
 }
 
 fn junction_sql(out: &mut String, r: &RelationDef) {
-    if let Some(p) = r.through {
+    if let Some(p) = r.through() {
         return through_sql(out, r, p);
     }
     let side = |col: &str, table: &TableDef| {
@@ -162,14 +162,14 @@ fn junction_sql(out: &mut String, r: &RelationDef) {
     let _ = writeln!(
         out,
         "CREATE TABLE IF NOT EXISTS {} (\n    {},\n    {},\n    PRIMARY KEY ({s}, {t}){check}\n) WITHOUT ROWID;",
-        ident(r.junction),
+        ident(r.junction_table()),
         side(r.source, r.owner),
         side(r.target, r.target_table),
     );
     let _ = writeln!(
         out,
         "CREATE INDEX IF NOT EXISTS {} ON {} ({t});",
-        ident(&index_name(&[r.junction, r.target])),
-        ident(r.junction)
+        ident(&index_name(&[r.junction_table(), r.target])),
+        ident(r.junction_table())
     );
 }

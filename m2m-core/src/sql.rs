@@ -1,114 +1,15 @@
 //! Every piece of SQL text the crate runs is built here.
 //!
 //! Statements are built once per table or relation, kept in that
-//! description's [`SqlCache`], and run through rusqlite's prepared-statement
+//! description's [`SqlCache`](crate::def::SqlCache), and run through rusqlite's prepared-statement
 //! cache. Lists of values are bound as one JSON array parameter and read with
 //! `json_each` ([`ListEncoder`], [`list_rows`]), so a statement's text never
 //! grows with its input and SQLite's bound-parameter limit never applies.
 
-use std::sync::OnceLock;
-
 use rusqlite::types::{ToSql, Value, ValueRef};
 use rusqlite::{Connection, Row};
 
-use crate::model::TableDef;
-use crate::relation::RelationDef;
-
-/// Lazily built SQL text, one slot per statement kind.
-pub(crate) struct SqlCache {
-    slots: [OnceLock<Box<str>>; SLOTS],
-}
-
-// One slot per statement kind; `Slot::Kinds` is last, so adding a kind grows this.
-const SLOTS: usize = Slot::Kinds as usize;
-
-// `SqlCache::get_list` finds a blob form right after its plain form.
-const _: () = {
-    let pairs = [
-        (Slot::Add, Slot::AddBlobs),
-        (Slot::AddReturning, Slot::AddReturningBlobs),
-        (
-            Slot::RemoveOthersReturning,
-            Slot::RemoveOthersReturningBlobs,
-        ),
-        (Slot::MissingTarget, Slot::MissingTargetBlobs),
-        (Slot::Prefetch, Slot::PrefetchBlobs),
-        (Slot::PivotsOf, Slot::PivotsOfBlobs),
-        (Slot::PrefetchWithPivot, Slot::PrefetchWithPivotBlobs),
-    ];
-    let mut i = 0;
-    while i < pairs.len() {
-        assert!(pairs[i].0 as usize + 1 == pairs[i].1 as usize);
-        i += 1;
-    }
-};
-
-impl SqlCache {
-    pub(crate) const fn new() -> Self {
-        SqlCache {
-            slots: [const { OnceLock::new() }; SLOTS],
-        }
-    }
-
-    pub(crate) fn get(&self, slot: Slot, build: impl FnOnce() -> String) -> &str {
-        self.slots[slot as usize].get_or_init(|| build().into_boxed_str())
-    }
-
-    /// A statement that reads a key list: `slot`, or the slot after it for
-    /// the form that decodes blobs.
-    pub(crate) fn get_list(&self, slot: Slot, blobs: bool, build: impl FnOnce() -> String) -> &str {
-        self.slots[slot as usize + usize::from(blobs)].get_or_init(|| build().into_boxed_str())
-    }
-}
-
-/// The statement kinds kept in a [`SqlCache`].
-#[derive(Clone, Copy)]
-pub(crate) enum Slot {
-    // Tables.
-    Insert,
-    InsertAuto,
-    Update,
-    Upsert,
-    InsertInGap,
-    Delete,
-    DeleteRowid,
-    Get,
-    SelectList,
-    // Relations. A statement reading a key list has a second slot for the
-    // form that decodes blobs (see `list_rows`), right after its own.
-    Add,
-    AddBlobs,
-    AddReturning,
-    AddReturningBlobs,
-    RemoveOne,
-    RemoveOthersReturning,
-    RemoveOthersReturningBlobs,
-    Clear,
-    Keys,
-    Count,
-    Exists,
-    Contains,
-    Fetch,
-    FetchOne,
-    Scope,
-    MissingTarget,
-    MissingTargetBlobs,
-    OwnerExists,
-    Prefetch,
-    PrefetchBlobs,
-    CountColumn,
-    PivotGet,
-    PivotUpdate,
-    FetchWithPivot,
-    PivotsOf,
-    PivotsOfBlobs,
-    PrefetchWithPivot,
-    PrefetchWithPivotBlobs,
-    InsertOne,
-    InsertOneChecked,
-    /// The number of kinds (not a statement).
-    Kinds,
-}
+use crate::def::{RelationDef, Slot, TableDef};
 
 /// Appends `name` as a quoted SQL identifier. Names are checked to be plain
 /// identifiers at compile time; quoting keeps keywords (`order`) usable.
@@ -287,7 +188,7 @@ struct Names {
 
 fn names(r: &RelationDef) -> Names {
     Names {
-        j: ident(r.junction),
+        j: ident(r.junction_table()),
         s: ident(r.source),
         t: ident(r.target),
     }
@@ -311,7 +212,7 @@ pub(crate) fn add(r: &RelationDef, returning: bool, blobs: bool) -> &str {
         } else {
             ("?1".to_owned(), v)
         };
-        let body = match r.through {
+        let body = match r.through() {
             None => format!(
                 "INSERT INTO {j} ({s}, {t}) SELECT {src}, {dst} FROM json_each(?2) AS __l WHERE true ON CONFLICT ({s}, {t}) DO NOTHING"
             ),
@@ -334,13 +235,13 @@ fn link_columns(r: &RelationDef, p: &TableDef, src: &str, dst: &str) -> (String,
     let mut n = 2;
     for c in pivot_columns(p) {
         cols.push(ident(c));
-        exprs.push(if c == r.source {
-            src.to_owned()
-        } else if c == r.target {
-            dst.to_owned()
-        } else {
+        exprs.push(if r.is_pivot_column(c) {
             n += 1;
             format!("?{n}")
+        } else if c == r.source {
+            src.to_owned()
+        } else {
+            dst.to_owned()
         });
     }
     (cols.join(", "), exprs.join(", "))
@@ -388,7 +289,7 @@ pub(crate) fn insert_one<'a>(r: &'a RelationDef, p: &TableDef, checked: bool) ->
         };
         format!(
             "INSERT INTO {} ({cols}) SELECT {exprs} {rows} ON CONFLICT ({}, {}) DO NOTHING",
-            ident(r.junction),
+            ident(r.junction_table()),
             ident(r.source),
             ident(r.target)
         )
@@ -398,12 +299,12 @@ pub(crate) fn insert_one<'a>(r: &'a RelationDef, p: &TableDef, checked: bool) ->
 /// The pivot values bound after the two keys: every non-key column's value
 /// except the two link columns.
 pub(crate) fn pivot_params(r: &RelationDef, values: Vec<Value>) -> Vec<Value> {
-    let Some(p) = r.through else {
+    let Some(p) = r.through() else {
         return Vec::new();
     };
     pivot_columns(p)
         .zip(values)
-        .filter(|(c, _)| *c != r.source && *c != r.target)
+        .filter(|(c, _)| r.is_pivot_column(c))
         .map(|(_, v)| v)
         .collect()
 }
@@ -424,7 +325,7 @@ pub(crate) fn pivot_get<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str {
         format!(
             "SELECT {} FROM {} WHERE {}",
             select_list_ref(p),
-            ident(r.junction),
+            ident(r.junction_table()),
             pair(r)
         )
     })
@@ -434,7 +335,7 @@ pub(crate) fn pivot_get<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str {
 /// when the through model has no column besides its keys.
 pub(crate) fn pivot_update<'a>(r: &'a RelationDef, p: &TableDef) -> Option<&'a str> {
     let sets: Vec<String> = pivot_columns(p)
-        .filter(|c| *c != r.source && *c != r.target)
+        .filter(|c| r.is_pivot_column(c))
         .enumerate()
         .map(|(i, c)| format!("{} = ?{}", ident(c), i + 3))
         .collect();
@@ -448,7 +349,7 @@ pub(crate) fn pivot_update<'a>(r: &'a RelationDef, p: &TableDef) -> Option<&'a s
         let s = ident(r.source);
         format!(
             "UPDATE {} SET {s} = {s}, {} WHERE {}",
-            ident(r.junction),
+            ident(r.junction_table()),
             sets.join(", "),
             pair(r)
         )
@@ -484,13 +385,13 @@ pub(crate) fn fetch_with_pivot<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str 
         let order = if r.symmetrical {
             tk.clone()
         } else {
-            qualified(r.junction, r.target)
+            qualified(r.junction_table(), r.target)
         };
         format!(
             "SELECT {}, {} FROM {} JOIN {} ON {tk} = {} WHERE {} ORDER BY {order}",
             select_list_ref(tt),
             select_list_ref(p),
-            ident(r.junction),
+            ident(r.junction_table()),
             ident(tt.name),
             other_key(r),
             owner_rows(r)
@@ -556,7 +457,11 @@ pub(crate) fn pivot_scope(r: &RelationDef, cond: &str) -> (String, usize) {
 /// Unlinks owner ?1 from the one target ?2 (a single-row delete).
 pub(crate) fn remove_one(r: &RelationDef) -> &str {
     r.sql.get(Slot::RemoveOne, || {
-        format!("DELETE FROM {} WHERE {}", ident(r.junction), pair(r))
+        format!(
+            "DELETE FROM {} WHERE {}",
+            ident(r.junction_table()),
+            pair(r)
+        )
     })
 }
 
@@ -1139,9 +1044,9 @@ pub(crate) fn bind_value(
     stmt: &mut rusqlite::Statement<'_>,
     i: usize,
     column: &'static str,
-    v: &dyn ToSql,
+    v: &dyn crate::__private::SqlValue,
 ) -> rusqlite::Result<()> {
-    let out = v.to_sql()?;
+    let out = v.sqlite()?;
     check_value(column, value_ref(&out)?)?;
     stmt.raw_bind_parameter(i, out)
 }

@@ -46,7 +46,7 @@ use rusqlite::types::Value;
 /// }
 ///
 /// # fn main() -> m2m_core::Result<()> {
-/// assert_eq!(Label::TABLE.columns[1].sql_type, "TEXT");
+/// assert_eq!(Label::TABLE.columns()[1].sql_type(), "TEXT");
 /// let conn = m2m_core::open_in_memory()?;
 /// Label::create_table(&conn)?;
 /// let mut label = Label { id: 0, color: Color("#ff8800".into()) };
@@ -68,7 +68,7 @@ use rusqlite::types::Value;
     note = "a field that is not stored takes `#[model(skip)]`",
     note = "a type of your own implements `m2m_core::SqlType` besides rusqlite's `ToSql` and `FromSql`"
 )]
-pub trait SqlType {
+pub trait SqlType: rusqlite::types::ToSql + rusqlite::types::FromSql {
     /// The column's declared type in SQLite: `INTEGER`, `REAL`, `TEXT`,
     /// `BLOB`, or empty for none (the column then takes any value).
     const SQLITE: &'static str;

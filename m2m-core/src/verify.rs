@@ -7,8 +7,8 @@ use std::fmt;
 
 use rusqlite::Connection;
 
-use crate::model::TableDef;
-use crate::relation::RelationDef;
+use crate::def::{RelationDef, TableDef};
+
 use crate::sql::{self, ColumnInfo, Existing};
 use crate::{Error, Model, Result};
 
@@ -129,7 +129,7 @@ fn fail_on(problems: Vec<SchemaProblem>) -> Result<()> {
 /// An empty through table made by its model's own `create_table`, built
 /// again with the relation's foreign keys (nothing is lost: it is empty).
 fn rebuild_through(conn: &Connection, r: &RelationDef) -> rusqlite::Result<()> {
-    let Some(p) = r.through else { return Ok(()) };
+    let Some(p) = r.through() else { return Ok(()) };
     let mut ddl = String::from("SAVEPOINT m2m_schema;\n");
     ddl.push_str(&sql::drop_table(p.name));
     crate::schema::through_sql(&mut ddl, r, p);
@@ -156,11 +156,11 @@ fn check(
         c.model_table(table);
     }
     for r in relations.iter().copied().filter(|r| r.declared) {
-        let name = r.through.map_or(r.junction, |p| p.name);
+        let name = r.junction_table();
         let Some(mut c) = Checker::load(conn, name, before_create, out).map_err(ctx)? else {
             continue;
         };
-        match r.through {
+        match r.through() {
             None => c.junction(r),
             Some(p) => {
                 // Made by the through model's own `create_table`, without the
@@ -300,7 +300,7 @@ impl<'a> Checker<'a> {
             !(same(&fk.from, r.source) && same(&fk.table, r.owner.name)
                 || same(&fk.from, r.target) && same(&fk.table, r.target_table.name))
         });
-        if self.out.len() > before && foreign && r.through.is_some() {
+        if self.out.len() > before && foreign && r.through().is_some() {
             self.problem(format!(
                 "its foreign keys belong to another relation: a through model serves one relation, so give `{}` a through model of its own",
                 r.name

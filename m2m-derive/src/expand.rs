@@ -85,10 +85,8 @@ fn expand(m: &Model<'_>) -> TokenStream {
         } else {
             quote_spanned!(f.ty.span()=> <#value_ty as ::m2m_core::SqlType>::SQLITE)
         };
-        let nullable = c.nullable.then(|| quote!(.nullable()));
-        let unique = c.unique.then(|| quote!(.unique()));
-        let index = c.index.then(|| quote!(.index()));
-        quote!(::m2m_core::ColumnDef::new(#name, #sql_type) #nullable #unique #index)
+        let (nullable, unique, index) = (c.nullable, c.unique, c.index);
+        quote!(::m2m_core::__private::column(#name, #sql_type, #nullable, #unique, #index))
     });
     let key_column =
         key.and_then(|k| Some((columns.iter().position(|(f, _)| std::ptr::eq(*f, k))?, k)));
@@ -106,7 +104,7 @@ fn expand(m: &Model<'_>) -> TokenStream {
     let model_name = &m.name;
     let table_name = &m.table.value;
     let table = quote! {
-        static __M2M_TABLE: ::m2m_core::TableDef = ::m2m_core::TableDef::new(
+        static __M2M_TABLE: ::m2m_core::TableDef = ::m2m_core::__private::table(
             #model_name,
             #table_name,
             &[#(#column_defs),*],
@@ -176,14 +174,12 @@ fn expand(m: &Model<'_>) -> TokenStream {
             };
             column_index += 1;
             let ty = f.ty;
+            // Spanned at the type: a type that is no column (or no key) is
+            // the same one error as at its declared type.
             let get = if key.is_some_and(|k| std::ptr::eq(k, f)) {
-                quote_spanned! {ty.span()=>
-                    (&::m2m_core::__private::Stored::<#ty>::NEW).get_key(__row, #at)?
-                }
+                quote_spanned!(ty.span()=> (&::m2m_core::__private::Stored::<#ty>::NEW).get_key(__row, #at)?)
             } else {
-                quote_spanned! {ty.span()=>
-                    (&::m2m_core::__private::Stored::<#ty>::NEW).get(__row, #at)?
-                }
+                quote_spanned!(ty.span()=> (&::m2m_core::__private::Stored::<#ty>::NEW).get(__row, #at)?)
             };
             quote!(#fident: #get)
         } else {
@@ -196,14 +192,14 @@ fn expand(m: &Model<'_>) -> TokenStream {
         .map(|(f, _)| {
             let (fident, ty) = (f.ident, f.ty);
             quote_spanned! {ty.span()=>
-                (&::m2m_core::__private::Stored::<#ty>::NEW).bind(&self.#fident)
+                (&::m2m_core::__private::Stored::<#ty>::NEW).put(__sink, &self.#fident)
             }
         })
         .collect();
-    let bind = if bound.is_empty() {
+    let sink = if bound.is_empty() {
         quote!(_)
     } else {
-        quote!(__bind)
+        quote!(__sink)
     };
     let key_items = match key {
         Some(k) => {
@@ -239,10 +235,10 @@ fn expand(m: &Model<'_>) -> TokenStream {
             const COLUMNS: #columns_ident = #columns_ident {
                 #(#column_inits,)*
             };
-            fn __from_row(
-                __row: &::m2m_core::__private::Row<'_>,
+            fn __from_row<__R: ::m2m_core::__private::RowReader>(
+                __row: &__R,
                 __start: usize,
-            ) -> ::m2m_core::rusqlite::Result<Self> {
+            ) -> ::core::result::Result<Self, __R::Error> {
                 #[allow(unused_imports)]
                 use ::m2m_core::__private::{NotStored as _, StoredColumn as _, StoredKey as _};
                 ::core::result::Result::Ok(#ident {
@@ -251,11 +247,11 @@ fn expand(m: &Model<'_>) -> TokenStream {
             }
             fn __bind_columns(
                 &self,
-                #bind: &mut dyn ::core::ops::FnMut(&dyn ::m2m_core::__private::ToSql) -> ::m2m_core::rusqlite::Result<()>,
-            ) -> ::m2m_core::rusqlite::Result<()> {
+                #sink: &mut dyn ::m2m_core::__private::ValueSink,
+            ) -> ::core::result::Result<(), ::m2m_core::__private::BindError> {
                 #[allow(unused_imports)]
                 use ::m2m_core::__private::{NotStored as _, StoredColumn as _};
-                #(__bind(#bound)?;)*
+                #(#bound?;)*
                 ::core::result::Result::Ok(())
             }
             #relations_fn
@@ -422,15 +418,14 @@ impl<'m> RelationTokens<'m> {
         let span = r.target_span;
         let name = format!("{}.{}", self.model.name, self.field.name);
         let pivot = self.pivot();
-        let (junction, source, target_col, through_model, checks) = match &r.through_model {
+        let (junction, source, target_col, checks) = match &r.through_model {
             None => {
                 let (junction, source, target_col) =
                     (&r.through.value, &r.source.value, &r.target_col.value);
                 (
-                    quote!(#junction),
+                    quote!(::m2m_core::Junction::Table(#junction)),
                     quote!(#source),
                     quote!(#target_col),
-                    None,
                     None,
                 )
             }
@@ -438,10 +433,9 @@ impl<'m> RelationTokens<'m> {
                 let (source, target_col, checks) = self.through_checks(model);
                 let model_ty = model_as_model(model);
                 (
-                    quote!(#model_ty::TABLE.name),
+                    quote!(::m2m_core::Junction::Model(#model_ty::TABLE)),
                     source,
                     target_col,
-                    Some(quote!(.through_model(#model_ty::TABLE))),
                     Some(checks),
                 )
             }
@@ -452,22 +446,22 @@ impl<'m> RelationTokens<'m> {
         let forward_desc = &self.forward_desc;
         // Re-spanned: a span reaching from `T` back to the field name would underline the whole field.
         let field = respan(self.field.ident.to_token_stream(), span);
-        let symmetrical = r.symmetrical.then(|| quote!(.symmetrical()));
+        let symmetrical = r.symmetrical;
         // Bounds on `T: Model` are checked here, at `T`.
         let forward_new = quote_spanned! {span=>
-            ::m2m_core::Relation::__forward(&#forward_def, |__o: &mut #owner| &mut __o.#field)
+            ::m2m_core::__private::forward(&#forward_def, |__o: &mut #owner| &mut __o.#field)
         };
         let forward = quote! {
-            static #forward_def: ::m2m_core::RelationDef = ::m2m_core::RelationDef::new(
+            static #forward_def: ::m2m_core::RelationDef = ::m2m_core::__private::relation(
                 #name,
                 #junction,
                 #source,
                 #target_col,
                 &__M2M_TABLE,
                 #target_table,
-            )
-            #through_model
-            #symmetrical;
+                #symmetrical,
+                true,
+            );
             const #forward_desc: ::m2m_core::Relation<#owner, #target, #pivot> = #forward_new;
             #checks
             #name_checks
@@ -476,18 +470,18 @@ impl<'m> RelationTokens<'m> {
             let name = format!("{}.{}", r.target_name, related.value);
             let reverse_def = &self.reverse_def;
             let reverse_desc = &self.reverse_desc;
-            let reverse_new = quote_spanned!(span=> ::m2m_core::Relation::__reverse(&#reverse_def));
+            let reverse_new = quote_spanned!(span=> ::m2m_core::__private::reverse(&#reverse_def));
             quote! {
-                static #reverse_def: ::m2m_core::RelationDef = ::m2m_core::RelationDef::new(
+                static #reverse_def: ::m2m_core::RelationDef = ::m2m_core::__private::relation(
                     #name,
                     #junction,
                     #target_col,
                     #source,
                     #target_table,
                     &__M2M_TABLE,
-                )
-                #through_model
-                .reverse();
+                    #symmetrical,
+                    false,
+                );
                 const #reverse_desc: ::m2m_core::Relation<#target, #owner, #pivot, ::m2m_core::Reverse> = #reverse_new;
             }
         });
@@ -619,7 +613,7 @@ impl<'m> RelationTokens<'m> {
                 };
                 checks.push(static_assert(
                     through.span,
-                    quote!(!::m2m_core::__private::same_name(#target_table.name, #junction)),
+                    quote!(!::m2m_core::__private::same_name(#target_table.name(), #junction)),
                     &message,
                 ));
             }
@@ -630,7 +624,7 @@ impl<'m> RelationTokens<'m> {
                 let table = format!("#[model(table = \"{owner_table}_{field}\")]");
                 checks.push(static_assert(
                     through.span,
-                    quote!(!::m2m_core::__private::same_name(#model_ty::TABLE.name, #owner_table)),
+                    quote!(!::m2m_core::__private::same_name(#model_ty::TABLE.name(), #owner_table)),
                     &format!(
                         "the through model `{path}` has the table of `{model}` itself ({fold}): a junction needs a table of its own, e.g. `{table}` on `{path}`"
                     ),
@@ -639,7 +633,7 @@ impl<'m> RelationTokens<'m> {
                     let target_table = &self.target_table;
                     checks.push(static_assert(
                         through.span,
-                        quote!(!::m2m_core::__private::same_name(#model_ty::TABLE.name, #target_table.name)),
+                        quote!(!::m2m_core::__private::same_name(#model_ty::TABLE.name(), #target_table.name())),
                         &format!(
                             "the through model `{path}` has the table of `{}` ({fold}): a junction needs a table of its own, e.g. `{table}` on `{path}`",
                             r.target_name
@@ -952,16 +946,16 @@ mod tests {
         });
         assert_eq!(errors(&out), Vec::<String>::new());
         for item in [
-            "ColumnDef :: new (\"id\" , :: m2m_core :: __private :: key_sql_type :: < u32 > ())",
-            "ColumnDef :: new (\"name\" , < String as :: m2m_core :: SqlType > :: SQLITE)",
+            "column (\"id\" , :: m2m_core :: __private :: key_sql_type :: < u32 > () , false , false , false)",
+            "column (\"name\" , < String as :: m2m_core :: SqlType > :: SQLITE , false , false , false)",
             // `Option` is the nullability, `Note` the type.
-            "ColumnDef :: new (\"note\" , < Note as :: m2m_core :: SqlType > :: SQLITE) . nullable ()",
+            "column (\"note\" , < Note as :: m2m_core :: SqlType > :: SQLITE , true , false , false)",
             "< :: std :: vec :: Vec < u8 > as :: m2m_core :: SqlType > :: SQLITE",
-            // Reads and binds go through the `SqlType` dispatch.
+            // Reads and binds go through the backend-neutral reader and sink.
             "Stored :: < Option < Note > > :: NEW) . get (__row , __start + 2usize)",
-            "Stored :: < String > :: NEW) . bind (& self . name)",
+            "Stored :: < String > :: NEW) . put (__sink , & self . name)",
         ] {
-            assert!(has_item(&out, item), "{item}");
+            assert!(has_item(&out, item), "{item} in {out}");
         }
     }
 
@@ -1033,9 +1027,9 @@ mod tests {
             "fn followers",
             "\"type\"",
             "r#type",
-            ". symmetrical ()",
+            "true , true ,)",
         ] {
-            assert!(has_item(&out, item), "{item}");
+            assert!(has_item(&out, item), "{item} in {out}");
         }
     }
 
@@ -1056,7 +1050,7 @@ mod tests {
             "# [doc (alias = \"CATEGORIES\")]",
             "`category_set` is the default name",
         ] {
-            assert!(has_item(&out, item), "{item}");
+            assert!(has_item(&out, item), "{item} in {out}");
         }
         // A named reverse accessor needs none.
         assert!(!has_item(&out, "alias = \"categories\")] fn named"));
@@ -1076,12 +1070,12 @@ mod tests {
         assert_eq!(errors(&out), Vec::<String>::new());
         for item in [
             "\"from_user_id\"",
-            ". symmetrical ()",
+            "true , true ,)",
             "fn followers",
             "self_path :: < User , crate :: User >",
             "self_path :: < User , self :: User >",
         ] {
-            assert!(has_item(&out, item), "{item}");
+            assert!(has_item(&out, item), "{item} in {out}");
         }
     }
 
@@ -1127,7 +1121,7 @@ mod tests {
         // What only `Tag` knows is asserted at compile time.
         assert!(has_item(
             &out,
-            "same_name (< Tag as :: m2m_core :: Model > :: TABLE . name , \"Memo_Tags\")"
+            "same_name (< Tag as :: m2m_core :: Model > :: TABLE . name () , \"Memo_Tags\")"
         ));
     }
 
@@ -1142,11 +1136,10 @@ mod tests {
         });
         assert_eq!(errors(&out), Vec::<String>::new());
         for item in [
-            "< Enrollment as :: m2m_core :: Model > :: TABLE . name",
+            "Junction :: Model (< Enrollment as :: m2m_core :: Model > :: TABLE)",
             "COLUMNS . student_id . name ()",
             // A keyword names a raw field.
             "COLUMNS . r#type . name ()",
-            ". through_model (< Enrollment as :: m2m_core :: Model > :: TABLE)",
             "key_column :: < Student , _ >",
             "key_column :: < Course , _ >",
             "PrimaryKey > :: AUTO",
@@ -1155,7 +1148,7 @@ mod tests {
             "Relation < Course , Student , Enrollment , :: m2m_core :: Reverse >",
             "Related < '_ , Course , Student , Enrollment >",
         ] {
-            assert!(has_item(&out, item), "{item}");
+            assert!(has_item(&out, item), "{item} in {out}");
         }
         // No auto junction table.
         assert!(!has_item(&out, "\"student_courses\""));
@@ -1178,10 +1171,10 @@ mod tests {
             "COLUMNS . to_user_id . name ()",
             "COLUMNS . user_id . name ()",
             "COLUMNS . tag_id . name ()",
-            "< User as :: m2m_core :: Model > :: TABLE . name",
-            ". symmetrical ()",
+            "Junction :: Model (< User as :: m2m_core :: Model > :: TABLE)",
+            "true , true ,)",
         ] {
-            assert!(has_item(&out, item), "{item}");
+            assert!(has_item(&out, item), "{item} in {out}");
         }
     }
 

@@ -191,13 +191,13 @@ mod self_by_path {
         // The defaults of a self relation.
         let friends = Member::FRIENDS.def();
         assert_eq!(
-            (friends.source, friends.target),
+            (friends.source(), friends.target()),
             ("from_member_id", "to_member_id")
         );
-        assert!(friends.symmetrical);
+        assert!(friends.symmetrical());
         let mentees = Member::MENTEES.def();
         assert_eq!(
-            (mentees.source, mentees.target),
+            (mentees.source(), mentees.target()),
             ("from_member_id", "to_member_id")
         );
 

@@ -221,8 +221,11 @@ fn delete_removes_links_but_not_the_other_side() {
 
     assert!(a1.delete(&conn).unwrap());
     assert_eq!(rows_in(&conn, "tag"), 3, "tags stay");
-    assert_eq!(rows_in(&conn, Article::TAGS.def().junction), 2);
-    assert_eq!(rows_in(&conn, Article::FEATURED_TAGS.def().junction), 0);
+    assert_eq!(rows_in(&conn, Article::TAGS.def().junction_table()), 2);
+    assert_eq!(
+        rows_in(&conn, Article::FEATURED_TAGS.def().junction_table()),
+        0
+    );
     assert_eq!(
         row_ids(&ts[0].articles().fetch_all(&conn).unwrap()),
         vec![a2.id]
@@ -302,7 +305,7 @@ fn schema_sql_declares_the_junction_table() {
 fn junction_table_in_the_catalog_cascades_and_is_keyed_by_the_pair() {
     let conn = db();
     let def = Article::TAGS.def();
-    assert_eq!(def.junction, "articles_tags");
+    assert_eq!(def.junction_table(), "articles_tags");
     // Foreign keys to both sides, ON DELETE CASCADE.
     let mut stmt = conn
         .prepare("SELECT \"table\", \"from\", on_delete FROM pragma_foreign_key_list('articles_tags') ORDER BY \"from\"")

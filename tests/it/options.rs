@@ -90,8 +90,8 @@ fn non_text_columns_round_trip_and_query() {
 fn through_source_and_target_name_the_junction() {
     let conn = db();
     let def = BlogPost::LABELS.def();
-    assert_eq!(def.junction, "post_labels");
-    assert_eq!((def.source, def.target), ("post", "label"));
+    assert_eq!(def.junction_table(), "post_labels");
+    assert_eq!((def.source(), def.target()), ("post", "label"));
     assert_eq!(
         columns(&conn, "post_labels")
             .into_iter()
@@ -130,12 +130,16 @@ fn defaults_name_the_junction_and_the_reverse_accessor() {
     let conn = db();
     let def = BlogPost::TOPICS.def();
     assert_eq!(
-        def.junction, "blog_post_topics",
+        def.junction_table(),
+        "blog_post_topics",
         "{{owner_table}}_{{field}}"
     );
-    assert_eq!((def.source, def.target), ("blog_post_id", "tag_id"));
-    assert_eq!(Tag::BLOG_POST_SET.def().junction, "blog_post_topics");
-    assert_eq!(Tag::BLOG_POST_SET.def().name, "Tag.blog_post_set");
+    assert_eq!((def.source(), def.target()), ("blog_post_id", "tag_id"));
+    assert_eq!(
+        Tag::BLOG_POST_SET.def().junction_table(),
+        "blog_post_topics"
+    );
+    assert_eq!(Tag::BLOG_POST_SET.def().name(), "Tag.blog_post_set");
     let t = tag(&conn, "t");
     let mut p = BlogPost {
         id: 0,
@@ -149,12 +153,15 @@ fn defaults_name_the_junction_and_the_reverse_accessor() {
     assert!(p.labels().keys(&conn).unwrap().is_empty());
     // Self relations default to from_/to_ columns.
     assert_eq!(
-        (User::FRIENDS.def().source, User::FRIENDS.def().target),
+        (User::FRIENDS.def().source(), User::FRIENDS.def().target()),
         ("from_user_id", "to_user_id")
     );
-    assert_eq!(User::FRIENDS.def().junction, "user_friends");
+    assert_eq!(User::FRIENDS.def().junction_table(), "user_friends");
     assert_eq!(
-        (User::FOLLOWERS.def().source, User::FOLLOWERS.def().target),
+        (
+            User::FOLLOWERS.def().source(),
+            User::FOLLOWERS.def().target()
+        ),
         ("to_user_id", "from_user_id")
     );
 }

@@ -340,9 +340,12 @@ fn descriptors_work_from_a_bare_key() {
     assert_eq!(Article::TAGS.of_key(a.id).clear(&conn).unwrap(), 1);
     assert!(!a.tags().exists(&conn).unwrap());
     // The descriptor names its relation.
-    assert_eq!(Article::TAGS.def().name, "Article.tags");
-    assert_eq!(Tag::ARTICLES.def().name, "Tag.articles");
-    assert_eq!(Tag::ARTICLES.def().junction, Article::TAGS.def().junction);
+    assert_eq!(Article::TAGS.def().name(), "Article.tags");
+    assert_eq!(Tag::ARTICLES.def().name(), "Tag.articles");
+    assert_eq!(
+        Tag::ARTICLES.def().junction_table(),
+        Article::TAGS.def().junction_table()
+    );
 }
 
 #[test]

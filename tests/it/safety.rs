@@ -127,7 +127,10 @@ fn a_missing_target_names_the_relation_and_key_and_writes_nothing() {
         "Article.featured_tags",
         "31337",
     );
-    assert_eq!(rows_in(&conn, Article::FEATURED_TAGS.def().junction), 0);
+    assert_eq!(
+        rows_in(&conn, Article::FEATURED_TAGS.def().junction_table()),
+        0
+    );
     // The calls work once the input is valid.
     assert_eq!(a.tags().add(&conn, [c, d]).unwrap(), 2);
 }
@@ -286,12 +289,12 @@ fn deleting_either_side_removes_only_its_links() {
 fn two_relations_between_the_same_models_never_share_links() {
     let conn = db();
     assert_ne!(
-        Article::TAGS.def().junction,
-        Article::FEATURED_TAGS.def().junction
+        Article::TAGS.def().junction_table(),
+        Article::FEATURED_TAGS.def().junction_table()
     );
     assert_eq!(
-        Tag::FEATURED_IN.def().junction,
-        Article::FEATURED_TAGS.def().junction
+        Tag::FEATURED_IN.def().junction_table(),
+        Article::FEATURED_TAGS.def().junction_table()
     );
     let ts = tags(&conn, &["a", "b", "c"]);
     let a = article(&conn, "x");
@@ -357,7 +360,7 @@ fn symmetrical_failures_write_nothing() {
     c.friends().add(&conn, [&a]).unwrap();
     log_junction(
         &conn,
-        User::FRIENDS.def().junction,
+        User::FRIENDS.def().junction_table(),
         "from_user_id",
         "to_user_id",
     );

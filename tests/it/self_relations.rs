@@ -28,7 +28,7 @@ fn symmetrical_add_is_seen_from_the_other_side_once() {
     assert!(!u[2].friends().contains(&conn, &u[0]).unwrap());
     // Adding from the other side is a no-op: the pair is one link.
     assert_eq!(u[1].friends().add(&conn, [&u[0]]).unwrap(), 0);
-    assert_eq!(rows_in(&conn, User::FRIENDS.def().junction), 1);
+    assert_eq!(rows_in(&conn, User::FRIENDS.def().junction_table()), 1);
     assert_eq!(u[0].friends().count(&conn).unwrap(), 1);
 }
 
@@ -65,7 +65,7 @@ fn symmetrical_remove_from_either_side() {
     assert!(u[1].friends().keys(&conn).unwrap().is_empty());
     assert_eq!(u[0].friends().remove(&conn, [&u[2]]).unwrap(), 1);
     assert!(u[2].friends().keys(&conn).unwrap().is_empty());
-    assert_eq!(rows_in(&conn, User::FRIENDS.def().junction), 0);
+    assert_eq!(rows_in(&conn, User::FRIENDS.def().junction_table()), 0);
 }
 
 #[test]
@@ -212,7 +212,7 @@ fn following_is_directional() {
     );
     // b following a is a new, separate link.
     assert_eq!(u[1].following().add(&conn, [&u[0]]).unwrap(), 1);
-    assert_eq!(rows_in(&conn, User::FOLLOWING.def().junction), 3);
+    assert_eq!(rows_in(&conn, User::FOLLOWING.def().junction_table()), 3);
     assert_eq!(u[0].following().remove(&conn, [&u[1]]).unwrap(), 1);
     assert_eq!(
         ids(&u[1].following().keys(&conn).unwrap()),
@@ -221,9 +221,12 @@ fn following_is_directional() {
     );
     // Following and friends never mix.
     assert!(!u[0].friends().exists(&conn).unwrap());
-    assert_ne!(User::FRIENDS.def().junction, User::FOLLOWING.def().junction);
+    assert_ne!(
+        User::FRIENDS.def().junction_table(),
+        User::FOLLOWING.def().junction_table()
+    );
     assert_eq!(
-        User::FOLLOWERS.def().junction,
-        User::FOLLOWING.def().junction
+        User::FOLLOWERS.def().junction_table(),
+        User::FOLLOWING.def().junction_table()
     );
 }

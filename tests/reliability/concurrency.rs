@@ -526,12 +526,12 @@ fn concurrent_writers_lose_and_duplicate_nothing() {
     let conn = m2m_core::open(&path).unwrap();
     // No duplicate links in either table (the keys forbid them; prove it).
     for (table, cols) in [
-        (Post::LABELS.def().junction, "post_id, label_id"),
+        (Post::LABELS.def().junction_table(), "post_id, label_id"),
         (
-            Person::FRIENDS.def().junction,
+            Person::FRIENDS.def().junction_table(),
             "from_person_id, to_person_id",
         ),
-        (Member::CLUBS.def().junction, "member_id, club_id"),
+        (Member::CLUBS.def().junction_table(), "member_id, club_id"),
     ] {
         let dups: i64 = conn
             .query_row(

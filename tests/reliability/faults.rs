@@ -259,10 +259,10 @@ fn add_with_target(fault: Fault, bad: i64) -> i64 {
 /// A temp trigger that aborts the insert of (owner, `bad`) into `def`'s
 /// junction; with no `bad`, any insert from the owner.
 fn trigger_sql(def: &RelationDef, owner: i64, bad: Option<i64>) -> String {
-    let (j, s, t) = (def.junction, def.source, def.target);
+    let (j, s, t) = (def.junction_table(), def.source(), def.target());
     let when = match bad {
         None => format!(r#"NEW."{s}" = {owner}"#),
-        Some(bad) if def.symmetrical => format!(
+        Some(bad) if def.symmetrical() => format!(
             r#"NEW."{s}" = {} AND NEW."{t}" = {}"#,
             owner.min(bad),
             owner.max(bad)
@@ -344,7 +344,7 @@ fn scenario(op: Op, fault: Fault, in_tx: bool) {
     let mut locker = None;
     match fault {
         Fault::Trigger if op == Op::UpdatePivot => {
-            let (j, s) = (def.junction, def.source);
+            let (j, s) = (def.junction_table(), def.source());
             conn.execute_batch(&format!(
                 r#"CREATE TEMP TRIGGER boom BEFORE UPDATE ON main."{j}" WHEN OLD."{s}" = {owner}
                    BEGIN SELECT RAISE(ABORT, 'boom'); END"#
@@ -718,9 +718,9 @@ fn unlink_scenario(op: Unlink, in_tx: bool) {
         conn.execute_batch("BEGIN").unwrap();
         earlier_writes(conn);
     }
-    let (j, s, t) = (def.junction, def.source, def.target);
+    let (j, s, t) = (def.junction_table(), def.source(), def.target());
     let refused = keys[1];
-    let (a, b) = if def.symmetrical {
+    let (a, b) = if def.symmetrical() {
         (owner.min(refused), owner.max(refused))
     } else {
         (owner, refused)

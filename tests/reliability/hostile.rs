@@ -579,7 +579,7 @@ fn one_hundred_thousand_friends_in_one_call() {
     assert_eq!(pre.get(Key::<Person>::new(owner)).len(), next.len());
     assert_eq!(pre.get(Key::<Person>::new(2)).len(), 1);
     assert_eq!(friends.remove(&conn, next.clone()).unwrap(), next.len());
-    assert_eq!(rows_in(&conn, Person::FRIENDS.def().junction), 0);
+    assert_eq!(rows_in(&conn, Person::FRIENDS.def().junction_table()), 0);
 }
 
 fn insert_people(conn: &Connection, n: i64) {
@@ -654,7 +654,7 @@ fn one_hundred_thousand_targets_with_pivot_data() {
     assert_eq!(r.added.len(), 1);
     assert!(r.updated.is_empty(), "{r:?}");
     assert_eq!(m.remove(&conn, first).unwrap(), BULK as usize);
-    assert_eq!(rows_in(&conn, Member::CLUBS.def().junction), 1);
+    assert_eq!(rows_in(&conn, Member::CLUBS.def().junction_table()), 1);
 }
 
 /// 100,000 text keys in one call.
@@ -880,7 +880,7 @@ fn a_target_listed_ten_thousand_times() {
     let r = m.sync_with(&conn, items, SyncMode::Replace).unwrap();
     assert_eq!(r.added, vec![Key::new(1)]);
     assert_eq!(m.pivot(&conn, 1).unwrap().unwrap().role, "v9999");
-    assert_eq!(rows_in(&conn, Member::CLUBS.def().junction), 1);
+    assert_eq!(rows_in(&conn, Member::CLUBS.def().junction_table()), 1);
     assert_eq!(m.add(&conn, many(2)).unwrap(), 1);
     let r = Club::MEMBERS.of_key(2).toggle(&conn, many(1)).unwrap();
     assert_eq!(r.removed, vec![Key::new(1)]);

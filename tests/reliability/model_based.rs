@@ -526,8 +526,8 @@ impl<L: Entity, R: Entity, P: PivotKind> Rel<L, R, P> {
 
     fn name(&self, side: Side) -> &'static str {
         match (side, self.rev) {
-            (Side::Fwd, _) | (Side::Rev, None) => self.fwd.def().name,
-            (Side::Rev, Some(rev)) => rev.def().name,
+            (Side::Fwd, _) | (Side::Rev, None) => self.fwd.def().name(),
+            (Side::Rev, Some(rev)) => rev.def().name(),
         }
     }
 
@@ -938,7 +938,7 @@ type RawLink = ((i64, i64), Option<(i64, Data)>);
 /// The junction's rows, read with plain SQL: (stored pair, (row id, data))
 /// in pair order.
 fn raw_links(conn: &Connection, def: &RelationDef, with_data: bool) -> Vec<RawLink> {
-    let (j, s, t) = (def.junction, def.source, def.target);
+    let (j, s, t) = (def.junction_table(), def.source(), def.target());
     let sql = if with_data {
         format!(r#"SELECT "{s}", "{t}", rowid, role, note FROM "{j}" ORDER BY 1, 2, 3"#)
     } else {
@@ -979,7 +979,12 @@ fn verify<L: Entity, R: Entity, P: PivotKind>(
     let rows = raw_links(conn, rel.def(), P::HAS_DATA);
     let pairs: Vec<(i64, i64)> = rows.iter().map(|(p, _)| *p).collect();
     let want: Vec<(i64, i64)> = w.links.keys().copied().collect();
-    ensure_eq!(pairs, want, "junction rows of {}", rel.def().junction);
+    ensure_eq!(
+        pairs,
+        want,
+        "junction rows of {}",
+        rel.def().junction_table()
+    );
     for (pair, extra) in rows {
         let Some((row, data)) = extra else { continue };
         let link = w.links.get_mut(&pair).ok_or("checked above")?;
@@ -1022,7 +1027,7 @@ fn check_side<O: Entity, T: Entity, P: PivotKind, D>(
     w: &World,
     conn: &Connection,
 ) -> Check {
-    let name = d.def().name;
+    let name = d.def().name();
     let (ok_, tk) = (w.owner_kind(side), w.target_kind(side));
     let owners: Vec<i64> = w.known[ok_].iter().copied().chain([GHOST]).collect();
     let targets: Vec<i64> = w.known[tk].iter().copied().chain([GHOST]).collect();
