@@ -62,6 +62,16 @@ impl TableDef {
         &self.columns[self.pk]
     }
 
+    /// Every column's name but the key's, in column order: the order in
+    /// which a model hands its values to be bound.
+    pub(crate) fn non_key_columns(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| *i != self.pk)
+            .map(|(_, c)| c.name)
+    }
+
     /// True when the key is assigned by the database on insert (an integer
     /// key: SQLite's rowid).
     pub const fn auto_key(&self) -> bool {

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::db::DbError;
+
 /// Result alias used by every fallible call of the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -58,6 +60,15 @@ pub enum Error {
         column: &'static str,
         /// What is wrong with it.
         reason: &'static str,
+    },
+    /// A value given to a query could not be turned into an SQL value (its
+    /// `ToSql` failed); the query ran nothing.
+    #[error("{context}: {message}")]
+    Conversion {
+        /// The operation, e.g. ``Tag: query``.
+        context: String,
+        /// What the conversion reported.
+        message: String,
     },
     /// Every key an integer key type narrower than `i64` can hold is taken,
     /// so `insert` has no key to give the row; nothing was written.
@@ -137,12 +148,15 @@ impl Error {
 
     /// True when a `UNIQUE` or primary-key constraint refused the write.
     pub fn is_unique_violation(&self) -> bool {
-        matches!(
-            self.sqlite_error(),
-            Some(rusqlite::Error::SqliteFailure(e, _))
-                if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                    || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-        )
+        self.sqlite_error()
+            .is_some_and(|e| crate::sqlite::is_constraint(e, crate::sqlite::Constraint::Unique))
+    }
+
+    /// The database's error with what the call was doing.
+    pub(crate) fn db(context: impl fmt::Display, source: DbError) -> Self {
+        match source {
+            DbError::Sqlite(e) => Error::sqlite(context, e),
+        }
     }
 }
 
@@ -191,14 +205,27 @@ pub(crate) fn bad_value(column: &'static str, reason: &'static str) -> rusqlite:
     rusqlite::Error::ToSqlConversionFailure(Box::new(BadValue { column, reason }))
 }
 
-/// True when `e` is a `CHECK` constraint failure.
-pub(crate) fn is_check_violation(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _)
-        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_CHECK)
+/// What a call was doing, for the context of its errors:
+/// `Article.tags: add`. Formatted only when an error happens.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Op {
+    subject: &'static str,
+    op: &'static str,
 }
 
-/// True when `e` is a foreign-key constraint failure.
-pub(crate) fn is_foreign_key_violation(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _)
-        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY)
+impl Op {
+    pub(crate) const fn new(subject: &'static str, op: &'static str) -> Self {
+        Op { subject, op }
+    }
+
+    /// The error mapping of this operation, for `map_err`.
+    pub(crate) fn fail(self) -> impl Fn(DbError) -> Error + Copy {
+        move |e| Error::db(self, e)
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.subject, self.op)
+    }
 }

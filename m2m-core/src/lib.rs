@@ -311,8 +311,8 @@
 
 extern crate self as m2m_core;
 
-mod connection;
 mod crud;
+mod db;
 mod def;
 mod error;
 mod key;
@@ -320,15 +320,14 @@ mod model;
 mod pivot;
 mod prefetch;
 mod query;
+mod related;
 mod relation;
-mod schema;
-mod sql;
+mod sqlite;
 mod trace;
 mod types;
 mod verify;
-mod write;
 
-pub use connection::{BUSY_TIMEOUT, configure, open, open_in_memory};
+pub use db::Db;
 pub use def::{ColumnDef, Junction, RelationDef, TableDef};
 pub use error::{Error, Result};
 pub use key::{IntoKey, Key, PrimaryKey};
@@ -337,8 +336,10 @@ pub use m2m_derive::Model;
 pub use model::{ManyToMany, Model};
 pub use prefetch::Prefetched;
 pub use query::{Column, Expr, Order, Query, SlotRelation, SqlArg, WithCount};
-pub use relation::{Forward, Pivot, Related, Relation, Reverse, SyncMode, SyncReport, Through};
+pub use related::Related;
+pub use relation::{Forward, Pivot, Relation, Reverse, SyncMode, SyncReport, Through};
 pub use rusqlite;
+pub use sqlite::{BUSY_TIMEOUT, configure, open, open_in_memory};
 pub use trace::StatementLog;
 pub use types::SqlType;
 pub use verify::{Schema, SchemaProblem, verify_schema};

@@ -3,21 +3,19 @@
 
 use std::fmt;
 
-use rusqlite::Connection;
-
 use crate::__private::{BindError, RowReader, SqlValue, ValueSink};
-
+use crate::db::Db;
 use crate::def::{RelationDef, TableDef};
 use crate::key::{IntoKey, Key, PrimaryKey};
 use crate::query::Query;
-
-use crate::{Result, crud, schema};
+use crate::{Result, crud};
 
 /// A struct stored as one row of one SQLite table.
 ///
 /// Implement it with `#[derive(Model)]`; see the [crate docs](crate) for the
-/// attributes. Every method that touches the database takes a
-/// `&rusqlite::Connection` (a `Transaction` derefs to one).
+/// attributes. Every method that touches the database takes a connection:
+/// `&C` where `C:` [`Db`] (a rusqlite `Connection`, `Transaction` or
+/// `Savepoint`).
 ///
 /// ```
 /// use m2m_core::Model;
@@ -79,9 +77,10 @@ pub trait Model: Sized + 'static {
 
     /// Inserts the row. An integer key of `0` is assigned by SQLite and
     /// written back into `self`; any other key is inserted as given.
-    fn insert(&mut self, conn: &Connection) -> Result<()> {
-        crud::writable::<Self>(conn, "insert")?;
-        if let Some(pk) = crud::insert(conn, self)? {
+    fn insert(&mut self, conn: &impl Db) -> Result<()> {
+        let s = conn.__session();
+        crud::writable::<Self>(s, "insert")?;
+        if let Some(pk) = crud::insert(s, self)? {
             self.__set_pk(pk);
         }
         Ok(())
@@ -89,34 +88,35 @@ pub trait Model: Sized + 'static {
 
     /// Writes every column of the row with this key. [`Error::NotFound`](crate::Error::NotFound)
     /// when no such row exists; [`Error::Unsaved`](crate::Error::Unsaved) when the key is unset.
-    fn update(&self, conn: &Connection) -> Result<()> {
-        crud::writable::<Self>(conn, "update")?;
-        crud::update(conn, self)
+    fn update(&self, conn: &impl Db) -> Result<()> {
+        let s = conn.__session();
+        crud::writable::<Self>(s, "update")?;
+        crud::update(s, self)
     }
 
     /// Inserts the row when its key is unset, otherwise inserts or updates it
     /// in place (an upsert that keeps the row, so its links survive).
-    fn save(&mut self, conn: &Connection) -> Result<()> {
-        crud::writable::<Self>(conn, "save")?;
+    fn save(&mut self, conn: &impl Db) -> Result<()> {
+        let s = conn.__session();
+        crud::writable::<Self>(s, "save")?;
         if self.pk().is_unset() {
             self.insert(conn)
         } else {
-            crud::upsert(conn, self)
+            crud::upsert(s, self)
         }
     }
 
     /// Deletes the row; its links go with it (the junctions cascade), the rows
     /// on the other side stay. Returns whether a row was deleted.
-    fn delete(&self, conn: &Connection) -> Result<bool> {
-        crud::writable::<Self>(conn, "delete")?;
-        crud::delete(conn, Self::TABLE, self.pk())
-            .map(|n| n > 0)
-            .map_err(|e| crate::Error::sqlite(format_args!("{}: delete", Self::TABLE.model), e))
+    fn delete(&self, conn: &impl Db) -> Result<bool> {
+        let s = conn.__session();
+        crud::writable::<Self>(s, "delete")?;
+        crud::delete(s, self)
     }
 
     /// Loads the row with this key.
-    fn get(conn: &Connection, key: impl IntoKey<Self>) -> Result<Option<Self>> {
-        crud::get(conn, key.into_key().get())
+    fn get(conn: &impl Db, key: impl IntoKey<Self>) -> Result<Option<Self>> {
+        crud::get(conn.__session(), key.into_key().get())
     }
 
     /// Starts a typed query on this model's table.
@@ -140,13 +140,14 @@ pub trait Model: Sized + 'static {
     /// `create_table` made it first (without them), it is rebuilt when empty;
     /// when it already holds rows this fails with `Error::Schema` rather
     /// than lose them.
-    fn create_table(conn: &Connection) -> Result<()> {
-        crate::verify::create_table(conn, Self::TABLE, Self::__relations(), &Self::schema_sql())
+    fn create_table(conn: &impl Db) -> Result<()> {
+        crate::verify::create_table(conn.__session(), Self::TABLE, Self::__relations())
     }
 
-    /// The DDL [`Model::create_table`] runs, as text (for migration tools).
+    /// The DDL [`Model::create_table`] runs on SQLite, as text (for
+    /// migration tools).
     fn schema_sql() -> String {
-        schema::create_sql(Self::TABLE, Self::__relations())
+        crate::sqlite::ddl::create_sql(Self::TABLE, Self::__relations())
     }
 }
 
@@ -213,25 +214,21 @@ impl<T: Eq> Eq for ManyToMany<T> {}
 /// every statement that binds a row.
 pub(crate) fn each_value<M: Model>(
     m: &M,
-    f: impl FnMut(&'static str, &dyn SqlValue) -> rusqlite::Result<()>,
-) -> rusqlite::Result<()> {
-    struct Named<I, F> {
+    f: &mut dyn FnMut(&'static str, &dyn SqlValue) -> std::result::Result<(), BindError>,
+) -> std::result::Result<(), BindError> {
+    struct Named<'f, I> {
         names: I,
-        f: F,
+        f: &'f mut dyn FnMut(&'static str, &dyn SqlValue) -> std::result::Result<(), BindError>,
     }
-    impl<I, F> ValueSink for Named<I, F>
-    where
-        I: Iterator<Item = &'static str>,
-        F: FnMut(&'static str, &dyn SqlValue) -> rusqlite::Result<()>,
-    {
+    impl<I: Iterator<Item = &'static str>> ValueSink for Named<'_, I> {
         fn put(&mut self, value: &dyn SqlValue) -> std::result::Result<(), BindError> {
             let name = self.names.next().unwrap_or("");
-            (self.f)(name, value).map_err(BindError)
+            (self.f)(name, value)
         }
     }
     let mut sink = Named {
-        names: crate::sql::non_key(M::TABLE),
+        names: M::TABLE.non_key_columns(),
         f,
     };
-    m.__bind_columns(&mut sink).map_err(|e| e.0)
+    m.__bind_columns(&mut sink)
 }

@@ -1,74 +1,97 @@
 //! Pivot data: calls on relations declared with `through_model = ...`.
 
-use rusqlite::Connection;
-use rusqlite::types::{ToSql, Value};
+use std::collections::HashMap;
 
+use rusqlite::types::Value;
+
+use crate::__private::{BindError, RowReader};
+use crate::db::{Atomic, Db, DbError, Session};
 use crate::key::{IntoKey, PrimaryKey};
 use crate::query::{Expr, Query};
-use crate::relation::{Batch, Related, SyncMode, SyncReport, Through, sorted};
-use crate::write::Atomic;
-use crate::{Error, Model, Pivot, Result, sql};
+use crate::related::{Batch, saved, sorted};
+use crate::relation::{SyncMode, SyncReport, Through};
+use crate::sqlite::sql;
+use crate::{Error, Model, Pivot, Related, Result};
+
+/// The pivot columns' values of a through row, in column order, to tell
+/// whether a kept link's data changed.
+fn pivot_values<P: Through>(
+    def: &crate::RelationDef,
+    pivot: &P,
+) -> std::result::Result<Vec<Value>, DbError> {
+    let mut out = Vec::new();
+    pivot
+        .__each_value(&mut |column, v| {
+            if def.is_pivot_column(column) {
+                let value = v
+                    .sqlite()
+                    .and_then(|v| crate::sqlite::to_value(&v))
+                    .and_then(|v| crate::sqlite::check_value(column, (&v).into()).map(|()| v))
+                    .map_err(|e| BindError(e.into()))?;
+                out.push(value);
+            }
+            Ok(())
+        })
+        .map_err(|e| e.0)?;
+    Ok(out)
+}
 
 impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     /// The target's key, checked as a batch's would be, without building one.
     fn one_key(&self, target: impl IntoKey<T>) -> Result<T::Pk> {
         self.owner()?;
-        let key = target.into_key().into_inner();
-        if key.is_unset() {
-            return Err(Error::Unsaved {
-                model: T::TABLE.model,
-                action: "linking it",
-            });
-        }
-        Ok(key)
+        saved::<T>(target.into_key().into_inner(), "linking it")
     }
 
     /// Links one target with this pivot data (its key fields are filled in
     /// for you). Returns `false`, writing nothing, when the link exists: change
     /// its data with [`Related::update_pivot`].
-    pub fn add_with(&self, conn: &Connection, target: impl IntoKey<T>, pivot: P) -> Result<bool>
+    pub fn add_with(&self, conn: &impl Db, target: impl IntoKey<T>, pivot: P) -> Result<bool>
     where
         P: Pivot,
     {
+        let s = conn.__session();
         let key = self.one_key(target)?;
-        self.write_owner(conn, "add_with")?;
-        let run = || -> rusqlite::Result<usize> {
-            let checked = !conn.is_autocommit();
-            let mut stmt = conn.prepare_cached(sql::insert_one(self.def(), P::TABLE, checked))?;
+        self.write_owner(s, "add_with")?;
+        let run = || -> std::result::Result<usize, DbError> {
+            let checked = s.in_transaction();
+            let mut stmt = s.prepare(sql::insert_one(self.def(), P::TABLE, checked))?;
             self.bind_link(&mut stmt, &key, &pivot)?;
-            stmt.raw_execute()
+            stmt.execute()
         };
         // The key list is built only to explain a write that did nothing
         // (an existing link, or a missing row) or failed.
         let one = || Batch::from_keys(vec![key.clone()]);
         match run() {
-            Ok(0) => self.missing_rows(conn, "add_with", &one()?).map(|()| false),
+            Ok(0) => self.missing_rows(s, "add_with", &one()?).map(|()| false),
             Ok(_) => Ok(true),
             Err(e) => Err(match one() {
-                Ok(batch) => self.link_error(conn, "add_with", &batch, e),
+                Ok(batch) => self.link_error(s, "add_with", &batch, e),
                 Err(other) => other,
             }),
         }
     }
 
     /// The through row of the link to `target`, if linked.
-    pub fn pivot(&self, conn: &Connection, target: impl IntoKey<T>) -> Result<Option<P>>
+    pub fn pivot(&self, conn: &impl Db, target: impl IntoKey<T>) -> Result<Option<P>>
     where
         P: Pivot,
     {
         let key = self.one_key(target)?;
-        self.pivot_of(conn, &key)
+        self.pivot_of(conn.__session(), &key)
     }
 
-    fn pivot_of(&self, conn: &Connection, key: &T::Pk) -> Result<Option<P>>
+    fn pivot_of(&self, s: Session<'_>, key: &T::Pk) -> Result<Option<P>>
     where
         P: Pivot,
     {
-        let params: [&dyn ToSql; 2] = [&*self.owner, key];
-        let mut rows = sql::query_rows(conn, sql::pivot_get(self.def(), P::TABLE), params, |row| {
-            P::__from_row(row, 0)
-        })
-        .map_err(|e| Error::sqlite(self.ctx("pivot"), e))?;
+        let mut rows = s
+            .rows(
+                sql::pivot_get(self.def(), P::TABLE),
+                &[&*self.owner, key],
+                |row| P::__from_row(row, 0),
+            )
+            .map_err(self.op("pivot").fail())?;
         Ok(rows.pop())
     }
 
@@ -77,57 +100,57 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     /// `false` when the target is not linked.
     pub fn update_pivot(
         &self,
-        conn: &Connection,
+        conn: &impl Db,
         target: impl IntoKey<T>,
         f: impl FnOnce(&mut P),
     ) -> Result<bool>
     where
         P: Pivot,
     {
+        let s = conn.__session();
         let key = self.one_key(target)?;
-        self.write_owner(conn, "update_pivot")?;
-        let tx = Atomic::begin(conn).map_err(|e| Error::sqlite(self.ctx("update_pivot"), e))?;
-        let Some(mut pivot) = self.pivot_of(conn, &key)? else {
+        self.write_owner(s, "update_pivot")?;
+        let fail = self.op("update_pivot").fail();
+        // The lock is taken before the read: a concurrent increment is not lost.
+        let tx = Atomic::begin(s).map_err(fail)?;
+        let Some(mut pivot) = self.pivot_of(s, &key)? else {
             return Ok(false);
         };
         f(&mut pivot);
-        self.write_pivot(conn, &key, &pivot)?;
-        tx.commit()
-            .map_err(|e| Error::sqlite(self.ctx("update_pivot"), e))?;
+        self.write_pivot(s, &key, &pivot)?;
+        tx.commit().map_err(fail)?;
         Ok(true)
     }
 
-    fn write_pivot(&self, conn: &Connection, target: &T::Pk, pivot: &P) -> Result<()>
+    fn write_pivot(&self, s: Session<'_>, target: &T::Pk, pivot: &P) -> Result<()>
     where
         P: Pivot,
     {
         let Some(text) = sql::pivot_update(self.def(), P::TABLE) else {
             return Ok(());
         };
-        let run = || -> rusqlite::Result<usize> {
-            let mut stmt = conn.prepare_cached(text)?;
+        let run = || -> std::result::Result<usize, DbError> {
+            let mut stmt = s.prepare(text)?;
             self.bind_link(&mut stmt, target, pivot)?;
-            stmt.raw_execute()
+            stmt.execute()
         };
-        run()
-            .map(drop)
-            .map_err(|e| Error::sqlite(self.ctx("update_pivot"), e))
+        run().map(drop).map_err(self.op("update_pivot").fail())
     }
 
     /// The linked targets with their through rows, in target key order.
-    pub fn fetch_with_pivot(&self, conn: &Connection) -> Result<Vec<(T, P)>>
+    pub fn fetch_with_pivot(&self, conn: &impl Db) -> Result<Vec<(T, P)>>
     where
         P: Pivot,
     {
         let owner = self.owner()?;
         let width = T::TABLE.columns.len();
-        sql::query_rows(
-            conn,
-            sql::fetch_with_pivot(self.def(), P::TABLE),
-            [owner],
-            |row| Ok((T::__from_row(row, 0)?, P::__from_row(row, width)?)),
-        )
-        .map_err(|e| Error::sqlite(self.ctx("fetch_with_pivot"), e))
+        conn.__session()
+            .rows(
+                sql::fetch_with_pivot(self.def(), P::TABLE),
+                &[owner],
+                |row| Ok((T::__from_row(row, 0)?, P::__from_row(row, width)?)),
+            )
+            .map_err(self.op("fetch_with_pivot").fail())
     }
 
     /// The linked targets whose through row matches the condition:
@@ -137,16 +160,17 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         P: Pivot,
     {
         let e = f(&P::PIVOT_COLUMNS);
-        let (sql, times) = sql::pivot_scope(self.def(), &e.sql);
-        let owner = sql::to_value(&*self.owner).unwrap_or(Value::Null);
+        let (scope, times) = sql::pivot_scope(self.def(), &e.sql);
+        let mut q = Query::scoped_by::<O>(scope, &*self.owner, 0);
+        let owner = q.owner_value::<O>(&*self.owner);
         let mut params = Vec::new();
         for _ in 0..times {
             params.push(owner.clone());
             params.extend(e.params.iter().cloned());
         }
-        let mut q = Query::scoped(sql, params);
+        q = q.with_scope_params(params);
         if let Some(err) = e.error {
-            q = q.failed(Error::sqlite(self.ctx("filter_pivot"), err));
+            q = q.failed(Error::sqlite(self.op("filter_pivot"), err));
         }
         if self.owner.is_unset() {
             q = q.unsaved(O::TABLE.model);
@@ -161,68 +185,57 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     /// listed twice takes its last data. Atomic.
     pub fn sync_with<K: IntoKey<T>>(
         &self,
-        conn: &Connection,
+        conn: &impl Db,
         items: impl IntoIterator<Item = (K, P)>,
         mode: SyncMode,
     ) -> Result<SyncReport<T>>
     where
         P: Pivot,
     {
-        self.write_owner(conn, "sync_with")?;
+        let s = conn.__session();
+        self.write_owner(s, "sync_with")?;
         // Check every input before the first write; the last data of a key wins.
         let mut order: Vec<T::Pk> = Vec::new();
-        let mut data: std::collections::HashMap<T::Pk, P> = std::collections::HashMap::new();
+        let mut data: HashMap<T::Pk, P> = HashMap::new();
         for (k, p) in items {
-            let k = k.into_key().into_inner();
-            if k.is_unset() {
-                return Err(Error::Unsaved {
-                    model: T::TABLE.model,
-                    action: "linking it",
-                });
-            }
+            let k = saved::<T>(k.into_key().into_inner(), "linking it")?;
             if data.insert(k.clone(), p).is_none() {
                 order.push(k);
             }
         }
         let batch = Batch::<T>::from_keys(order)?;
         if mode != SyncMode::Remove {
-            self.check_deferred(conn, "sync_with", &batch)?;
+            self.check_deferred(s, "sync_with", &batch)?;
         }
         let def = self.def();
-        let ctx = |e| Error::sqlite(self.ctx("sync_with"), e);
-        let tx = Atomic::begin(conn).map_err(ctx)?;
+        let fail = self.op("sync_with").fail();
+        let tx = Atomic::begin(s).map_err(fail)?;
         let mut report = SyncReport::default();
         match mode {
             SyncMode::Remove => {
                 if !batch.is_empty() {
-                    let removed = self.unlink_each(conn, &batch).map_err(ctx)?;
+                    let removed = self.unlink_each(s, &batch).map_err(fail)?;
                     report.removed = sorted(removed);
                 }
             }
             SyncMode::Replace | SyncMode::Add => {
                 if mode == SyncMode::Replace {
                     let removed = self
-                        .returning(conn, sql::remove_others(def, batch.list.blobs), &batch)
-                        .map_err(ctx)?;
+                        .returning(s, sql::remove_others(def, batch.list.blobs), &batch)
+                        .map_err(fail)?;
                     report.removed = sorted(removed);
                 }
                 let existing: Vec<(T::Pk, P)> = if batch.is_empty() {
                     Vec::new()
                 } else {
-                    sql::query_rows(
-                        conn,
+                    s.rows(
                         sql::pivots_of(def, P::TABLE, batch.list.blobs),
-                        [
-                            sql::to_value(&*self.owner).map_err(ctx)?,
-                            Value::Text(batch.list.json.clone()),
-                        ]
-                        .iter(),
-                        |row| Ok((row.get(0)?, P::__from_row(row, 1)?)),
+                        &[&*self.owner, &batch.list],
+                        |row| Ok((row.get_key(0)?, P::__from_row(row, 1)?)),
                     )
-                    .map_err(ctx)?
+                    .map_err(fail)?
                 };
-                let mut existing: std::collections::HashMap<T::Pk, P> =
-                    existing.into_iter().collect();
+                let mut existing: HashMap<T::Pk, P> = existing.into_iter().collect();
                 let (mut added, mut updated) = (Vec::new(), Vec::new());
                 for key in &batch.keys {
                     let Some(new) = data.remove(key) else {
@@ -230,21 +243,21 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
                     };
                     match existing.remove(key) {
                         Some(old) => {
-                            let old_values = sql::pivot_params(def, old.__values().map_err(ctx)?);
-                            let new_values = sql::pivot_params(def, new.__values().map_err(ctx)?);
+                            let old_values = pivot_values(def, &old).map_err(fail)?;
+                            let new_values = pivot_values(def, &new).map_err(fail)?;
                             if old_values != new_values {
-                                self.write_pivot(conn, key, &new)?;
+                                self.write_pivot(s, key, &new)?;
                                 updated.push(key.clone());
                             }
                         }
                         None => {
                             let one = Batch::<T>::from_keys(vec![key.clone()])?;
-                            match self.insert_links(conn, &one, &new) {
+                            match self.insert_links(s, &one, &new) {
                                 Ok(n) if n > 0 => added.push(key.clone()),
                                 Ok(_) => {}
                                 Err(e) => {
                                     drop(tx);
-                                    return Err(self.link_error(conn, "sync_with", &one, e));
+                                    return Err(self.link_error(s, "sync_with", &one, e));
                                 }
                             }
                         }
@@ -254,7 +267,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
                 report.updated = sorted(updated);
             }
         }
-        tx.commit().map_err(ctx)?;
+        tx.commit().map_err(fail)?;
         Ok(report)
     }
 }

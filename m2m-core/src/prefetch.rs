@@ -3,11 +3,13 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use rusqlite::Connection;
-
+use crate::__private::RowReader;
+use crate::db::{Db, DbResult, Row, Session};
+use crate::error::Op;
 use crate::key::{IntoKey, Key};
 use crate::relation::{Relation, Through};
-use crate::{Error, Model, Result, sql};
+use crate::sqlite::sql;
+use crate::{Model, Result};
 
 /// The targets of a set of owners, loaded at once by [`Relation::prefetch`].
 pub struct Prefetched<O: Model, T> {
@@ -87,12 +89,21 @@ impl<O: Model, T: Model, P: Through, D> Relation<O, T, P, D> {
     /// ```
     pub fn prefetch<K: IntoKey<O>>(
         &self,
-        conn: &Connection,
+        conn: &impl Db,
+        owners: impl IntoIterator<Item = K>,
+    ) -> Result<Prefetched<O, T>> {
+        self.load(conn.__session(), owners)
+    }
+
+    /// [`Relation::prefetch`] on a session, for query prefetch steps.
+    pub(crate) fn load<K: IntoKey<O>>(
+        &self,
+        s: Session<'_>,
         owners: impl IntoIterator<Item = K>,
     ) -> Result<Prefetched<O, T>> {
         let def = self.def();
         load(
-            conn,
+            s,
             def,
             |blobs| sql::prefetch(def, blobs),
             owners,
@@ -105,7 +116,7 @@ impl<O: Model, T: Model, P: Through, D> Relation<O, T, P, D> {
     /// `(target, pivot)` pairs, in target key order.
     pub fn prefetch_with_pivot<K: IntoKey<O>>(
         &self,
-        conn: &Connection,
+        conn: &impl Db,
         owners: impl IntoIterator<Item = K>,
     ) -> Result<Prefetched<O, (T, P)>>
     where
@@ -114,7 +125,7 @@ impl<O: Model, T: Model, P: Through, D> Relation<O, T, P, D> {
         let def = self.def();
         let width = 1 + T::TABLE.columns.len();
         load(
-            conn,
+            conn.__session(),
             def,
             |blobs| sql::prefetch_with_pivot(def, P::TABLE, blobs),
             owners,
@@ -126,14 +137,14 @@ impl<O: Model, T: Model, P: Through, D> Relation<O, T, P, D> {
 
 /// Runs a prefetch statement for the owners and groups its rows by owner.
 fn load<O: Model, K: IntoKey<O>, R, S: Ord>(
-    conn: &Connection,
-    def: &crate::RelationDef,
+    s: Session<'_>,
+    def: &'static crate::RelationDef,
     text: impl FnOnce(bool) -> &'static str,
     owners: impl IntoIterator<Item = K>,
-    map_row: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<R>,
+    map_row: impl Fn(&Row<'_, '_>) -> DbResult<R>,
     sort_key: impl Fn(&R) -> &S,
 ) -> Result<Prefetched<O, R>> {
-    let ctx = || format!("{}: prefetch", def.name);
+    let fail = Op::new(def.name, "prefetch").fail();
     let mut map: HashMap<O::Pk, Vec<R>> = HashMap::new();
     let mut list = sql::ListEncoder::new(O::TABLE.pk_column().name);
     for owner in owners {
@@ -141,27 +152,26 @@ fn load<O: Model, K: IntoKey<O>, R, S: Ord>(
         if map.contains_key(&key) {
             continue;
         }
-        list.push(&key).map_err(|e| Error::sqlite(ctx(), e))?;
+        list.push(&key).map_err(|e| fail(e.into()))?;
         map.insert(key, Vec::new());
     }
     let list = list.finish();
     if map.is_empty() {
         return Ok(Prefetched { map });
     }
-    let run = || -> rusqlite::Result<()> {
-        let mut stmt = conn.prepare_cached(text(list.blobs))?;
-        stmt.raw_bind_parameter(1, &list)?;
-        let mut rows = stmt.raw_query();
-        while let Some(row) = rows.next()? {
-            let owner: O::Pk = row.get(0)?;
+    let run = || -> DbResult<()> {
+        let mut stmt = s.prepare(text(list.blobs))?;
+        stmt.bind(1, O::TABLE.pk_column().name, &list)?;
+        stmt.each(|row| {
+            let owner: O::Pk = row.get_key(0)?;
             let item = map_row(row)?;
             if let Some(list) = map.get_mut(&owner) {
                 list.push(item);
             }
-        }
-        Ok(())
+            Ok(())
+        })
     };
-    run().map_err(|e| Error::sqlite(ctx(), e))?;
+    run().map_err(fail)?;
     for list in map.values_mut() {
         // Already in order for plain relations; a symmetrical one reads two halves.
         list.sort_by(|a, b| sort_key(a).cmp(sort_key(b)));

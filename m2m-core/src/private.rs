@@ -147,7 +147,7 @@ pub trait ValueSink {
 
 /// A value the database refused as a parameter (the runtime adds context).
 #[derive(Debug)]
-pub struct BindError(pub(crate) rusqlite::Error);
+pub struct BindError(pub(crate) crate::db::DbError);
 
 /// Reads and binds one field's column: `(&Stored::<T>::NEW).get(row, i)`.
 ///

@@ -6,16 +6,19 @@
 //! type does not compile. Values are always bound as parameters, never
 //! spliced into the SQL text.
 
-use std::fmt::Write as _;
 use std::marker::PhantomData;
 
-use rusqlite::Connection;
 use rusqlite::types::{ToSql, Value};
+
+use crate::__private::{RowReader, SqlValue};
+use crate::db::{Db, Session};
+use crate::error::Op;
+use crate::sqlite::sql;
 
 use crate::__private::{NoValue, NotNull, OwnedBy};
 use crate::key::IntoKey;
 use crate::relation::{Forward, Relation, Through};
-use crate::{Error, Model, Result, sql};
+use crate::{Error, Model, Result};
 
 /// A typed column of model `M` holding values of type `V` (for a nullable
 /// `Option<V>` field, `V` is the inner type; test for NULL with
@@ -52,12 +55,12 @@ pub trait SqlArg<V> {
 
 impl<V: ToSql> SqlArg<V> for V {
     fn to_value(&self) -> rusqlite::Result<Value> {
-        sql::to_value(self)
+        crate::sqlite::to_value(self)
     }
 }
 impl<V: ToSql> SqlArg<V> for &V {
     fn to_value(&self) -> rusqlite::Result<Value> {
-        sql::to_value(*self)
+        crate::sqlite::to_value(*self)
     }
 }
 impl SqlArg<String> for &str {
@@ -106,24 +109,24 @@ impl<M> Expr<M> {
             _m: PhantomData,
         }
     }
-    fn join(mut self, op: &str, other: Expr<M>) -> Self {
-        self.sql = format!("({}) {op} ({})", self.sql, other.sql);
+    fn join(mut self, op: sql::Join, other: Expr<M>) -> Self {
+        self.sql = sql::join(&self.sql, op, &other.sql);
         self.params.extend(other.params);
         self.error = self.error.or(other.error);
         self
     }
     /// Both conditions hold.
     pub fn and(self, other: Expr<M>) -> Self {
-        self.join("AND", other)
+        self.join(sql::Join::And, other)
     }
     /// Either condition holds.
     pub fn or(self, other: Expr<M>) -> Self {
-        self.join("OR", other)
+        self.join(sql::Join::Or, other)
     }
     /// The condition does not hold.
     #[allow(clippy::should_implement_trait)]
     pub fn not(mut self) -> Self {
-        self.sql = format!("NOT ({})", self.sql);
+        self.sql = sql::not(&self.sql);
         self
     }
 }
@@ -155,16 +158,13 @@ impl<M: Model, V> Column<M, V> {
     }
 
     fn qualified(&self) -> String {
-        let mut s = String::new();
-        sql::push_ident(&mut s, M::TABLE.name);
-        s.push('.');
-        sql::push_ident(&mut s, self.name);
-        s
+        sql::column(M::TABLE.name, self.name)
     }
 
     fn compare(self, op: &str, value: rusqlite::Result<Value>) -> Expr<M> {
-        let sql = format!("{} {op} ?", self.qualified());
-        let value = value.and_then(|v| sql::check_value(self.name, (&v).into()).map(|()| v));
+        let sql = sql::compare(&self.qualified(), op);
+        let value =
+            value.and_then(|v| crate::sqlite::check_value(self.name, (&v).into()).map(|()| v));
         match value {
             Ok(v) => Expr::new(sql, vec![v], None),
             Err(e) => Expr::new(sql, vec![Value::Null], Some(e)),
@@ -197,15 +197,11 @@ impl<M: Model, V> Column<M, V> {
     }
     /// `column IS NULL`
     pub fn is_null(self) -> Expr<M> {
-        Expr::new(format!("{} IS NULL", self.qualified()), Vec::new(), None)
+        Expr::new(sql::is_null(&self.qualified(), true), Vec::new(), None)
     }
     /// `column IS NOT NULL`
     pub fn is_not_null(self) -> Expr<M> {
-        Expr::new(
-            format!("{} IS NOT NULL", self.qualified()),
-            Vec::new(),
-            None,
-        )
+        Expr::new(sql::is_null(&self.qualified(), false), Vec::new(), None)
     }
     /// `column IN (values...)`; an empty list matches no row. Any number of
     /// values, of any type (they travel as one JSON array parameter).
@@ -218,28 +214,24 @@ impl<M: Model, V> Column<M, V> {
             }
         }
         if list.len() == 0 {
-            return Expr::new("0".to_owned(), Vec::new(), error);
+            return Expr::new(sql::NOTHING.to_owned(), Vec::new(), error);
         }
         let list = list.finish();
-        let sql = format!(
-            "{} IN ({})",
-            self.qualified(),
-            sql::list_rows("?", list.blobs)
-        );
+        let sql = sql::in_list(&self.qualified(), list.blobs);
         Expr::new(sql, vec![Value::Text(list.json)], error)
     }
 
     /// Ascending order on this column.
     pub fn asc(self) -> Order<M> {
         Order {
-            sql: format!("{} ASC", self.qualified()),
+            sql: sql::order(&self.qualified(), true),
             _m: PhantomData,
         }
     }
     /// Descending order on this column.
     pub fn desc(self) -> Order<M> {
         Order {
-            sql: format!("{} DESC", self.qualified()),
+            sql: sql::order(&self.qualified(), false),
             _m: PhantomData,
         }
     }
@@ -270,7 +262,9 @@ impl<M: Model, T: Model, P: Through> SlotRelation<M, T, P> for Relation<M, T, P,
     }
 }
 
-type Step<M> = Box<dyn Fn(&Connection, &mut [M]) -> Result<()>>;
+/// An eager load run on the fetched rows (`Send + Sync`, so a query can be
+/// built on one thread and run on another).
+type Step<M> = Box<dyn Fn(Session<'_>, &mut [M]) -> Result<()> + Send + Sync>;
 
 /// A query on the rows of `M`: `Tag::query()`, or `article.tags().filter(..)`
 /// for the rows related to one owner.
@@ -298,10 +292,39 @@ impl<M: Model> Query<M> {
         }
     }
 
-    pub(crate) fn scoped(sql: String, params: Vec<Value>) -> Self {
+    /// A query limited by `scope`, SQL whose parameters are the owner's
+    /// key, `times` times: the rows of one owner's relation.
+    pub(crate) fn scoped_by<O: Model>(scope: String, owner: &O::Pk, times: usize) -> Self {
         let mut q = Self::new();
-        q.conditions.push((sql, params));
+        let owner = q.key_value::<O>(owner);
+        q.conditions.push((scope, vec![owner; times]));
         q
+    }
+
+    /// Replaces the parameters of the scope (the first condition).
+    pub(crate) fn with_scope_params(mut self, params: Vec<Value>) -> Self {
+        if let Some(scope) = self.conditions.first_mut() {
+            scope.1 = params;
+        }
+        self
+    }
+
+    /// A key as a parameter value; a key that cannot be converted is the
+    /// query's error when it runs, never a query that finds no rows.
+    pub(crate) fn key_value<O: Model>(&mut self, key: &O::Pk) -> Value {
+        match crate::sqlite::to_value(key) {
+            Ok(v) => v,
+            Err(e) => {
+                self.error
+                    .get_or_insert(Error::sqlite(Op::new(O::TABLE.model, "key"), e));
+                Value::Null
+            }
+        }
+    }
+
+    /// [`Query::key_value`] for the owner of a scoped query.
+    pub(crate) fn owner_value<O: Model>(&mut self, key: &O::Pk) -> Value {
+        self.key_value::<O>(key)
     }
 
     pub(crate) fn failed(mut self, error: Error) -> Self {
@@ -319,10 +342,8 @@ impl<M: Model> Query<M> {
 
     fn push_expr<T>(&mut self, e: Expr<T>) -> Option<(String, Vec<Value>)> {
         if let Some(err) = e.error {
-            self.error.get_or_insert(Error::sqlite(
-                format_args!("{}: query value", M::TABLE.model),
-                err,
-            ));
+            self.error
+                .get_or_insert(Error::sqlite(Op::new(M::TABLE.model, "query value"), err));
         }
         Some((e.sql, e.params))
     }
@@ -348,8 +369,7 @@ impl<M: Model> Query<M> {
             return self;
         };
         let (sub, times) = sql::owners_where(rel.def(), &cond);
-        let not = if negate { "NOT " } else { "" };
-        let sql = format!("{} {not}IN ({sub})", sql::pk_qualified(M::TABLE));
+        let sql = sql::key_in(M::TABLE, negate, &sub);
         let params = std::iter::repeat_n(params, times).flatten().collect();
         self.conditions.push((sql, params));
         self
@@ -390,16 +410,14 @@ impl<M: Model> Query<M> {
         keys.dedup();
         if keys.is_empty() {
             // An empty list names nothing, never everything.
-            self.conditions.push(("0".to_owned(), Vec::new()));
+            self.conditions.push((sql::NOTHING.to_owned(), Vec::new()));
             return self;
         }
         let mut list = sql::ListEncoder::new(T::TABLE.pk_column().name);
         for k in &keys {
             if let Err(e) = list.push(k) {
-                self.error.get_or_insert(Error::sqlite(
-                    format_args!("{}: query value", M::TABLE.model),
-                    e,
-                ));
+                self.error
+                    .get_or_insert(Error::sqlite(Op::new(M::TABLE.model, "query value"), e));
             }
         }
         let list = list.finish();
@@ -408,7 +426,7 @@ impl<M: Model> Query<M> {
         if all {
             params.push(Value::Integer(keys.len() as i64));
         }
-        let sql = format!("{} IN ({sub})", sql::pk_qualified(M::TABLE));
+        let sql = sql::key_in(M::TABLE, false, &sub);
         self.conditions.push((sql, params));
         self
     }
@@ -441,11 +459,11 @@ impl<M: Model> Query<M> {
     pub fn prefetch<T: Model, P: Through>(mut self, rel: impl SlotRelation<M, T, P>) -> Self {
         let rel = rel.relation();
         self.steps
-            .push(Box::new(move |conn: &Connection, rows: &mut [M]| {
+            .push(Box::new(move |s: Session<'_>, rows: &mut [M]| {
                 let Some(slot) = rel.slot() else {
                     return Ok(());
                 };
-                let mut loaded = rel.prefetch(conn, rows.iter())?;
+                let mut loaded = rel.load(s, rows.iter())?;
                 for row in rows.iter_mut() {
                     let targets = loaded.take(&*row);
                     slot(row).fill(targets);
@@ -502,10 +520,10 @@ impl<M: Model> Query<M> {
                 column,
                 reason,
             }),
-            Some(e) => Err(Error::sqlite(
-                format_args!("{}: query", M::TABLE.model),
-                rusqlite::Error::ToSqlConversionFailure(e.to_string().into()),
-            )),
+            Some(e) => Err(Error::Conversion {
+                context: format!("{}: query", M::TABLE.model),
+                message: e.to_string(),
+            }),
         }
     }
 
@@ -514,78 +532,58 @@ impl<M: Model> Query<M> {
         what: &str,
         ordered: bool,
         limit: Option<u64>,
-    ) -> Result<(String, Vec<&Value>)> {
+    ) -> Result<(String, Vec<&dyn SqlValue>)> {
         self.check()?;
-        let table = M::TABLE;
-        let mut s = format!("SELECT {what} FROM ");
-        sql::push_ident(&mut s, table.name);
-        let mut params = Vec::new();
-        for (i, (cond, p)) in self.conditions.iter().enumerate() {
-            s.push_str(if i == 0 { " WHERE (" } else { " AND (" });
-            s.push_str(cond);
-            s.push(')');
-            params.extend(p.iter());
-        }
-        if ordered {
-            s.push_str(" ORDER BY ");
-            for o in &self.order {
-                s.push_str(o);
-                s.push_str(", ");
-            }
-            s.push_str(&sql::pk_qualified(table));
-        }
-        match (limit, self.offset) {
-            (Some(l), Some(o)) => {
-                let _ = write!(s, " LIMIT {l} OFFSET {o}");
-            }
-            (Some(l), None) => {
-                let _ = write!(s, " LIMIT {l}");
-            }
-            (None, Some(o)) => {
-                let _ = write!(s, " LIMIT -1 OFFSET {o}");
-            }
-            (None, None) => {}
-        }
-        Ok((s, params))
+        let conditions: Vec<&str> = self.conditions.iter().map(|(c, _)| c.as_str()).collect();
+        let params = self
+            .conditions
+            .iter()
+            .flat_map(|(_, p)| p.iter().map(|v| v as &dyn SqlValue))
+            .collect();
+        let order = ordered.then_some(self.order.as_slice());
+        let text = sql::select(M::TABLE, what, &conditions, order, limit, self.offset);
+        Ok((text, params))
     }
 
-    fn load(&self, conn: &Connection, limit: Option<u64>, op: &str) -> Result<Vec<M>> {
-        let (s, params) = self.select_sql(&sql::select_list(M::TABLE), true, limit)?;
-        let mut rows = sql::query_rows(conn, &s, params, |row| M::__from_row(row, 0))
-            .map_err(|e| Error::sqlite(format_args!("{}: {op}", M::TABLE.model), e))?;
+    fn load(&self, s: Session<'_>, limit: Option<u64>, op: &'static str) -> Result<Vec<M>> {
+        let (text, params) = self.select_sql(sql::select_list_ref(M::TABLE), true, limit)?;
+        let mut rows = s
+            .rows(&text, &params, |row| M::__from_row(row, 0))
+            .map_err(Op::new(M::TABLE.model, op).fail())?;
         for step in &self.steps {
-            step(conn, &mut rows)?;
+            step(s, &mut rows)?;
         }
         Ok(rows)
     }
 
     /// All matching rows.
-    pub fn fetch_all(&self, conn: &Connection) -> Result<Vec<M>> {
-        self.load(conn, self.limit, "fetch_all")
+    pub fn fetch_all(&self, conn: &impl Db) -> Result<Vec<M>> {
+        self.load(conn.__session(), self.limit, "fetch_all")
     }
 
     /// The first matching row.
-    pub fn fetch_one(&self, conn: &Connection) -> Result<Option<M>> {
+    pub fn fetch_one(&self, conn: &impl Db) -> Result<Option<M>> {
         let limit = Some(self.limit.map_or(1, |l| l.min(1)));
-        Ok(self.load(conn, limit, "fetch_one")?.pop())
+        Ok(self.load(conn.__session(), limit, "fetch_one")?.pop())
     }
 
     /// The number of matching rows (within `limit`/`offset` when set).
-    pub fn count(&self, conn: &Connection) -> Result<u64> {
-        let (inner, params) = self.select_sql("1", false, self.limit)?;
-        let s = format!("SELECT count(*) FROM ({inner})");
-        let n: i64 = sql::query_one(conn, &s, params)
-            .map_err(|e| Error::sqlite(format_args!("{}: count", M::TABLE.model), e))?;
+    pub fn count(&self, conn: &impl Db) -> Result<u64> {
+        let (inner, params) = self.select_sql(sql::ONE, false, self.limit)?;
+        let n: i64 = conn
+            .__session()
+            .one(&sql::count_of(&inner), &params)
+            .map_err(Op::new(M::TABLE.model, "count").fail())?;
         Ok(n.max(0) as u64)
     }
 
     /// True when at least one row matches.
-    pub fn exists(&self, conn: &Connection) -> Result<bool> {
+    pub fn exists(&self, conn: &impl Db) -> Result<bool> {
         let limit = Some(self.limit.map_or(1, |l| l.min(1)));
-        let (inner, params) = self.select_sql("1", false, limit)?;
-        let s = format!("SELECT EXISTS({inner})");
-        sql::query_one(conn, &s, params)
-            .map_err(|e| Error::sqlite(format_args!("{}: exists", M::TABLE.model), e))
+        let (inner, params) = self.select_sql(sql::ONE, false, limit)?;
+        conn.__session()
+            .one(&sql::exists_of(&inner), &params)
+            .map_err(Op::new(M::TABLE.model, "exists").fail())
     }
 }
 
@@ -611,18 +609,20 @@ pub struct WithCount<M> {
 impl<M: Model> WithCount<M> {
     /// Every matching row with its link count, in one statement (plus one per
     /// prefetch).
-    pub fn fetch_all(&self, conn: &Connection) -> Result<Vec<(M, u64)>> {
-        let what = format!("{}, {}", sql::select_list(M::TABLE), self.count);
-        let (s, params) = self.query.select_sql(&what, true, self.query.limit)?;
+    pub fn fetch_all(&self, conn: &impl Db) -> Result<Vec<(M, u64)>> {
+        let s = conn.__session();
+        let what = sql::with_column(M::TABLE, self.count);
+        let (text, params) = self.query.select_sql(&what, true, self.query.limit)?;
         let width = M::TABLE.columns.len();
-        let rows = sql::query_rows(conn, &s, params, |row| {
-            let n: i64 = row.get(width)?;
-            Ok((M::__from_row(row, 0)?, n.max(0) as u64))
-        })
-        .map_err(|e| Error::sqlite(format_args!("{}: with_count", M::TABLE.model), e))?;
+        let rows = s
+            .rows(&text, &params, |row| {
+                let n: i64 = row.get(width)?;
+                Ok((M::__from_row(row, 0)?, n.max(0) as u64))
+            })
+            .map_err(Op::new(M::TABLE.model, "with_count").fail())?;
         let (mut models, counts): (Vec<M>, Vec<u64>) = rows.into_iter().unzip();
         for step in &self.query.steps {
-            step(conn, &mut models)?;
+            step(s, &mut models)?;
         }
         Ok(models.into_iter().zip(counts).collect())
     }

@@ -5,11 +5,11 @@
 
 use std::fmt;
 
-use rusqlite::Connection;
-
 use crate::def::{RelationDef, TableDef};
 
-use crate::sql::{self, ColumnInfo, Existing};
+use crate::db::Atomic;
+use crate::db::{Db, DbError, Session};
+use crate::error::Op;
 use crate::{Error, Model, Result};
 
 /// A model's table and the junction tables of the relations it declares:
@@ -79,10 +79,11 @@ impl fmt::Display for SchemaProblem {
 /// # Ok(())
 /// # }
 /// ```
-pub fn verify_schema(conn: &Connection, models: &[Schema]) -> Result<Vec<SchemaProblem>> {
+pub fn verify_schema(conn: &impl Db, models: &[Schema]) -> Result<Vec<SchemaProblem>> {
+    let s = conn.__session();
     let mut out = Vec::new();
     for m in models {
-        check(conn, m.table, m.relations, false, &mut out)?;
+        check(s, m.table, m.relations, false, &mut out)?;
     }
     Ok(out)
 }
@@ -91,21 +92,20 @@ pub fn verify_schema(conn: &Connection, models: &[Schema]) -> Result<Vec<SchemaP
 /// exist yet are fine; an empty through table made by its own model, without
 /// foreign keys, is rebuilt), the DDL, then the full check.
 pub(crate) fn create_table(
-    conn: &Connection,
+    s: Session<'_>,
     table: &'static TableDef,
     relations: &'static [&'static RelationDef],
-    ddl: &str,
 ) -> Result<()> {
-    let ctx = |e| Error::sqlite(format_args!("{}: create_table", table.model), e);
+    let fail = Op::new(table.model, "create_table").fail();
     let mut problems = Vec::new();
-    let rebuild = check(conn, table, relations, true, &mut problems)?;
+    let rebuild = check(s, table, relations, true, &mut problems)?;
     fail_on(problems)?;
-    conn.execute_batch(ddl).map_err(ctx)?;
+    s.batch(&s.create_sql(table, relations)).map_err(fail)?;
     for r in rebuild {
-        rebuild_through(conn, r).map_err(ctx)?;
+        rebuild_through(s, r).map_err(fail)?;
     }
     let mut problems = Vec::new();
-    check(conn, table, relations, false, &mut problems)?;
+    check(s, table, relations, false, &mut problems)?;
     fail_on(problems)
 }
 
@@ -128,36 +128,32 @@ fn fail_on(problems: Vec<SchemaProblem>) -> Result<()> {
 
 /// An empty through table made by its model's own `create_table`, built
 /// again with the relation's foreign keys (nothing is lost: it is empty).
-fn rebuild_through(conn: &Connection, r: &RelationDef) -> rusqlite::Result<()> {
+fn rebuild_through(s: Session<'_>, r: &RelationDef) -> Result<(), DbError> {
     let Some(p) = r.through() else { return Ok(()) };
-    let mut ddl = String::from("SAVEPOINT m2m_schema;\n");
-    ddl.push_str(&sql::drop_table(p.name));
-    crate::schema::through_sql(&mut ddl, r, p);
-    ddl.push_str("RELEASE m2m_schema;");
-    conn.execute_batch(&ddl).inspect_err(|_| {
-        let _ = conn.execute_batch("ROLLBACK TO m2m_schema; RELEASE m2m_schema;");
-    })
+    let tx = Atomic::begin(s)?;
+    s.batch(&s.rebuild_sql(r, p))?;
+    tx.commit()
 }
 
 /// Checks `table` and the junctions of `relations` declared on it, pushing
 /// problems to `out`. With `before_create`, a missing table is no problem
 /// (the DDL will make it), and the through tables to rebuild are returned.
 fn check(
-    conn: &Connection,
+    s: Session<'_>,
     table: &'static TableDef,
     relations: &'static [&'static RelationDef],
     before_create: bool,
     out: &mut Vec<SchemaProblem>,
 ) -> Result<Vec<&'static RelationDef>> {
-    let ctx = |e| Error::sqlite(format_args!("{}: checking the schema", table.model), e);
+    let ctx = Op::new(table.model, "checking the schema").fail();
     let mut rebuild = Vec::new();
-    let mut t = Checker::load(conn, table.name, before_create, out).map_err(ctx)?;
+    let mut t = Checker::load(s, table.name, before_create, out).map_err(ctx)?;
     if let Some(c) = &mut t {
         c.model_table(table);
     }
     for r in relations.iter().copied().filter(|r| r.declared) {
         let name = r.junction_table();
-        let Some(mut c) = Checker::load(conn, name, before_create, out).map_err(ctx)? else {
+        let Some(mut c) = Checker::load(s, name, before_create, out).map_err(ctx)? else {
             continue;
         };
         match r.through() {
@@ -166,7 +162,7 @@ fn check(
                 // Made by the through model's own `create_table`, without the
                 // relation's foreign keys: rebuilt if empty, refused if not.
                 if before_create && c.found.foreign_keys.is_empty() {
-                    if sql::has_rows(conn, p.name).map_err(ctx)? {
+                    if s.has_rows(p.name).map_err(ctx)? {
                         c.problem(format!(
                             "the through table of `{}` holds rows but lacks `{} REFERENCES {}` and `{} REFERENCES {}` (ON DELETE CASCADE); add them (m2m needs them to remove the links of deleted rows)",
                             r.name, r.source, r.owner.name, r.target, r.target_table.name
@@ -199,12 +195,12 @@ impl<'a> Checker<'a> {
     /// The table as it exists; `None` when it does not (a problem unless
     /// `missing_ok`).
     fn load(
-        conn: &Connection,
+        s: Session<'_>,
         name: &'static str,
         missing_ok: bool,
         out: &'a mut Vec<SchemaProblem>,
-    ) -> rusqlite::Result<Option<Self>> {
-        let found = sql::existing(conn, name)?;
+    ) -> Result<Option<Self>, DbError> {
+        let found = s.existing(name)?;
         let mut c = Checker { name, found, out };
         match c.found.kind.as_deref() {
             Some("table") => Ok(Some(c)),
@@ -445,4 +441,44 @@ mod tests {
         assert_eq!(affinity("double precision"), "REAL");
         assert_eq!(affinity("DECIMAL"), "NUMERIC");
     }
+}
+
+// ----- what a backend reports of an existing table --------------------------
+
+/// A table as the database has it (empty when it does not exist).
+#[derive(Debug, Default)]
+pub(crate) struct Existing {
+    /// `table`, `view`, or `None` when nothing has the name.
+    pub(crate) kind: Option<String>,
+    pub(crate) columns: Vec<ColumnInfo>,
+    pub(crate) foreign_keys: Vec<ForeignKey>,
+    pub(crate) indexes: Vec<IndexInfo>,
+}
+
+#[derive(Debug)]
+pub(crate) struct ColumnInfo {
+    pub(crate) name: String,
+    pub(crate) decl_type: String,
+    pub(crate) not_null: bool,
+    pub(crate) has_default: bool,
+    /// Position in the primary key, from 1; 0 when not part of it.
+    pub(crate) pk: i64,
+}
+
+#[derive(Debug)]
+pub(crate) struct ForeignKey {
+    pub(crate) from: String,
+    pub(crate) table: String,
+    /// `None` when it refers to the other table's primary key implicitly.
+    pub(crate) to: Option<String>,
+    pub(crate) on_delete: String,
+}
+
+#[derive(Debug)]
+pub(crate) struct IndexInfo {
+    pub(crate) unique: bool,
+    /// `pk`, `u` (a UNIQUE constraint) or `c` (`CREATE INDEX`).
+    pub(crate) origin: String,
+    /// In index order; an expression is an empty name.
+    pub(crate) columns: Vec<String>,
 }

@@ -6,8 +6,7 @@
 //! `json_each` ([`ListEncoder`], [`list_rows`]), so a statement's text never
 //! grows with its input and SQLite's bound-parameter limit never applies.
 
-use rusqlite::types::{ToSql, Value, ValueRef};
-use rusqlite::{Connection, Row};
+use rusqlite::types::{ToSql, ValueRef};
 
 use crate::def::{RelationDef, Slot, TableDef};
 
@@ -19,7 +18,7 @@ pub(crate) fn push_ident(s: &mut String, name: &str) {
     s.push('"');
 }
 
-fn ident(name: &str) -> String {
+pub(crate) fn ident(name: &str) -> String {
     let mut s = String::with_capacity(name.len() + 2);
     push_ident(&mut s, name);
     s
@@ -30,11 +29,7 @@ fn qualified(table: &str, column: &str) -> String {
 }
 
 /// `"t"."a", "t"."b", ...` in column order.
-pub(crate) fn select_list(t: &TableDef) -> String {
-    select_list_ref(t).to_owned()
-}
-
-fn select_list_ref(t: &TableDef) -> &str {
+pub(crate) fn select_list_ref(t: &TableDef) -> &str {
     t.sql.get(Slot::SelectList, || {
         t.columns
             .iter()
@@ -76,12 +71,8 @@ pub(crate) fn insert(t: &TableDef, with_key: bool) -> &str {
     })
 }
 
-pub(crate) fn non_key(t: &TableDef) -> impl Iterator<Item = &'static str> + '_ {
-    t.columns
-        .iter()
-        .enumerate()
-        .filter(move |(i, _)| *i != t.pk)
-        .map(|(_, c)| c.name)
+fn non_key(t: &TableDef) -> impl Iterator<Item = &'static str> + '_ {
+    t.non_key_columns()
 }
 
 /// `UPDATE t SET a = ?, ... WHERE key = ?`; `None` when there is nothing to set.
@@ -294,19 +285,6 @@ pub(crate) fn insert_one<'a>(r: &'a RelationDef, p: &TableDef, checked: bool) ->
             ident(r.target)
         )
     })
-}
-
-/// The pivot values bound after the two keys: every non-key column's value
-/// except the two link columns.
-pub(crate) fn pivot_params(r: &RelationDef, values: Vec<Value>) -> Vec<Value> {
-    let Some(p) = r.through() else {
-        return Vec::new();
-    };
-    pivot_columns(p)
-        .zip(values)
-        .filter(|(c, _)| r.is_pivot_column(c))
-        .map(|(_, v)| v)
-        .collect()
 }
 
 /// `(pair condition)` for owner ?1 and target ?2.
@@ -712,6 +690,11 @@ pub(crate) fn missing_target(r: &RelationDef, blobs: bool) -> &str {
 /// Whether the connection's transaction defers foreign-key checks to its end.
 pub(crate) const DEFER_FOREIGN_KEYS: &str = "PRAGMA defer_foreign_keys";
 
+/// `SELECT EXISTS(any row)` of a table.
+pub(crate) fn has_rows(table: &str) -> String {
+    format!("SELECT EXISTS(SELECT 1 FROM {})", ident(table))
+}
+
 /// `SELECT EXISTS(row with key ?1)` on a table.
 pub(crate) fn row_exists(t: &TableDef) -> &str {
     t.sql.get(Slot::OwnerExists, || {
@@ -721,177 +704,6 @@ pub(crate) fn row_exists(t: &TableDef) -> &str {
             ident(t.pk_column().name)
         )
     })
-}
-
-// ----- the schema as it exists -------------------------------------------
-
-/// A table as the database has it (empty when it does not exist).
-#[derive(Debug, Default)]
-pub(crate) struct Existing {
-    /// `table`, `view`, or `None` when nothing has the name.
-    pub(crate) kind: Option<String>,
-    pub(crate) columns: Vec<ColumnInfo>,
-    pub(crate) foreign_keys: Vec<ForeignKey>,
-    pub(crate) indexes: Vec<IndexInfo>,
-}
-
-#[derive(Debug)]
-pub(crate) struct ColumnInfo {
-    pub(crate) name: String,
-    pub(crate) decl_type: String,
-    pub(crate) not_null: bool,
-    pub(crate) has_default: bool,
-    /// Position in the primary key, from 1; 0 when not part of it.
-    pub(crate) pk: i64,
-}
-
-#[derive(Debug)]
-pub(crate) struct ForeignKey {
-    pub(crate) from: String,
-    pub(crate) table: String,
-    /// `None` when it refers to the other table's primary key implicitly.
-    pub(crate) to: Option<String>,
-    pub(crate) on_delete: String,
-}
-
-#[derive(Debug)]
-pub(crate) struct IndexInfo {
-    pub(crate) unique: bool,
-    /// `pk`, `u` (a UNIQUE constraint) or `c` (`CREATE INDEX`).
-    pub(crate) origin: String,
-    /// In index order; an expression is an empty name.
-    pub(crate) columns: Vec<String>,
-}
-
-/// Reads what the database has under `name` (compared without case, as SQLite does).
-pub(crate) fn existing(conn: &Connection, name: &str) -> rusqlite::Result<Existing> {
-    let kind: Option<String> = conn
-        .prepare_cached(
-            "SELECT type FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE AND type IN ('table', 'view')",
-        )?
-        .query_map([name], |r| r.get(0))?
-        .next()
-        .transpose()?;
-    let mut out = Existing {
-        kind,
-        ..Existing::default()
-    };
-    if out.kind.as_deref() != Some("table") {
-        return Ok(out);
-    }
-    out.columns = conn
-        .prepare_cached(
-            "SELECT name, type, \"notnull\", dflt_value IS NOT NULL, pk FROM pragma_table_info(?1)",
-        )?
-        .query_map([name], |r| {
-            Ok(ColumnInfo {
-                name: r.get(0)?,
-                decl_type: r.get(1)?,
-                not_null: r.get(2)?,
-                has_default: r.get(3)?,
-                pk: r.get(4)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    out.foreign_keys = conn
-        .prepare_cached(
-            "SELECT \"from\", \"table\", \"to\", on_delete FROM pragma_foreign_key_list(?1)",
-        )?
-        .query_map([name], |r| {
-            Ok(ForeignKey {
-                from: r.get(0)?,
-                table: r.get(1)?,
-                to: r.get(2)?,
-                on_delete: r.get(3)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT il.name, il.\"unique\", il.origin, ii.name FROM pragma_index_list(?1) AS il, pragma_index_info(il.name) AS ii ORDER BY il.seq, ii.seqno",
-    )?;
-    let mut rows = stmt.query([name])?;
-    let mut last: Option<String> = None;
-    while let Some(r) = rows.next()? {
-        let index: String = r.get(0)?;
-        let column: Option<String> = r.get(3)?;
-        if last.as_deref() != Some(index.as_str()) {
-            out.indexes.push(IndexInfo {
-                unique: r.get(1)?,
-                origin: r.get(2)?,
-                columns: Vec::new(),
-            });
-            last = Some(index);
-        }
-        if let Some(i) = out.indexes.last_mut() {
-            i.columns.push(column.unwrap_or_default());
-        }
-    }
-    Ok(out)
-}
-
-/// `DROP TABLE t;`
-pub(crate) fn drop_table(table: &str) -> String {
-    format!("DROP TABLE {};\n", ident(table))
-}
-
-/// True when the table has at least one row.
-pub(crate) fn has_rows(conn: &Connection, table: &str) -> rusqlite::Result<bool> {
-    conn.query_row(
-        &format!("SELECT EXISTS(SELECT 1 FROM {})", ident(table)),
-        [],
-        |r| r.get(0),
-    )
-}
-
-// ----- running ---------------------------------------------------------------
-
-/// Runs a cached statement and maps every row.
-pub(crate) fn query_rows<P: ToSql, R>(
-    conn: &Connection,
-    sql: &str,
-    params: impl IntoIterator<Item = P>,
-    mut map: impl FnMut(&Row<'_>) -> rusqlite::Result<R>,
-) -> rusqlite::Result<Vec<R>> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    for (i, p) in params.into_iter().enumerate() {
-        stmt.raw_bind_parameter(i + 1, p)?;
-    }
-    let mut rows = stmt.raw_query();
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        out.push(map(row)?);
-    }
-    Ok(out)
-}
-
-/// Runs a cached statement that yields one value.
-pub(crate) fn query_one<P: ToSql, R: rusqlite::types::FromSql>(
-    conn: &Connection,
-    sql: &str,
-    params: impl IntoIterator<Item = P>,
-) -> rusqlite::Result<R> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    for (i, p) in params.into_iter().enumerate() {
-        stmt.raw_bind_parameter(i + 1, p)?;
-    }
-    let mut rows = stmt.raw_query();
-    match rows.next()? {
-        Some(row) => row.get(0),
-        None => Err(rusqlite::Error::QueryReturnedNoRows),
-    }
-}
-
-/// Runs a cached statement that changes rows; returns how many.
-pub(crate) fn execute(
-    conn: &Connection,
-    sql: &str,
-    params: &[&dyn ToSql],
-) -> rusqlite::Result<usize> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    for (i, p) in params.iter().enumerate() {
-        stmt.raw_bind_parameter(i + 1, p)?;
-    }
-    stmt.raw_execute()
 }
 
 /// The SQL expression for one element of a list parameter read with
@@ -938,8 +750,8 @@ pub(crate) struct List {
     pub(crate) blobs: bool,
 }
 
-impl ToSql for List {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+impl crate::__private::SqlValue for List {
+    fn sqlite(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         self.json.to_sql()
     }
 }
@@ -957,7 +769,7 @@ impl ListEncoder {
     /// Appends one value.
     pub(crate) fn push<V: ToSql + ?Sized>(&mut self, v: &V) -> rusqlite::Result<()> {
         let out = v.to_sql()?;
-        self.push_ref(value_ref(&out)?)
+        self.push_ref(super::value_ref(&out)?)
     }
 
     pub(crate) fn push_ref(&mut self, v: ValueRef<'_>) -> rusqlite::Result<()> {
@@ -1025,70 +837,144 @@ impl ListEncoder {
     }
 }
 
-/// The plain value inside a `ToSql` output.
-fn value_ref<'a>(out: &'a rusqlite::types::ToSqlOutput<'a>) -> rusqlite::Result<ValueRef<'a>> {
-    use rusqlite::types::ToSqlOutput;
-    match out {
-        ToSqlOutput::Borrowed(v) => Ok(*v),
-        ToSqlOutput::Owned(v) => Ok(v.into()),
-        // Other outputs (zeroblob, arrays) are not key or column values.
-        _ => Err(rusqlite::Error::ToSqlConversionFailure(
-            "value is not a plain SQLite value".into(),
-        )),
+/// One atomic unit on its own: `IMMEDIATE` takes the write lock up front
+/// (waiting out the busy timeout), so a read-then-write unit never fails
+/// half-way on a lock.
+pub(crate) const TRANSACTION: crate::db::UnitSql = crate::db::UnitSql {
+    begin: "BEGIN IMMEDIATE",
+    commit: "COMMIT",
+    rollback: "ROLLBACK",
+};
+
+/// One atomic unit inside the caller's transaction.
+pub(crate) const SAVEPOINT: crate::db::UnitSql = crate::db::UnitSql {
+    begin: "SAVEPOINT m2m_write",
+    commit: "RELEASE m2m_write",
+    rollback: "ROLLBACK TO m2m_write; RELEASE m2m_write",
+};
+
+// ----- typed queries ------------------------------------------------------
+//
+// Conditions are SQL text with anonymous `?` parameters, bound in order.
+
+/// `"table"."column"`.
+pub(crate) fn column(table: &str, column: &str) -> String {
+    qualified(table, column)
+}
+
+/// `column <op> ?`; `op` is one of `=`, `<>`, `<`, `<=`, `>`, `>=`, `LIKE`.
+pub(crate) fn compare(column: &str, op: &str) -> String {
+    format!("{column} {op} ?")
+}
+
+/// `column IS NULL` / `column IS NOT NULL`.
+pub(crate) fn is_null(column: &str, null: bool) -> String {
+    if null {
+        format!("{column} IS NULL")
+    } else {
+        format!("{column} IS NOT NULL")
     }
 }
 
-/// Binds `v` as parameter `i`, refusing a NaN (SQLite would store NULL) with
-/// an error naming `column`.
-pub(crate) fn bind_value(
-    stmt: &mut rusqlite::Statement<'_>,
-    i: usize,
-    column: &'static str,
-    v: &dyn crate::__private::SqlValue,
-) -> rusqlite::Result<()> {
-    let out = v.sqlite()?;
-    check_value(column, value_ref(&out)?)?;
-    stmt.raw_bind_parameter(i, out)
+/// `column IN (<the list parameter>)`.
+pub(crate) fn in_list(column: &str, blobs: bool) -> String {
+    format!("{column} IN ({})", list_rows("?", blobs))
 }
 
-/// Refuses a value SQLite cannot store as given: a NaN float becomes NULL.
-pub(crate) fn check_value(column: &'static str, v: ValueRef<'_>) -> rusqlite::Result<()> {
-    match v {
-        ValueRef::Real(f) if f.is_nan() => Err(crate::error::bad_value(column, crate::error::NAN)),
-        _ => Ok(()),
+/// A condition no row meets (an empty list names nothing, never everything).
+pub(crate) const NOTHING: &str = "0";
+
+/// `(a) AND (b)` / `(a) OR (b)`.
+pub(crate) fn join(a: &str, op: Join, b: &str) -> String {
+    let op = match op {
+        Join::And => "AND",
+        Join::Or => "OR",
+    };
+    format!("({a}) {op} ({b})")
+}
+
+/// How two conditions combine.
+#[derive(Clone, Copy)]
+pub(crate) enum Join {
+    And,
+    Or,
+}
+
+/// `NOT (a)`.
+pub(crate) fn not(a: &str) -> String {
+    format!("NOT ({a})")
+}
+
+/// `column ASC` / `column DESC`.
+pub(crate) fn order(column: &str, ascending: bool) -> String {
+    if ascending {
+        format!("{column} ASC")
+    } else {
+        format!("{column} DESC")
     }
 }
 
-/// The owned value of anything `ToSql`.
-pub(crate) fn to_value<V: ToSql + ?Sized>(v: &V) -> rusqlite::Result<Value> {
-    use rusqlite::types::ToSqlOutput;
-    match v.to_sql()? {
-        ToSqlOutput::Borrowed(v) => Value::try_from(v).map_err(rusqlite::Error::from),
-        ToSqlOutput::Owned(v) => Ok(v),
-        // Other outputs (zeroblob, arrays) are not key or column values.
-        _ => Err(rusqlite::Error::ToSqlConversionFailure(
-            "value is not a plain SQLite value".into(),
-        )),
-    }
+/// `owner key [NOT] IN (subquery)`: a condition on the owners of a relation.
+pub(crate) fn key_in(t: &TableDef, negate: bool, sub: &str) -> String {
+    let not = if negate { "NOT " } else { "" };
+    format!("{} {not}IN ({sub})", pk_qualified(t))
 }
 
-/// A value as SQL would print it, for error messages; a long text or blob
-/// is cut (an error message stays short whatever the input).
-pub(crate) fn render(v: &Value) -> String {
-    const MAX: usize = 64;
-    match v {
-        Value::Null => "NULL".to_owned(),
-        Value::Integer(i) => i.to_string(),
-        Value::Real(f) => f.to_string(),
-        Value::Text(t) => {
-            let cut: String = t.chars().take(MAX).collect();
-            let more = if cut.len() < t.len() { "..." } else { "" };
-            format!("'{}'{more}", cut.replace('\'', "''"))
+/// `SELECT what FROM t WHERE (c1) AND (c2) ... ORDER BY ..., key LIMIT .. OFFSET ..`
+/// (ordered by the given terms, then the key, when `ordered`).
+pub(crate) fn select(
+    t: &TableDef,
+    what: &str,
+    conditions: &[&str],
+    order: Option<&[String]>,
+    limit: Option<u64>,
+    offset: Option<u64>,
+) -> String {
+    use std::fmt::Write as _;
+    let mut s = format!("SELECT {what} FROM {}", ident(t.name));
+    for (i, cond) in conditions.iter().enumerate() {
+        s.push_str(if i == 0 { " WHERE (" } else { " AND (" });
+        s.push_str(cond);
+        s.push(')');
+    }
+    if let Some(order) = order {
+        s.push_str(" ORDER BY ");
+        for o in order {
+            s.push_str(o);
+            s.push_str(", ");
         }
-        Value::Blob(b) => {
-            let hex: String = b.iter().take(MAX / 2).map(|x| format!("{x:02x}")).collect();
-            let more = if b.len() > MAX / 2 { "..." } else { "" };
-            format!("x'{hex}'{more}")
-        }
+        s.push_str(&pk_qualified(t));
     }
+    match (limit, offset) {
+        (Some(l), Some(o)) => {
+            let _ = write!(s, " LIMIT {l} OFFSET {o}");
+        }
+        (Some(l), None) => {
+            let _ = write!(s, " LIMIT {l}");
+        }
+        // SQLite needs a limit before an offset: -1 is none.
+        (None, Some(o)) => {
+            let _ = write!(s, " LIMIT -1 OFFSET {o}");
+        }
+        (None, None) => {}
+    }
+    s
+}
+
+/// The number of rows a select yields.
+pub(crate) fn count_of(select: &str) -> String {
+    format!("SELECT count(*) FROM ({select})")
+}
+
+/// Whether a select yields a row.
+pub(crate) fn exists_of(select: &str) -> String {
+    format!("SELECT EXISTS({select})")
+}
+
+/// The constant a select of only conditions selects.
+pub(crate) const ONE: &str = "1";
+
+/// A select list of a table's columns and one more expression.
+pub(crate) fn with_column(t: &TableDef, extra: &str) -> String {
+    format!("{}, {extra}", select_list_ref(t))
 }

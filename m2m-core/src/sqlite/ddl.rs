@@ -1,15 +1,11 @@
-//! DDL: tables, indexes and junction tables.
+//! SQLite's DDL: tables, indexes and junction tables.
 
 use std::fmt::Write as _;
 
 use crate::def::RelationDef;
 use crate::def::{ColumnDef, TableDef};
 
-fn ident(name: &str) -> String {
-    let mut s = String::new();
-    crate::sql::push_ident(&mut s, name);
-    s
-}
+use super::sql::ident;
 
 fn column_sql(t: &TableDef, i: usize, c: &ColumnDef) -> String {
     let mut s = ident(c.name);
@@ -100,7 +96,7 @@ fn references(table: &TableDef) -> String {
 
 /// A through model's table: its own columns, with the two link columns
 /// referring to both sides, and the pair unique.
-pub(crate) fn through_sql(out: &mut String, r: &RelationDef, p: &TableDef) {
+fn through_sql(out: &mut String, r: &RelationDef, p: &TableDef) {
     let (s, t) = (ident(r.source), ident(r.target));
     let (to_owner, to_target) = (references(r.owner), references(r.target_table));
     let extra = |c: &ColumnDef| {
@@ -172,4 +168,11 @@ fn junction_sql(out: &mut String, r: &RelationDef) {
         ident(&index_name(&[r.junction_table(), r.target])),
         ident(r.junction_table())
     );
+}
+
+/// Drops an empty through table and creates it again with `r`'s foreign keys.
+pub(crate) fn rebuild_through(r: &RelationDef, p: &TableDef) -> String {
+    let mut out = format!("DROP TABLE {};\n", ident(p.name));
+    through_sql(&mut out, r, p);
+    out
 }
