@@ -5,8 +5,9 @@
 
 use std::fmt;
 
-use crate::__private::{RowReader, SqlValue};
-use crate::{PrimaryKey, SqlType};
+use crate::error::{DbError, DbResult, Op};
+use crate::types::{PrimaryKey, SqlType};
+use crate::value::{RowReader, SqlValue};
 
 /// A connection the calls run on: rusqlite's `Connection`, `Transaction` or
 /// `Savepoint`, so `&conn` and `&tx` work wherever a call takes `&C`.
@@ -93,38 +94,6 @@ impl fmt::Debug for Session<'_> {
     }
 }
 
-/// What the database refused, before the calls give it context.
-#[derive(Debug)]
-pub(crate) enum DbError {
-    Sqlite(rusqlite::Error),
-}
-
-impl From<rusqlite::Error> for DbError {
-    fn from(e: rusqlite::Error) -> Self {
-        DbError::Sqlite(e)
-    }
-}
-
-pub(crate) type DbResult<T> = std::result::Result<T, DbError>;
-
-impl DbError {
-    /// A foreign key refused a row: a missing owner or target.
-    pub(crate) fn is_foreign_key_violation(&self) -> bool {
-        match self {
-            DbError::Sqlite(e) => {
-                crate::sqlite::is_constraint(e, crate::sqlite::Constraint::ForeignKey)
-            }
-        }
-    }
-
-    /// A `CHECK` refused a row.
-    pub(crate) fn is_check_violation(&self) -> bool {
-        match self {
-            DbError::Sqlite(e) => crate::sqlite::is_constraint(e, crate::sqlite::Constraint::Check),
-        }
-    }
-}
-
 /// A prepared (and cached) statement of a session.
 pub(crate) enum Stmt<'c> {
     Sqlite(rusqlite::CachedStatement<'c>),
@@ -201,6 +170,20 @@ impl<'c> Session<'c> {
         }
     }
 
+    /// Refuses a write on a connection that does not enforce foreign keys:
+    /// there a link to a missing row would be written, and a deleted row's
+    /// links kept for a new row that reuses its key to inherit. (Asking
+    /// costs no statement: the connection answers from its flags.)
+    pub(crate) fn require_foreign_keys(self, op: Op) -> crate::Result<()> {
+        match self.foreign_keys_on() {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(crate::Error::ForeignKeysOff {
+                context: op.to_string(),
+            }),
+            Err(e) => Err(crate::Error::db(op, e)),
+        }
+    }
+
     /// True when the open transaction defers foreign-key checks to its end.
     pub(crate) fn foreign_keys_deferred(self) -> DbResult<bool> {
         match self {
@@ -216,7 +199,7 @@ impl<'c> Session<'c> {
     }
 
     /// What the database has under the table name `name`.
-    pub(crate) fn existing(self, name: &str) -> DbResult<crate::verify::Existing> {
+    pub(crate) fn existing(self, name: &str) -> DbResult<crate::catalog::Existing> {
         match self {
             Session::Sqlite(c) => Ok(crate::sqlite::introspect::existing(c, name)?),
         }
@@ -353,17 +336,10 @@ impl Drop for Atomic<'_> {
     }
 }
 
-/// The statements of one atomic unit, in a dialect.
-pub(crate) struct UnitSql {
-    pub(crate) begin: &'static str,
-    pub(crate) commit: &'static str,
-    pub(crate) rollback: &'static str,
-}
-
 impl Session<'_> {
     /// How this backend opens, commits and undoes an atomic unit, on its
     /// own or nested in the caller's transaction.
-    fn dialect_unit(self, nested: bool) -> &'static UnitSql {
+    fn dialect_unit(self, nested: bool) -> &'static crate::sqlite::sql::Unit {
         match self {
             Session::Sqlite(_) => {
                 if nested {

@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use crate::db::DbError;
-
 /// Result alias used by every fallible call of the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -149,7 +147,7 @@ impl Error {
     /// True when a `UNIQUE` or primary-key constraint refused the write.
     pub fn is_unique_violation(&self) -> bool {
         self.sqlite_error()
-            .is_some_and(|e| crate::sqlite::is_constraint(e, crate::sqlite::Constraint::Unique))
+            .is_some_and(|e| is_constraint(e, Constraint::Unique))
     }
 
     /// The database's error with what the call was doing.
@@ -227,5 +225,59 @@ impl Op {
 impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.subject, self.op)
+    }
+}
+
+/// What the database refused, before the calls give it context.
+#[derive(Debug)]
+pub(crate) enum DbError {
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        DbError::Sqlite(e)
+    }
+}
+
+pub(crate) type DbResult<T> = std::result::Result<T, DbError>;
+
+impl DbError {
+    /// A foreign key refused a row: a missing owner or target.
+    pub(crate) fn is_foreign_key_violation(&self) -> bool {
+        match self {
+            DbError::Sqlite(e) => is_constraint(e, Constraint::ForeignKey),
+        }
+    }
+
+    /// A `CHECK` refused a row.
+    pub(crate) fn is_check_violation(&self) -> bool {
+        match self {
+            DbError::Sqlite(e) => is_constraint(e, Constraint::Check),
+        }
+    }
+}
+
+/// The constraints the calls tell apart in SQLite's errors.
+#[derive(Clone, Copy)]
+enum Constraint {
+    ForeignKey,
+    Check,
+    Unique,
+}
+
+/// True when `e` is a violation of that kind of constraint.
+fn is_constraint(e: &rusqlite::Error, kind: Constraint) -> bool {
+    use rusqlite::ffi;
+    let rusqlite::Error::SqliteFailure(f, _) = e else {
+        return false;
+    };
+    match kind {
+        Constraint::ForeignKey => f.extended_code == ffi::SQLITE_CONSTRAINT_FOREIGNKEY,
+        Constraint::Check => f.extended_code == ffi::SQLITE_CONSTRAINT_CHECK,
+        Constraint::Unique => {
+            f.extended_code == ffi::SQLITE_CONSTRAINT_UNIQUE
+                || f.extended_code == ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+        }
     }
 }

@@ -311,7 +311,7 @@
 
 extern crate self as m2m_core;
 
-mod crud;
+mod catalog;
 mod db;
 mod def;
 mod error;
@@ -322,26 +322,31 @@ mod prefetch;
 mod query;
 mod related;
 mod relation;
+mod slot;
 mod sqlite;
+#[cfg(feature = "trace")]
 mod trace;
 mod types;
+mod value;
 mod verify;
 
 pub use db::Db;
 pub use def::{ColumnDef, Junction, RelationDef, TableDef};
 pub use error::{Error, Result};
-pub use key::{IntoKey, Key, PrimaryKey};
+pub use key::{IntoKey, Key};
 #[cfg(feature = "derive")]
 pub use m2m_derive::Model;
-pub use model::{ManyToMany, Model};
+pub use model::Model;
 pub use prefetch::Prefetched;
 pub use query::{Column, Expr, Order, Query, SlotRelation, SqlArg, WithCount};
 pub use related::Related;
 pub use relation::{Forward, Pivot, Relation, Reverse, SyncMode, SyncReport, Through};
 pub use rusqlite;
+pub use slot::ManyToMany;
 pub use sqlite::{BUSY_TIMEOUT, configure, open, open_in_memory};
+#[cfg(feature = "trace")]
 pub use trace::StatementLog;
-pub use types::SqlType;
+pub use types::{PrimaryKey, SqlType};
 pub use verify::{Schema, SchemaProblem, verify_schema};
 
 #[doc(hidden)]

@@ -1,14 +1,17 @@
 //! The `Model` trait: what `#[derive(Model)]` implements, and the CRUD calls
 //! every model gets.
 
-use std::fmt;
-
-use crate::__private::{BindError, RowReader, SqlValue, ValueSink};
 use crate::db::Db;
+use crate::db::{Session, Stmt};
 use crate::def::{RelationDef, TableDef};
-use crate::key::{IntoKey, Key, PrimaryKey};
+use crate::error::{DbResult, Op};
+use crate::key::{IntoKey, Key};
 use crate::query::Query;
-use crate::{Result, crud};
+use crate::sqlite::sql;
+use crate::types::PrimaryKey;
+use crate::value::{BindError, RowReader, SqlValue, ValueSink};
+use crate::verify::Schema;
+use crate::{Error, Result};
 
 /// A struct stored as one row of one SQLite table.
 ///
@@ -79,8 +82,8 @@ pub trait Model: Sized + 'static {
     /// written back into `self`; any other key is inserted as given.
     fn insert(&mut self, conn: &impl Db) -> Result<()> {
         let s = conn.__session();
-        crud::writable::<Self>(s, "insert")?;
-        if let Some(pk) = crud::insert(s, self)? {
+        writable::<Self>(s, "insert")?;
+        if let Some(pk) = insert(s, self)? {
             self.__set_pk(pk);
         }
         Ok(())
@@ -90,19 +93,19 @@ pub trait Model: Sized + 'static {
     /// when no such row exists; [`Error::Unsaved`](crate::Error::Unsaved) when the key is unset.
     fn update(&self, conn: &impl Db) -> Result<()> {
         let s = conn.__session();
-        crud::writable::<Self>(s, "update")?;
-        crud::update(s, self)
+        writable::<Self>(s, "update")?;
+        update(s, self)
     }
 
     /// Inserts the row when its key is unset, otherwise inserts or updates it
     /// in place (an upsert that keeps the row, so its links survive).
     fn save(&mut self, conn: &impl Db) -> Result<()> {
         let s = conn.__session();
-        crud::writable::<Self>(s, "save")?;
+        writable::<Self>(s, "save")?;
         if self.pk().is_unset() {
             self.insert(conn)
         } else {
-            crud::upsert(s, self)
+            upsert(s, self)
         }
     }
 
@@ -110,13 +113,13 @@ pub trait Model: Sized + 'static {
     /// on the other side stay. Returns whether a row was deleted.
     fn delete(&self, conn: &impl Db) -> Result<bool> {
         let s = conn.__session();
-        crud::writable::<Self>(s, "delete")?;
-        crud::delete(s, self)
+        writable::<Self>(s, "delete")?;
+        delete(s, self)
     }
 
     /// Loads the row with this key.
     fn get(conn: &impl Db, key: impl IntoKey<Self>) -> Result<Option<Self>> {
-        crud::get(conn.__session(), key.into_key().get())
+        get(conn.__session(), key.into_key().get())
     }
 
     /// Starts a typed query on this model's table.
@@ -151,64 +154,6 @@ pub trait Model: Sized + 'static {
     }
 }
 
-/// A relation slot on a model: `tags: ManyToMany<Tag>`.
-///
-/// It is not a column. It holds the targets when they were eager-loaded and
-/// nothing otherwise; writes go through the relation's accessor
-/// (`article.tags().add(..)`), never through the slot.
-pub struct ManyToMany<T> {
-    loaded: Option<Vec<T>>,
-}
-
-impl<T> ManyToMany<T> {
-    /// An unloaded slot.
-    pub const fn new() -> Self {
-        ManyToMany { loaded: None }
-    }
-    /// The eager-loaded targets, or `None` when they were not loaded.
-    pub fn get(&self) -> Option<&[T]> {
-        self.loaded.as_deref()
-    }
-    /// True when the slot holds eager-loaded targets.
-    pub fn is_loaded(&self) -> bool {
-        self.loaded.is_some()
-    }
-    /// Takes the loaded targets out, leaving the slot unloaded.
-    pub fn take(&mut self) -> Option<Vec<T>> {
-        self.loaded.take()
-    }
-    pub(crate) fn fill(&mut self, targets: Vec<T>) {
-        self.loaded = Some(targets);
-    }
-}
-
-impl<T> Default for ManyToMany<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-impl<T: Clone> Clone for ManyToMany<T> {
-    fn clone(&self) -> Self {
-        ManyToMany {
-            loaded: self.loaded.clone(),
-        }
-    }
-}
-impl<T: fmt::Debug> fmt::Debug for ManyToMany<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.loaded {
-            Some(v) => f.debug_tuple("ManyToMany").field(v).finish(),
-            None => f.write_str("ManyToMany(<not loaded>)"),
-        }
-    }
-}
-impl<T: PartialEq> PartialEq for ManyToMany<T> {
-    fn eq(&self, other: &Self) -> bool {
-        self.loaded == other.loaded
-    }
-}
-impl<T: Eq> Eq for ManyToMany<T> {}
-
 /// Hands every column value of `m` but the key to `f` with its column's
 /// name, in `TABLE` order: the one place the names meet the values, for
 /// every statement that binds a row.
@@ -231,4 +176,130 @@ pub(crate) fn each_value<M: Model>(
         f,
     };
     m.__bind_columns(&mut sink)
+}
+
+// The row calls the `Model` methods run.
+
+fn op<M: Model>(op: &'static str) -> Op {
+    Op::new(M::TABLE.model, op)
+}
+
+/// [`Session::require_foreign_keys`] for a row write of `M`.
+pub(crate) fn writable<M: Model>(s: Session<'_>, name: &'static str) -> Result<()> {
+    s.require_foreign_keys(op::<M>(name))
+}
+
+/// Binds every column but the key, in order, then the key when `with_key`
+/// (the order of the insert, update and upsert statements).
+fn bind_row<M: Model>(stmt: &mut Stmt<'_>, m: &M, with_key: bool) -> DbResult<()> {
+    let mut i = 0;
+    crate::model::each_value(m, &mut |name, v| {
+        i += 1;
+        stmt.bind(i, name, v).map_err(BindError)
+    })
+    .map_err(|e| e.0)?;
+    if with_key {
+        stmt.bind(i + 1, M::TABLE.pk_column().name, m.pk())?;
+    }
+    Ok(())
+}
+
+/// Runs the row statement `text` with `m`'s values bound.
+fn write_row<M: Model>(s: Session<'_>, text: &str, m: &M, with_key: bool) -> DbResult<usize> {
+    let mut stmt = s.prepare(text)?;
+    bind_row(&mut stmt, m, with_key)?;
+    stmt.execute()
+}
+
+/// Inserts `m`; returns the key the database assigned, if it assigned one.
+pub(crate) fn insert<M: Model>(s: Session<'_>, m: &M) -> Result<Option<M::Pk>> {
+    let t = M::TABLE;
+    let auto = t.auto_key && m.pk().is_unset();
+    let fail = op::<M>("insert").fail();
+    if !auto {
+        return write_row(s, sql::insert(t, true), m, true)
+            .map(|_| None)
+            .map_err(fail);
+    }
+    match (write_row(s, sql::insert(t, false), m, false), t.key_range) {
+        (Ok(_), _) => {
+            let rowid = s.last_insert_id();
+            if let Some(pk) = M::Pk::from_rowid(rowid) {
+                return Ok(Some(pk));
+            }
+            // A table made without the key's range CHECK (by another tool):
+            // take the row back out before any read trips over its key.
+            s.execute(sql::delete_rowid(t), &[&rowid]).map_err(fail)?;
+        }
+        // The next rowid is past the key type's range (the CHECK refused it).
+        (Err(e), Some(_)) if e.is_check_violation() => {}
+        (Err(e), _) => return Err(fail(e)),
+    }
+    insert_in_gap(s, m)
+}
+
+/// Inserts `m` with the smallest free key its narrow key type can hold, in
+/// one statement (so no other writer can take the key between look-up and
+/// insert).
+fn insert_in_gap<M: Model>(s: Session<'_>, m: &M) -> Result<Option<M::Pk>> {
+    let t = M::TABLE;
+    let Some((_, max)) = t.key_range else {
+        return Ok(None);
+    };
+    match write_row(s, sql::insert_in_gap(t, max), m, false).map_err(op::<M>("insert").fail())? {
+        0 => Err(Error::KeysExhausted {
+            model: t.model,
+            max,
+        }),
+        _ => Ok(M::Pk::from_rowid(s.last_insert_id())),
+    }
+}
+
+pub(crate) fn update<M: Model>(s: Session<'_>, m: &M) -> Result<()> {
+    let t = M::TABLE;
+    crate::key::saved::<M>(m.pk().clone(), "updating it")?;
+    let changed = match sql::update(t) {
+        Some(text) => write_row(s, text, m, true),
+        // Only a key: the row is up to date if it exists.
+        None => s
+            .one::<bool>(sql::row_exists(t), &[m.pk()])
+            .map(usize::from),
+    };
+    match changed.map_err(op::<M>("update").fail())? {
+        0 => Err(Error::NotFound {
+            table: t.name,
+            key: crate::sqlite::render_key(m.pk()),
+        }),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn upsert<M: Model>(s: Session<'_>, m: &M) -> Result<()> {
+    write_row(s, sql::upsert(M::TABLE), m, true)
+        .map(drop)
+        .map_err(op::<M>("save").fail())
+}
+
+pub(crate) fn delete<M: Model>(s: Session<'_>, m: &M) -> Result<bool> {
+    s.execute(sql::delete(M::TABLE), &[m.pk()])
+        .map(|n| n > 0)
+        .map_err(op::<M>("delete").fail())
+}
+
+pub(crate) fn get<M: Model>(s: Session<'_>, key: &M::Pk) -> Result<Option<M>> {
+    let mut rows = s
+        .rows(sql::get(M::TABLE), &[key], |row| M::__from_row(row, 0))
+        .map_err(op::<M>("get").fail())?;
+    Ok(rows.pop())
+}
+
+impl Schema {
+    /// The schema of model `M`: its table and the junctions of the relations
+    /// it declares.
+    pub fn of<M: Model>() -> Self {
+        Schema {
+            table: M::TABLE,
+            relations: M::__relations(),
+        }
+    }
 }

@@ -4,13 +4,16 @@ use std::collections::HashMap;
 
 use rusqlite::types::Value;
 
-use crate::__private::{BindError, RowReader};
-use crate::db::{Atomic, Db, DbError, Session};
-use crate::key::{IntoKey, PrimaryKey};
+use crate::db::{Atomic, Db, Session};
+use crate::error::DbError;
+use crate::key::IntoKey;
+use crate::key::saved;
 use crate::query::{Expr, Query};
-use crate::related::{Batch, saved, sorted};
+use crate::related::{Batch, sorted};
 use crate::relation::{SyncMode, SyncReport, Through};
 use crate::sqlite::sql;
+use crate::types::PrimaryKey;
+use crate::value::{BindError, RowReader};
 use crate::{Error, Model, Pivot, Related, Result};
 
 /// The pivot columns' values of a through row, in column order, to tell

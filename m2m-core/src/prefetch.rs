@@ -3,12 +3,13 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::__private::RowReader;
-use crate::db::{Db, DbResult, Row, Session};
+use crate::db::{Db, Row, Session};
+use crate::error::DbResult;
 use crate::error::Op;
 use crate::key::{IntoKey, Key};
 use crate::relation::{Relation, Through};
 use crate::sqlite::sql;
+use crate::value::RowReader;
 use crate::{Model, Result};
 
 /// The targets of a set of owners, loaded at once by [`Relation::prefetch`].

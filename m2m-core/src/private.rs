@@ -72,82 +72,10 @@ impl<T> SameType<T> for T {}
 /// Compile-time check that the path `T` names the model `O`.
 pub const fn self_path<O: SameType<T>, T>() {}
 
-/// A relation of `Self` is used in a query on `M`: they must be one model.
-/// (A bound rather than `Relation<M, ..>` in the signature, so the query
-/// closure's type is still inferred from the relation's target, and the
-/// mistake is one error in these words.)
-#[diagnostic::on_unimplemented(
-    message = "this relation belongs to `{Self}`, not to `{M}`",
-    label = "a relation of `{Self}`, in a query on `{M}`",
-    note = "a query on `{M}` takes a descriptor of `{M}`'s relations: `{M}::FIELD` for a relation declared on `{M}`, or the reverse descriptor that `related_name` generates on `{M}` for one declared on another model"
-)]
-pub trait OwnedBy<M> {}
-impl<M> OwnedBy<M> for M {}
-
-/// The `T` of a bare `None` compared with a column: no value has this type.
-#[derive(Debug)]
-pub enum NoValue {}
-
-/// Never implemented: the bound that turns `c.body.eq(None)` into advice.
-#[diagnostic::on_unimplemented(
-    message = "a column is not compared with `None`: test for NULL with `.is_null()` or `.is_not_null()`",
-    label = "compared with `None`",
-    note = "in SQL, `column = NULL` is never true, whatever the column holds"
-)]
-pub trait NotNull {}
-
 use rusqlite::types::{FromSql, FromSqlResult, ToSqlOutput, ValueRef};
 
-/// A row being read by a model's `__from_row`: each field's column, by
-/// index, as the field's type.
-pub trait RowReader {
-    /// What a failed read is.
-    type Error;
-    /// Column `index` as a `V`.
-    fn get<V: crate::SqlType>(&self, index: usize) -> Result<V, Self::Error>;
-    /// The key column, asked of its `PrimaryKey` bound alone (so a type that
-    /// is no key is one error, not also "no column").
-    fn get_key<K: crate::PrimaryKey>(&self, index: usize) -> Result<K, Self::Error>;
-    /// The error of a field that is no column: never returned, since such a
-    /// model does not compile (see [`Stored`]).
-    fn not_a_column(index: usize) -> Self::Error;
-}
-
-impl RowReader for rusqlite::Row<'_> {
-    type Error = rusqlite::Error;
-    fn get<V: crate::SqlType>(&self, index: usize) -> rusqlite::Result<V> {
-        rusqlite::Row::get(self, index)
-    }
-    fn get_key<K: crate::PrimaryKey>(&self, index: usize) -> rusqlite::Result<K> {
-        rusqlite::Row::get(self, index)
-    }
-    fn not_a_column(index: usize) -> rusqlite::Error {
-        rusqlite::Error::InvalidColumnIndex(index)
-    }
-}
-
-/// A column value on its way into a statement, whatever the backend.
-pub trait SqlValue {
-    /// The value as SQLite takes it.
-    fn sqlite(&self) -> rusqlite::Result<ToSqlOutput<'_>>;
-}
-
-impl<T: crate::SqlType> SqlValue for T {
-    fn sqlite(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        self.to_sql()
-    }
-}
-
-/// Where a model's `__bind_columns` puts its column values (every column
-/// but the key, in column order).
-pub trait ValueSink {
-    /// The next column's value.
-    fn put(&mut self, value: &dyn SqlValue) -> Result<(), BindError>;
-}
-
-/// A value the database refused as a parameter (the runtime adds context).
-#[derive(Debug)]
-pub struct BindError(pub(crate) crate::db::DbError);
+pub use crate::query::{NoValue, NotNull, OwnedBy};
+pub use crate::value::{BindError, RowReader, SqlValue, ValueSink};
 
 /// Reads and binds one field's column: `(&Stored::<T>::NEW).get(row, i)`.
 ///

@@ -10,15 +10,41 @@ use std::marker::PhantomData;
 
 use rusqlite::types::{ToSql, Value};
 
-use crate::__private::{RowReader, SqlValue};
 use crate::db::{Db, Session};
 use crate::error::Op;
 use crate::sqlite::sql;
+use crate::value::{RowReader, SqlValue};
 
-use crate::__private::{NoValue, NotNull, OwnedBy};
 use crate::key::IntoKey;
 use crate::relation::{Forward, Relation, Through};
 use crate::{Error, Model, Result};
+
+/// A relation of `Self` is used in a query on `M`: they must be one model.
+/// (A bound rather than `Relation<M, ..>` in the signature, so the query
+/// closure's type is still inferred from the relation's target, and the
+/// mistake is one error in these words.)
+#[diagnostic::on_unimplemented(
+    message = "this relation belongs to `{Self}`, not to `{M}`",
+    label = "a relation of `{Self}`, in a query on `{M}`",
+    note = "a query on `{M}` takes a descriptor of `{M}`'s relations: `{M}::FIELD` for a relation declared on `{M}`, or the reverse descriptor that `related_name` generates on `{M}` for one declared on another model"
+)]
+#[doc(hidden)]
+pub trait OwnedBy<M> {}
+impl<M> OwnedBy<M> for M {}
+
+/// The `T` of a bare `None` compared with a column: no value has this type.
+#[derive(Debug)]
+#[doc(hidden)]
+pub enum NoValue {}
+
+/// Never implemented: the bound that turns `c.body.eq(None)` into advice.
+#[diagnostic::on_unimplemented(
+    message = "a column is not compared with `None`: test for NULL with `.is_null()` or `.is_not_null()`",
+    label = "compared with `None`",
+    note = "in SQL, `column = NULL` is never true, whatever the column holds"
+)]
+#[doc(hidden)]
+pub trait NotNull {}
 
 /// A typed column of model `M` holding values of type `V` (for a nullable
 /// `Option<V>` field, `V` is the inner type; test for NULL with

@@ -7,14 +7,16 @@ use std::collections::HashSet;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::__private::{BindError, RowReader, SqlValue};
-use crate::db::{Atomic, Db, DbError, Session};
+use crate::db::{Atomic, Db, Session};
 use crate::def::RelationDef;
+use crate::error::DbError;
 use crate::error::Op;
-use crate::key::{IntoKey, Key, PrimaryKey};
+use crate::key::{IntoKey, Key, saved};
 use crate::query::Query;
 use crate::relation::{SyncMode, SyncReport, Through};
 use crate::sqlite::sql;
+use crate::types::PrimaryKey;
+use crate::value::{BindError, RowReader, SqlValue};
 use crate::{Error, Model, Result};
 
 /// The accessor of one owner's links: `article.tags()`, `tag.articles()`,
@@ -133,18 +135,6 @@ impl<T: Model> Batch<T> {
     }
 }
 
-/// `key`, or [`Error::Unsaved`] when it is the "not stored yet" value of its
-/// type (`0` for integers): the one check every call makes of its inputs.
-pub(crate) fn saved<M: Model>(key: M::Pk, action: &'static str) -> Result<M::Pk> {
-    if key.is_unset() {
-        return Err(Error::Unsaved {
-            model: M::TABLE.model,
-            action,
-        });
-    }
-    Ok(key)
-}
-
 pub(crate) fn sorted<T: Model>(mut keys: Vec<T::Pk>) -> Vec<Key<T>> {
     keys.sort();
     keys.into_iter().map(Key::new).collect()
@@ -175,7 +165,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     /// would be written and a deleted row's links kept.
     pub(crate) fn write_owner(&self, s: Session<'_>, op: &'static str) -> Result<&O::Pk> {
         self.owner()?;
-        crate::crud::require_foreign_keys(s, self.op(op))?;
+        s.require_foreign_keys(self.op(op))?;
         Ok(&self.owner)
     }
 
@@ -216,7 +206,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         if !owner_exists {
             return Err(Error::MissingOwner {
                 relation: def.name,
-                key: crate::crud::render_key(&*self.owner),
+                key: crate::sqlite::render_key(&*self.owner),
             });
         }
         let missing: Vec<rusqlite::types::Value> = s
@@ -555,7 +545,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         if !exists {
             return Err(Error::MissingOwner {
                 relation: def.name,
-                key: crate::crud::render_key(owner),
+                key: crate::sqlite::render_key(owner),
             });
         }
         target.insert(conn)?;

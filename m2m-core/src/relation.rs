@@ -7,8 +7,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::__private::{BindError, SqlValue};
 use crate::def::RelationDef;
+use crate::value::{BindError, SqlValue};
 use crate::{Model, Related};
 
 /// What sits in a relation's junction rows besides the two keys: `()` for a

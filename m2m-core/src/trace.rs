@@ -1,12 +1,14 @@
 //! Counting the statements a piece of code runs, for tests that prove a
-//! call does not issue one query per row.
+//! call does not issue one query per row (feature `trace`, which turns on
+//! rusqlite's `trace`).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rusqlite::Connection;
 use rusqlite::trace::{TraceEvent, TraceEventCodes};
 
-/// Records every SQL statement a connection starts, while attached.
+/// Records every SQL statement a connection starts, while attached
+/// (feature `trace`).
 ///
 /// ```
 /// use m2m_core::StatementLog;

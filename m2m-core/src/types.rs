@@ -1,7 +1,11 @@
-//! Column types: which Rust types a model stores, and the type SQLite
-//! declares for each column ([`SqlType`]).
+//! Column and key types: which Rust types a model stores and the type SQLite
+//! declares for each column ([`SqlType`]), and which can be a key
+//! ([`PrimaryKey`]).
 
-use rusqlite::types::Value;
+use std::fmt;
+use std::hash::Hash;
+
+use rusqlite::types::{FromSql, ToSql, Value};
 
 /// A Rust type stored in one column, and the column type SQLite declares
 /// for it in `CREATE TABLE`.
@@ -106,3 +110,67 @@ impl<const N: usize> SqlType for [u8; N] {
 impl<T: SqlType> SqlType for Option<T> {
     const SQLITE: &'static str = T::SQLITE;
 }
+
+/// A type that can be a model's primary key.
+///
+/// Implemented for the integer types that fit SQLite's signed 64-bit
+/// integers (`i8` to `i64`, `u8` to `u32`; assigned by SQLite on insert when
+/// `0`; a type narrower than `i64` gets a `CHECK` of its range, see
+/// [`Error::KeysExhausted`](crate::Error::KeysExhausted)), `String` and
+/// `Vec<u8>`. A key type of your own implements it with an empty
+/// `impl PrimaryKey for MyId {}` if it is
+/// `SqlType + ToSql + FromSql + Clone + Ord + Hash + Debug`; such keys are
+/// inserted as given. The key column and the junction columns that refer to
+/// it declare its [`SqlType`].
+///
+/// Every key type works on every side of every relation, as owner and as
+/// target: integer, text and blob keys travel the same way in relation
+/// calls and eager loading (a list of keys is one parameter).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a primary key",
+    label = "not a primary key type",
+    note = "a key is an `i64` (or a narrower integer: `i32`, `u32`, ...; SQLite's integers are signed 64-bit, so not `u64`), a `String`, a `Vec<u8>`, or a type with `impl m2m_core::PrimaryKey`"
+)]
+pub trait PrimaryKey:
+    SqlType + ToSql + FromSql + Clone + Ord + Hash + fmt::Debug + 'static
+{
+    /// True when the key is an alias of SQLite's rowid, assigned on insert.
+    const AUTO: bool = false;
+    #[doc(hidden)]
+    /// The values an integer key narrower than `i64` can hold: its table
+    /// gets a `CHECK`, so SQLite never assigns a rowid the type cannot read.
+    const INT_RANGE: Option<(i64, i64)> = None;
+    /// True when the value means "not stored yet" (`0` for integers).
+    fn is_unset(&self) -> bool {
+        false
+    }
+    /// The key SQLite assigned as rowid, for [`PrimaryKey::AUTO`] keys.
+    fn from_rowid(rowid: i64) -> Option<Self> {
+        let _ = rowid;
+        None
+    }
+}
+
+macro_rules! integer_keys {
+    ($($t:ty),*) => {$(
+        impl PrimaryKey for $t {
+            const AUTO: bool = true;
+            const INT_RANGE: Option<(i64, i64)> = if <$t>::BITS < 64 {
+                Some((<$t>::MIN as i64, <$t>::MAX as i64))
+            } else {
+                None
+            };
+            fn is_unset(&self) -> bool {
+                *self == 0
+            }
+            fn from_rowid(rowid: i64) -> Option<Self> {
+                <$t>::try_from(rowid).ok()
+            }
+        }
+    )*};
+}
+integer_keys!(i8, i16, i32, i64, u8, u16, u32);
+
+impl PrimaryKey for String {}
+
+impl PrimaryKey for Vec<u8> {}

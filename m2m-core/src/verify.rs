@@ -7,27 +7,19 @@ use std::fmt;
 
 use crate::def::{RelationDef, TableDef};
 
+use crate::catalog::{ColumnInfo, Existing};
 use crate::db::Atomic;
-use crate::db::{Db, DbError, Session};
+use crate::db::{Db, Session};
+use crate::error::DbError;
 use crate::error::Op;
-use crate::{Error, Model, Result};
+use crate::{Error, Result};
 
 /// A model's table and the junction tables of the relations it declares:
 /// what [`verify_schema`] checks. `Schema::of::<Article>()`.
 #[derive(Clone, Copy)]
 pub struct Schema {
-    table: &'static TableDef,
-    relations: &'static [&'static RelationDef],
-}
-
-impl Schema {
-    /// The schema of model `M`.
-    pub fn of<M: Model>() -> Self {
-        Schema {
-            table: M::TABLE,
-            relations: M::__relations(),
-        }
-    }
+    pub(crate) table: &'static TableDef,
+    pub(crate) relations: &'static [&'static RelationDef],
 }
 
 impl fmt::Debug for Schema {
@@ -441,44 +433,4 @@ mod tests {
         assert_eq!(affinity("double precision"), "REAL");
         assert_eq!(affinity("DECIMAL"), "NUMERIC");
     }
-}
-
-// ----- what a backend reports of an existing table --------------------------
-
-/// A table as the database has it (empty when it does not exist).
-#[derive(Debug, Default)]
-pub(crate) struct Existing {
-    /// `table`, `view`, or `None` when nothing has the name.
-    pub(crate) kind: Option<String>,
-    pub(crate) columns: Vec<ColumnInfo>,
-    pub(crate) foreign_keys: Vec<ForeignKey>,
-    pub(crate) indexes: Vec<IndexInfo>,
-}
-
-#[derive(Debug)]
-pub(crate) struct ColumnInfo {
-    pub(crate) name: String,
-    pub(crate) decl_type: String,
-    pub(crate) not_null: bool,
-    pub(crate) has_default: bool,
-    /// Position in the primary key, from 1; 0 when not part of it.
-    pub(crate) pk: i64,
-}
-
-#[derive(Debug)]
-pub(crate) struct ForeignKey {
-    pub(crate) from: String,
-    pub(crate) table: String,
-    /// `None` when it refers to the other table's primary key implicitly.
-    pub(crate) to: Option<String>,
-    pub(crate) on_delete: String,
-}
-
-#[derive(Debug)]
-pub(crate) struct IndexInfo {
-    pub(crate) unique: bool,
-    /// `pk`, `u` (a UNIQUE constraint) or `c` (`CREATE INDEX`).
-    pub(crate) origin: String,
-    /// In index order; an expression is an empty name.
-    pub(crate) columns: Vec<String>,
 }

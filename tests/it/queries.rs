@@ -473,3 +473,26 @@ fn in_list_longer_than_the_parameter_limit() {
         .map_err(|e| short(&e));
     assert_eq!(outside, Ok(0));
 }
+
+/// A query (with its eager loads) can be built on one thread and run on
+/// another: an async handler builds it, `spawn_blocking` runs it.
+#[test]
+fn a_query_is_send_and_runs_on_another_thread() {
+    fn send<T: Send>(t: T) -> T {
+        t
+    }
+    let conn = db();
+    let rust = tag(&conn, "rust");
+    let a = article(&conn, "a");
+    a.tags().add(&conn, [&rust]).unwrap();
+    let q = send(
+        Article::query()
+            .filter(|c| c.title.eq("a"))
+            .prefetch(Article::TAGS),
+    );
+    let rows = std::thread::spawn(move || q.fetch_all(&conn).unwrap())
+        .join()
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].tags.get().map(<[Tag]>::len), Some(1));
+}

@@ -4,7 +4,7 @@
 
 use rusqlite::Connection;
 
-use crate::verify::{ColumnInfo, Existing, ForeignKey, IndexInfo};
+use crate::catalog::{ColumnInfo, Existing, ForeignKey, IndexInfo};
 
 /// Reads what the database has under `name` (compared without case, as SQLite does).
 pub(crate) fn existing(conn: &Connection, name: &str) -> rusqlite::Result<Existing> {

@@ -82,37 +82,13 @@ pub(crate) fn foreign_keys_on(conn: &Connection) -> rusqlite::Result<bool> {
     conn.db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_FKEY)
 }
 
-/// The constraints the calls tell apart in SQLite's errors.
-#[derive(Clone, Copy)]
-pub(crate) enum Constraint {
-    ForeignKey,
-    Check,
-    Unique,
-}
-
-/// True when `e` is a violation of that kind of constraint.
-pub(crate) fn is_constraint(e: &rusqlite::Error, kind: Constraint) -> bool {
-    use rusqlite::ffi;
-    let rusqlite::Error::SqliteFailure(f, _) = e else {
-        return false;
-    };
-    match kind {
-        Constraint::ForeignKey => f.extended_code == ffi::SQLITE_CONSTRAINT_FOREIGNKEY,
-        Constraint::Check => f.extended_code == ffi::SQLITE_CONSTRAINT_CHECK,
-        Constraint::Unique => {
-            f.extended_code == ffi::SQLITE_CONSTRAINT_UNIQUE
-                || f.extended_code == ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-        }
-    }
-}
-
 /// Binds `v` as parameter `i`, refusing a NaN (SQLite would store NULL) with
 /// an error naming `column`.
 pub(crate) fn bind(
     stmt: &mut rusqlite::Statement<'_>,
     i: usize,
     column: &'static str,
-    v: &dyn crate::__private::SqlValue,
+    v: &dyn crate::value::SqlValue,
 ) -> rusqlite::Result<()> {
     let out = v.sqlite()?;
     check_value(column, value_ref(&out)?)?;
@@ -174,4 +150,11 @@ pub(crate) fn render(v: &Value) -> String {
             format!("x'{hex}'{more}")
         }
     }
+}
+
+/// A key as SQL would print it, for messages.
+pub(crate) fn render_key(k: &dyn crate::value::SqlValue) -> String {
+    k.sqlite()
+        .and_then(|out| to_value(&out))
+        .map_or_else(|_| "?".to_owned(), |v| render(&v))
 }

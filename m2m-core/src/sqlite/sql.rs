@@ -750,7 +750,7 @@ pub(crate) struct List {
     pub(crate) blobs: bool,
 }
 
-impl crate::__private::SqlValue for List {
+impl crate::value::SqlValue for List {
     fn sqlite(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         self.json.to_sql()
     }
@@ -840,14 +840,14 @@ impl ListEncoder {
 /// One atomic unit on its own: `IMMEDIATE` takes the write lock up front
 /// (waiting out the busy timeout), so a read-then-write unit never fails
 /// half-way on a lock.
-pub(crate) const TRANSACTION: crate::db::UnitSql = crate::db::UnitSql {
+pub(crate) const TRANSACTION: Unit = Unit {
     begin: "BEGIN IMMEDIATE",
     commit: "COMMIT",
     rollback: "ROLLBACK",
 };
 
 /// One atomic unit inside the caller's transaction.
-pub(crate) const SAVEPOINT: crate::db::UnitSql = crate::db::UnitSql {
+pub(crate) const SAVEPOINT: Unit = Unit {
     begin: "SAVEPOINT m2m_write",
     commit: "RELEASE m2m_write",
     rollback: "ROLLBACK TO m2m_write; RELEASE m2m_write",
@@ -977,4 +977,11 @@ pub(crate) const ONE: &str = "1";
 /// A select list of a table's columns and one more expression.
 pub(crate) fn with_column(t: &TableDef, extra: &str) -> String {
     format!("{}, {extra}", select_list_ref(t))
+}
+
+/// The statements of one atomic unit, in a dialect.
+pub(crate) struct Unit {
+    pub(crate) begin: &'static str,
+    pub(crate) commit: &'static str,
+    pub(crate) rollback: &'static str,
 }
