@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use crate::def::{RelationDef, TableDef};
 use crate::error::{DbError, DbResult, Op};
 use crate::types::{PrimaryKey, SqlType};
 use crate::value::{RowReader, SqlValue};
@@ -94,6 +95,74 @@ impl fmt::Debug for Session<'_> {
     }
 }
 
+/// The SQL of one dialect: every statement the calls run through a
+/// [`Session`], built from the static descriptions (and cached in them).
+/// SQLite's is `crate::sqlite::Sqlite`; a second dialect implements this.
+pub(crate) trait Statements: Sync {
+    /// `INSERT INTO t (cols but key, key) VALUES (...)`: the key is bound last so
+    /// the derive's column binder serves insert, update and upsert alike.
+    fn insert<'a>(&self, t: &'a TableDef, with_key: bool) -> &'a str;
+    /// `UPDATE t SET a = ?, ... WHERE key = ?`; `None` when there is nothing to set.
+    fn update<'a>(&self, t: &'a TableDef) -> Option<&'a str>;
+    /// Insert, or update in place on a key conflict. Never `INSERT OR REPLACE`:
+    /// that deletes the old row first, and the junctions would cascade.
+    fn upsert<'a>(&self, t: &'a TableDef) -> &'a str;
+    /// Inserts the row's columns (key excepted) with the smallest key from 1 to
+    /// `max` that no row has; inserts nothing when every one is taken.
+    fn insert_in_gap<'a>(&self, t: &'a TableDef, max: i64) -> &'a str;
+    /// Deletes the row with this rowid.
+    fn delete_rowid<'a>(&self, t: &'a TableDef) -> &'a str;
+    fn delete<'a>(&self, t: &'a TableDef) -> &'a str;
+    fn get<'a>(&self, t: &'a TableDef) -> &'a str;
+    /// `SELECT EXISTS(row with key ?1)` on a table.
+    fn row_exists<'a>(&self, t: &'a TableDef) -> &'a str;
+    /// Links the owner ?1 to every key of the JSON array ?2, skipping pairs
+    /// that exist (only those: `OR IGNORE` would also hide a violation of
+    /// another constraint of a through model). With a through model, its other columns are ?3, ?4, ... in
+    /// column order.
+    fn add<'a>(&self, r: &'a RelationDef, returning: bool, blobs: bool) -> &'a str;
+    /// Links owner ?1 to the one target ?2 with pivot columns ?3, ... (skipping
+    /// an existing pair): `add_with`'s statement, without `json_each`.
+    ///
+    /// With `checked` (inside a caller's transaction, where foreign keys may be
+    /// deferred to its `COMMIT`), the statement finds both rows itself, so a
+    /// missing one inserts nothing; it costs two index look-ups, about 5% of the
+    /// call, so a call outside a transaction (where SQLite checks the foreign
+    /// keys at the statement's end whatever the pragma says) goes without.
+    fn insert_one<'a>(&self, r: &'a RelationDef, p: &TableDef, checked: bool) -> &'a str;
+    /// The through row of (owner ?1, target ?2).
+    fn pivot_get<'a>(&self, r: &'a RelationDef, p: &TableDef) -> &'a str;
+    /// Writes the pivot columns (?3, ...) of (owner ?1, target ?2); `None`
+    /// when the through model has no column besides its keys.
+    fn pivot_update<'a>(&self, r: &'a RelationDef, p: &TableDef) -> Option<&'a str>;
+    /// `(target columns..., through columns...)` of owner ?1, in target key order.
+    fn fetch_with_pivot<'a>(&self, r: &'a RelationDef, p: &TableDef) -> &'a str;
+    /// `(target key, through columns...)` of owner ?1 for the targets in ?2.
+    fn pivots_of<'a>(&self, r: &'a RelationDef, p: &TableDef, blobs: bool) -> &'a str;
+    /// Like [`prefetch`], with the through row's columns after the target's.
+    fn prefetch_with_pivot<'a>(&self, r: &'a RelationDef, p: &TableDef, blobs: bool) -> &'a str;
+    /// Unlinks owner ?1 from the one target ?2 (a single-row delete).
+    fn remove_one<'a>(&self, r: &'a RelationDef) -> &'a str;
+    /// Deletes the owner's links whose target is not in ?2 (the first half of `set`).
+    fn remove_others<'a>(&self, r: &'a RelationDef, blobs: bool) -> &'a str;
+    fn clear<'a>(&self, r: &'a RelationDef) -> &'a str;
+    fn keys<'a>(&self, r: &'a RelationDef) -> &'a str;
+    fn count<'a>(&self, r: &'a RelationDef) -> &'a str;
+    fn exists<'a>(&self, r: &'a RelationDef) -> &'a str;
+    fn contains<'a>(&self, r: &'a RelationDef) -> &'a str;
+    /// The owner's targets, in target key order.
+    fn fetch<'a>(&self, r: &'a RelationDef, one: bool) -> &'a str;
+    /// `(owner key, target columns...)` for every owner key in the JSON array ?1.
+    ///
+    /// One statement whatever the number of owners: the keys are one parameter,
+    /// and the junction is walked from each key (the CROSS JOINs fix that order).
+    fn prefetch<'a>(&self, r: &'a RelationDef, blobs: bool) -> &'a str;
+    /// The first key of ?2 with no target row (after a foreign-key failure).
+    fn missing_target<'a>(&self, r: &'a RelationDef, blobs: bool) -> &'a str;
+    /// `SELECT EXISTS(any row)` of a table.
+    fn has_rows(&self, table: &str) -> String;
+}
+
 /// A prepared (and cached) statement of a session.
 pub(crate) enum Stmt<'c> {
     Sqlite(rusqlite::CachedStatement<'c>),
@@ -120,6 +189,13 @@ impl RowReader for Row<'_, '_> {
 }
 
 impl<'c> Session<'c> {
+    /// This backend's SQL.
+    pub(crate) fn sql(self) -> &'static dyn Statements {
+        match self {
+            Session::Sqlite(_) => &crate::sqlite::Sqlite,
+        }
+    }
+
     /// The statement, prepared once per connection and cached.
     pub(crate) fn prepare(self, sql: &str) -> DbResult<Stmt<'c>> {
         match self {
@@ -208,7 +284,7 @@ impl<'c> Session<'c> {
     /// True when the table has at least one row.
     pub(crate) fn has_rows(self, table: &str) -> DbResult<bool> {
         match self {
-            Session::Sqlite(_) => self.one(&crate::sqlite::sql::has_rows(table), &[]),
+            Session::Sqlite(_) => self.one(&self.sql().has_rows(table), &[]),
         }
     }
 

@@ -7,7 +7,6 @@ use crate::def::{RelationDef, TableDef};
 use crate::error::{DbResult, Op};
 use crate::key::{IntoKey, Key};
 use crate::query::Query;
-use crate::sqlite::sql;
 use crate::types::PrimaryKey;
 use crate::value::{BindError, RowReader, SqlValue, ValueSink};
 use crate::verify::Schema;
@@ -217,11 +216,14 @@ pub(crate) fn insert<M: Model>(s: Session<'_>, m: &M) -> Result<Option<M::Pk>> {
     let auto = t.auto_key && m.pk().is_unset();
     let fail = op::<M>("insert").fail();
     if !auto {
-        return write_row(s, sql::insert(t, true), m, true)
+        return write_row(s, s.sql().insert(t, true), m, true)
             .map(|_| None)
             .map_err(fail);
     }
-    match (write_row(s, sql::insert(t, false), m, false), t.key_range) {
+    match (
+        write_row(s, s.sql().insert(t, false), m, false),
+        t.key_range,
+    ) {
         (Ok(_), _) => {
             let rowid = s.last_insert_id();
             if let Some(pk) = M::Pk::from_rowid(rowid) {
@@ -229,7 +231,8 @@ pub(crate) fn insert<M: Model>(s: Session<'_>, m: &M) -> Result<Option<M::Pk>> {
             }
             // A table made without the key's range CHECK (by another tool):
             // take the row back out before any read trips over its key.
-            s.execute(sql::delete_rowid(t), &[&rowid]).map_err(fail)?;
+            s.execute(s.sql().delete_rowid(t), &[&rowid])
+                .map_err(fail)?;
         }
         // The next rowid is past the key type's range (the CHECK refused it).
         (Err(e), Some(_)) if e.is_check_violation() => {}
@@ -246,7 +249,7 @@ fn insert_in_gap<M: Model>(s: Session<'_>, m: &M) -> Result<Option<M::Pk>> {
     let Some((_, max)) = t.key_range else {
         return Ok(None);
     };
-    match write_row(s, sql::insert_in_gap(t, max), m, false).map_err(op::<M>("insert").fail())? {
+    match write_row(s, s.sql().insert_in_gap(t, max), m, false).map_err(op::<M>("insert").fail())? {
         0 => Err(Error::KeysExhausted {
             model: t.model,
             max,
@@ -258,11 +261,11 @@ fn insert_in_gap<M: Model>(s: Session<'_>, m: &M) -> Result<Option<M::Pk>> {
 pub(crate) fn update<M: Model>(s: Session<'_>, m: &M) -> Result<()> {
     let t = M::TABLE;
     crate::key::saved::<M>(m.pk().clone(), "updating it")?;
-    let changed = match sql::update(t) {
+    let changed = match s.sql().update(t) {
         Some(text) => write_row(s, text, m, true),
         // Only a key: the row is up to date if it exists.
         None => s
-            .one::<bool>(sql::row_exists(t), &[m.pk()])
+            .one::<bool>(s.sql().row_exists(t), &[m.pk()])
             .map(usize::from),
     };
     match changed.map_err(op::<M>("update").fail())? {
@@ -275,20 +278,20 @@ pub(crate) fn update<M: Model>(s: Session<'_>, m: &M) -> Result<()> {
 }
 
 pub(crate) fn upsert<M: Model>(s: Session<'_>, m: &M) -> Result<()> {
-    write_row(s, sql::upsert(M::TABLE), m, true)
+    write_row(s, s.sql().upsert(M::TABLE), m, true)
         .map(drop)
         .map_err(op::<M>("save").fail())
 }
 
 pub(crate) fn delete<M: Model>(s: Session<'_>, m: &M) -> Result<bool> {
-    s.execute(sql::delete(M::TABLE), &[m.pk()])
+    s.execute(s.sql().delete(M::TABLE), &[m.pk()])
         .map(|n| n > 0)
         .map_err(op::<M>("delete").fail())
 }
 
 pub(crate) fn get<M: Model>(s: Session<'_>, key: &M::Pk) -> Result<Option<M>> {
     let mut rows = s
-        .rows(sql::get(M::TABLE), &[key], |row| M::__from_row(row, 0))
+        .rows(s.sql().get(M::TABLE), &[key], |row| M::__from_row(row, 0))
         .map_err(op::<M>("get").fail())?;
     Ok(rows.pop())
 }

@@ -58,7 +58,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         self.write_owner(s, "add_with")?;
         let run = || -> std::result::Result<usize, DbError> {
             let checked = s.in_transaction();
-            let mut stmt = s.prepare(sql::insert_one(self.def(), P::TABLE, checked))?;
+            let mut stmt = s.prepare(s.sql().insert_one(self.def(), P::TABLE, checked))?;
             self.bind_link(&mut stmt, &key, &pivot)?;
             stmt.execute()
         };
@@ -90,7 +90,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     {
         let mut rows = s
             .rows(
-                sql::pivot_get(self.def(), P::TABLE),
+                s.sql().pivot_get(self.def(), P::TABLE),
                 &[&*self.owner, key],
                 |row| P::__from_row(row, 0),
             )
@@ -129,7 +129,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     where
         P: Pivot,
     {
-        let Some(text) = sql::pivot_update(self.def(), P::TABLE) else {
+        let Some(text) = s.sql().pivot_update(self.def(), P::TABLE) else {
             return Ok(());
         };
         let run = || -> std::result::Result<usize, DbError> {
@@ -145,15 +145,15 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     where
         P: Pivot,
     {
+        let s = conn.__session();
         let owner = self.owner()?;
         let width = T::TABLE.columns.len();
-        conn.__session()
-            .rows(
-                sql::fetch_with_pivot(self.def(), P::TABLE),
-                &[owner],
-                |row| Ok((T::__from_row(row, 0)?, P::__from_row(row, width)?)),
-            )
-            .map_err(self.op("fetch_with_pivot").fail())
+        s.rows(
+            s.sql().fetch_with_pivot(self.def(), P::TABLE),
+            &[owner],
+            |row| Ok((T::__from_row(row, 0)?, P::__from_row(row, width)?)),
+        )
+        .map_err(self.op("fetch_with_pivot").fail())
     }
 
     /// The linked targets whose through row matches the condition:
@@ -224,7 +224,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
             SyncMode::Replace | SyncMode::Add => {
                 if mode == SyncMode::Replace {
                     let removed = self
-                        .returning(s, sql::remove_others(def, batch.list.blobs), &batch)
+                        .returning(s, s.sql().remove_others(def, batch.list.blobs), &batch)
                         .map_err(fail)?;
                     report.removed = sorted(removed);
                 }
@@ -232,7 +232,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
                     Vec::new()
                 } else {
                     s.rows(
-                        sql::pivots_of(def, P::TABLE, batch.list.blobs),
+                        s.sql().pivots_of(def, P::TABLE, batch.list.blobs),
                         &[&*self.owner, &batch.list],
                         |row| Ok((row.get_key(0)?, P::__from_row(row, 1)?)),
                     )

@@ -106,7 +106,7 @@ impl<O: Model, T: Model, P: Through, D> Relation<O, T, P, D> {
         load(
             s,
             def,
-            |blobs| sql::prefetch(def, blobs),
+            |blobs| s.sql().prefetch(def, blobs),
             owners,
             |row| T::__from_row(row, 1),
             |t| t.pk(),
@@ -123,12 +123,13 @@ impl<O: Model, T: Model, P: Through, D> Relation<O, T, P, D> {
     where
         P: crate::Pivot,
     {
+        let s = conn.__session();
         let def = self.def();
         let width = 1 + T::TABLE.columns.len();
         load(
-            conn.__session(),
+            s,
             def,
-            |blobs| sql::prefetch_with_pivot(def, P::TABLE, blobs),
+            |blobs| s.sql().prefetch_with_pivot(def, P::TABLE, blobs),
             owners,
             |row| Ok((T::__from_row(row, 1)?, P::__from_row(row, width)?)),
             |(t, _)| t.pk(),

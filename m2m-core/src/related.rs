@@ -201,7 +201,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         let fail = self.op(op).fail();
         let def = self.def();
         let owner_exists: bool = s
-            .one(sql::row_exists(def.owner), &[&*self.owner])
+            .one(s.sql().row_exists(def.owner), &[&*self.owner])
             .map_err(fail)?;
         if !owner_exists {
             return Err(Error::MissingOwner {
@@ -211,7 +211,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         }
         let missing: Vec<rusqlite::types::Value> = s
             .rows(
-                sql::missing_target(def, batch.list.blobs),
+                s.sql().missing_target(def, batch.list.blobs),
                 &[&*self.owner, &batch.list],
                 |row| row.get(0),
             )
@@ -243,7 +243,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         batch: &Batch<T>,
         pivot: &P,
     ) -> Result<usize, DbError> {
-        let mut stmt = s.prepare(sql::add(self.def(), false, batch.list.blobs))?;
+        let mut stmt = s.prepare(s.sql().add(self.def(), false, batch.list.blobs))?;
         self.bind_link(&mut stmt, &batch.list, pivot)?;
         stmt.execute()
     }
@@ -254,7 +254,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         batch: &Batch<T>,
         pivot: &P,
     ) -> Result<Vec<T::Pk>, DbError> {
-        let mut stmt = s.prepare(sql::add(self.def(), true, batch.list.blobs))?;
+        let mut stmt = s.prepare(s.sql().add(self.def(), true, batch.list.blobs))?;
         self.bind_link(&mut stmt, &batch.list, pivot)?;
         stmt.rows(|row| row.get(0))
     }
@@ -372,7 +372,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         batch: &Batch<T>,
     ) -> Result<Vec<T::Pk>, DbError> {
         let def = self.def();
-        let mut stmt = s.prepare(sql::remove_one(def))?;
+        let mut stmt = s.prepare(s.sql().remove_one(def))?;
         let mut gone = Vec::new();
         for key in &batch.keys {
             stmt.bind(1, def.source, &*self.owner)?;
@@ -410,7 +410,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         self.check_deferred(s, "set", batch)?;
         let tx = Atomic::begin(s).map_err(fail)?;
         let removed = self
-            .returning(s, sql::remove_others(def, batch.list.blobs), batch)
+            .returning(s, s.sql().remove_others(def, batch.list.blobs), batch)
             .map_err(fail)?;
         let added = if batch.is_empty() {
             Vec::new()
@@ -435,7 +435,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     pub fn clear(&self, conn: &impl Db) -> Result<usize> {
         let s = conn.__session();
         let owner = self.write_owner(s, "clear")?;
-        s.execute(sql::clear(self.def()), &[owner])
+        s.execute(s.sql().clear(self.def()), &[owner])
             .map_err(self.op("clear").fail())
     }
 
@@ -541,7 +541,9 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         let tx = Atomic::begin(s).map_err(fail)?;
         // Checked before the insert: a new row may take a deleted owner's key
         // (SQLite reuses the largest rowid), and would then be linked to itself.
-        let exists: bool = s.one(sql::row_exists(def.owner), &[owner]).map_err(fail)?;
+        let exists: bool = s
+            .one(s.sql().row_exists(def.owner), &[owner])
+            .map_err(fail)?;
         if !exists {
             return Err(Error::MissingOwner {
                 relation: def.name,
@@ -556,20 +558,20 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
 
     /// The linked targets, in target key order.
     pub fn fetch_all(&self, conn: &impl Db) -> Result<Vec<T>> {
+        let s = conn.__session();
         let owner = self.owner()?;
-        conn.__session()
-            .rows(sql::fetch(self.def(), false), &[owner], |row| {
-                T::__from_row(row, 0)
-            })
-            .map_err(self.op("fetch_all").fail())
+        s.rows(s.sql().fetch(self.def(), false), &[owner], |row| {
+            T::__from_row(row, 0)
+        })
+        .map_err(self.op("fetch_all").fail())
     }
 
     /// The linked target with the smallest key.
     pub fn fetch_one(&self, conn: &impl Db) -> Result<Option<T>> {
+        let s = conn.__session();
         let owner = self.owner()?;
-        let mut rows = conn
-            .__session()
-            .rows(sql::fetch(self.def(), true), &[owner], |row| {
+        let mut rows = s
+            .rows(s.sql().fetch(self.def(), true), &[owner], |row| {
                 T::__from_row(row, 0)
             })
             .map_err(self.op("fetch_one").fail())?;
@@ -578,42 +580,42 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
 
     /// The number of links (read from the junction alone).
     pub fn count(&self, conn: &impl Db) -> Result<u64> {
+        let s = conn.__session();
         let owner = self.owner()?;
-        let n: i64 = conn
-            .__session()
-            .one(sql::count(self.def()), &[owner])
+        let n: i64 = s
+            .one(s.sql().count(self.def()), &[owner])
             .map_err(self.op("count").fail())?;
         Ok(n.max(0) as u64)
     }
 
     /// True when the owner has at least one link (read from the junction alone).
     pub fn exists(&self, conn: &impl Db) -> Result<bool> {
+        let s = conn.__session();
         let owner = self.owner()?;
-        conn.__session()
-            .one(sql::exists(self.def()), &[owner])
+        s.one(s.sql().exists(self.def()), &[owner])
             .map_err(self.op("exists").fail())
     }
 
     /// True when the target is linked (read from the junction alone).
     pub fn contains(&self, conn: &impl Db, target: impl IntoKey<T>) -> Result<bool> {
+        let s = conn.__session();
         let owner = self.owner()?;
         let target = saved::<T>(
             target.into_key().into_inner(),
             "looking it up in a relation",
         )?;
-        conn.__session()
-            .one(sql::contains(self.def()), &[owner, &target])
+        s.one(s.sql().contains(self.def()), &[owner, &target])
             .map_err(self.op("contains").fail())
     }
 
     /// The linked targets' keys, in order, read from the junction alone.
     pub fn keys(&self, conn: &impl Db) -> Result<Vec<Key<T>>> {
+        let s = conn.__session();
         let owner = self.owner()?;
-        conn.__session()
-            .rows(sql::keys(self.def()), &[owner], |row| {
-                row.get(0).map(Key::new)
-            })
-            .map_err(self.op("keys").fail())
+        s.rows(s.sql().keys(self.def()), &[owner], |row| {
+            row.get(0).map(Key::new)
+        })
+        .map_err(self.op("keys").fail())
     }
 
     /// A query on the linked targets, for conditions, ordering and paging.
