@@ -66,6 +66,15 @@
 //! whoever can name an `Article` may ask a tag for its articles, even when
 //! the `tags` field itself is private.
 //!
+//! ## Connections
+//!
+//! Every call that touches the database takes `&C` where `C:` [`Db`]:
+//! rusqlite's `Connection`, `Transaction` or `Savepoint`, so `&conn` and
+//! `&tx` work as they are, and code generic over `C: Db` runs on any of them
+//! (a pooled connection derefs to a `Connection`: pass `&*pooled`). A call
+//! that writes several statements runs them as one unit: a transaction of
+//! its own, or a savepoint inside yours.
+//!
 //! ## Accessor calls
 //!
 //! Targets are anything that iterates into something naming a `T` ([`IntoKey`]):
@@ -302,6 +311,26 @@
 //!   so one call may name any number of targets or `in_` values, of any
 //!   type, well past SQLite's parameter limit, with the same cached
 //!   statement.
+//!
+//! # A map of the crate
+//!
+//! For a maintainer: where a thing lives, bottom to top.
+//!
+//! | module | holds |
+//! |---|---|
+//! | `def` | the static descriptions the derive emits ([`TableDef`], [`ColumnDef`], [`RelationDef`], [`Junction`]) and the statement cache they carry; imports nothing of the runtime |
+//! | `types`, `value` | which Rust types are columns and keys ([`SqlType`], [`PrimaryKey`]); how values cross to a backend (rows read, values bound) |
+//! | `error`, `catalog` | the one error type, backend errors before context; what a database reports of a table |
+//! | `db` | the seam: [`Db`], the session every call runs through (prepare, bind, rows, atomic units), and `Statements`, the interface each dialect's SQL implements |
+//! | `sqlite/` | the SQLite backend: connections ([`open`], [`configure`]), and every piece of SQLite's SQL: statements (`sql.rs`), DDL (`ddl.rs`), introspection (`introspect.rs`). A second backend is a sibling module and a variant of the session |
+//! | `model`, `key`, `slot` | [`Model`] and the row calls, [`Key`] and [`IntoKey`], [`ManyToMany`] |
+//! | `relation`, `related`, `pivot`, `prefetch`, `query` | the typed API: descriptors ([`Relation`]), the accessor and its calls ([`Related`]), pivot calls, eager loading, typed queries |
+//! | `verify` | schema checks ([`verify_schema`]) |
+//! | `__private` | what generated code calls and names, nothing else |
+//!
+//! Modules import downwards, except within the typed API, whose types name
+//! each other by nature: [`Model`] returns a [`Key`] and a [`Query`], and a
+//! descriptor gives an accessor that gives a query that takes descriptors.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(

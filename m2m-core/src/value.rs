@@ -16,7 +16,7 @@ pub trait RowReader {
     /// is no key is one error, not also "no column").
     fn get_key<K: crate::PrimaryKey>(&self, index: usize) -> Result<K, Self::Error>;
     /// The error of a field that is no column: never returned, since such a
-    /// model does not compile (see [`Stored`]).
+    /// model does not compile (see `__private::Stored`).
     fn not_a_column(index: usize) -> Self::Error;
 }
 

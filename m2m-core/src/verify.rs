@@ -48,7 +48,7 @@ impl fmt::Display for SchemaProblem {
 /// another primary key, a junction without its pair key, foreign keys that
 /// do not cascade to both sides, missing unique constraints and indexes. An
 /// empty list means the schema fits. For users who create tables with
-/// their own migrations; [`Model::create_table`] runs the same check.
+/// their own migrations; [`Model::create_table`](crate::Model::create_table) runs the same check.
 ///
 /// Names are compared as SQLite does, ignoring ASCII case. Columns the
 /// models do not know are allowed unless they are `NOT NULL` without a
