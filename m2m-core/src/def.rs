@@ -18,25 +18,6 @@ pub struct TableDef {
 }
 
 impl TableDef {
-    pub(crate) const fn new(
-        model: &'static str,
-        name: &'static str,
-        columns: &'static [ColumnDef],
-        pk: usize,
-        auto_key: bool,
-        key_range: Option<(i64, i64)>,
-    ) -> Self {
-        TableDef {
-            model,
-            name,
-            columns,
-            pk,
-            auto_key,
-            key_range,
-            sql: SqlCache::new(),
-        }
-    }
-
     /// The Rust name of the model (`Tag`), as messages name it.
     pub const fn model(&self) -> &'static str {
         self.model
@@ -101,22 +82,6 @@ pub struct ColumnDef {
 }
 
 impl ColumnDef {
-    pub(crate) const fn new(
-        name: &'static str,
-        sql_type: &'static str,
-        nullable: bool,
-        unique: bool,
-        index: bool,
-    ) -> Self {
-        ColumnDef {
-            name,
-            sql_type,
-            nullable,
-            unique,
-            index,
-        }
-    }
-
     /// The column's name.
     pub const fn name(&self) -> &'static str {
         self.name
@@ -172,30 +137,6 @@ pub struct RelationDef {
 }
 
 impl RelationDef {
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) const fn new(
-        name: &'static str,
-        junction: Junction,
-        source: &'static str,
-        target: &'static str,
-        owner: &'static TableDef,
-        target_table: &'static TableDef,
-        symmetrical: bool,
-        declared: bool,
-    ) -> Self {
-        RelationDef {
-            name,
-            junction,
-            source,
-            target,
-            owner,
-            target_table,
-            symmetrical,
-            declared,
-            sql: SqlCache::new(),
-        }
-    }
-
     /// `Owner.field` (or `Target.related_name` on the reverse side), as
     /// messages name it.
     pub const fn name(&self) -> &'static str {

@@ -154,7 +154,15 @@ pub const fn table(
     auto_key: bool,
     key_range: Option<(i64, i64)>,
 ) -> crate::TableDef {
-    crate::TableDef::new(model, name, columns, pk, auto_key, key_range)
+    crate::TableDef {
+        model,
+        name,
+        columns,
+        pk,
+        auto_key,
+        key_range,
+        sql: crate::def::SqlCache::new(),
+    }
 }
 
 /// One column of a derived model's table.
@@ -165,7 +173,13 @@ pub const fn column(
     unique: bool,
     index: bool,
 ) -> crate::ColumnDef {
-    crate::ColumnDef::new(name, sql_type, nullable, unique, index)
+    crate::ColumnDef {
+        name,
+        sql_type,
+        nullable,
+        unique,
+        index,
+    }
 }
 
 /// One direction of a derived relation.
@@ -180,7 +194,7 @@ pub const fn relation(
     symmetrical: bool,
     declared: bool,
 ) -> crate::RelationDef {
-    crate::RelationDef::new(
+    crate::RelationDef {
         name,
         junction,
         source,
@@ -189,7 +203,8 @@ pub const fn relation(
         target_table,
         symmetrical,
         declared,
-    )
+        sql: crate::def::SqlCache::new(),
+    }
 }
 
 /// The declared side's descriptor (`Article::TAGS`), with the owner's slot.

@@ -169,6 +169,19 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         Ok(&self.owner)
     }
 
+    /// The session and the checked targets of a call that writes links: the
+    /// owner saved, foreign keys on, every target saved, repeats once.
+    fn write_batch<'c, K: IntoKey<T>>(
+        &self,
+        conn: &'c impl Db,
+        op: &'static str,
+        targets: impl IntoIterator<Item = K>,
+    ) -> Result<(Session<'c>, Batch<T>)> {
+        let s = conn.__session();
+        self.write_owner(s, op)?;
+        Ok((s, Batch::new(targets)?))
+    }
+
     /// Checks the owner and the targets of `batch` exist before links to
     /// them are written, when the caller's transaction defers foreign keys
     /// (`PRAGMA defer_foreign_keys`): the database would report a missing
@@ -315,9 +328,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     where
         P: Default,
     {
-        let s = conn.__session();
-        self.write_owner(s, "add")?;
-        let batch = Batch::new(targets)?;
+        let (s, batch) = self.write_batch(conn, "add", targets)?;
         if batch.is_empty() {
             return Ok(0);
         }
@@ -333,9 +344,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         conn: &impl Db,
         targets: impl IntoIterator<Item = K>,
     ) -> Result<usize> {
-        let s = conn.__session();
-        self.write_owner(s, "remove")?;
-        let batch = Batch::new(targets)?;
+        let (s, batch) = self.write_batch(conn, "remove", targets)?;
         self.unlink(s, &batch, "remove").map(|gone| gone.len())
     }
 
@@ -395,9 +404,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     where
         P: Default,
     {
-        let s = conn.__session();
-        self.write_owner(s, "set")?;
-        let batch = Batch::new(targets)?;
+        let (s, batch) = self.write_batch(conn, "set", targets)?;
         self.replace(s, &batch)
     }
 
@@ -454,9 +461,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     where
         P: Default,
     {
-        let s = conn.__session();
-        self.write_owner(s, "sync")?;
-        let batch = Batch::new(targets)?;
+        let (s, batch) = self.write_batch(conn, "sync", targets)?;
         match mode {
             SyncMode::Replace => self.replace(s, &batch),
             SyncMode::Add => {
@@ -491,10 +496,8 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     where
         P: Default,
     {
-        let s = conn.__session();
         let fail = self.op("toggle").fail();
-        self.write_owner(s, "toggle")?;
-        let batch = Batch::new(targets)?;
+        let (s, batch) = self.write_batch(conn, "toggle", targets)?;
         if batch.is_empty() {
             return Ok(SyncReport::default());
         }

@@ -12,13 +12,13 @@ use rusqlite::config::DbConfig;
 
 use rusqlite::types::{ToSql, Value, ValueRef};
 
-use crate::db::Statements;
-use crate::def::{RelationDef, TableDef};
 use crate::{Error, Result};
 
 pub(crate) mod ddl;
 pub(crate) mod introspect;
 pub(crate) mod sql;
+
+pub(crate) use sql::Sqlite;
 
 /// How long a connection set up here waits for another writer before a call
 /// fails with a busy error ([`Error::is_busy`]).
@@ -159,88 +159,4 @@ pub(crate) fn render_key(k: &dyn crate::value::SqlValue) -> String {
     k.sqlite()
         .and_then(|out| to_value(&out))
         .map_or_else(|_| "?".to_owned(), |v| render(&v))
-}
-
-/// SQLite's SQL, as the calls ask for it.
-pub(crate) struct Sqlite;
-
-impl Statements for Sqlite {
-    fn insert<'a>(&self, t: &'a TableDef, with_key: bool) -> &'a str {
-        sql::insert(t, with_key)
-    }
-    fn update<'a>(&self, t: &'a TableDef) -> Option<&'a str> {
-        sql::update(t)
-    }
-    fn upsert<'a>(&self, t: &'a TableDef) -> &'a str {
-        sql::upsert(t)
-    }
-    fn insert_in_gap<'a>(&self, t: &'a TableDef, max: i64) -> &'a str {
-        sql::insert_in_gap(t, max)
-    }
-    fn delete_rowid<'a>(&self, t: &'a TableDef) -> &'a str {
-        sql::delete_rowid(t)
-    }
-    fn delete<'a>(&self, t: &'a TableDef) -> &'a str {
-        sql::delete(t)
-    }
-    fn get<'a>(&self, t: &'a TableDef) -> &'a str {
-        sql::get(t)
-    }
-    fn row_exists<'a>(&self, t: &'a TableDef) -> &'a str {
-        sql::row_exists(t)
-    }
-    fn add<'a>(&self, r: &'a RelationDef, returning: bool, blobs: bool) -> &'a str {
-        sql::add(r, returning, blobs)
-    }
-    fn insert_one<'a>(&self, r: &'a RelationDef, p: &TableDef, checked: bool) -> &'a str {
-        sql::insert_one(r, p, checked)
-    }
-    fn pivot_get<'a>(&self, r: &'a RelationDef, p: &TableDef) -> &'a str {
-        sql::pivot_get(r, p)
-    }
-    fn pivot_update<'a>(&self, r: &'a RelationDef, p: &TableDef) -> Option<&'a str> {
-        sql::pivot_update(r, p)
-    }
-    fn fetch_with_pivot<'a>(&self, r: &'a RelationDef, p: &TableDef) -> &'a str {
-        sql::fetch_with_pivot(r, p)
-    }
-    fn pivots_of<'a>(&self, r: &'a RelationDef, p: &TableDef, blobs: bool) -> &'a str {
-        sql::pivots_of(r, p, blobs)
-    }
-    fn prefetch_with_pivot<'a>(&self, r: &'a RelationDef, p: &TableDef, blobs: bool) -> &'a str {
-        sql::prefetch_with_pivot(r, p, blobs)
-    }
-    fn remove_one<'a>(&self, r: &'a RelationDef) -> &'a str {
-        sql::remove_one(r)
-    }
-    fn remove_others<'a>(&self, r: &'a RelationDef, blobs: bool) -> &'a str {
-        sql::remove_others(r, blobs)
-    }
-    fn clear<'a>(&self, r: &'a RelationDef) -> &'a str {
-        sql::clear(r)
-    }
-    fn keys<'a>(&self, r: &'a RelationDef) -> &'a str {
-        sql::keys(r)
-    }
-    fn count<'a>(&self, r: &'a RelationDef) -> &'a str {
-        sql::count(r)
-    }
-    fn exists<'a>(&self, r: &'a RelationDef) -> &'a str {
-        sql::exists(r)
-    }
-    fn contains<'a>(&self, r: &'a RelationDef) -> &'a str {
-        sql::contains(r)
-    }
-    fn fetch<'a>(&self, r: &'a RelationDef, one: bool) -> &'a str {
-        sql::fetch(r, one)
-    }
-    fn prefetch<'a>(&self, r: &'a RelationDef, blobs: bool) -> &'a str {
-        sql::prefetch(r, blobs)
-    }
-    fn missing_target<'a>(&self, r: &'a RelationDef, blobs: bool) -> &'a str {
-        sql::missing_target(r, blobs)
-    }
-    fn has_rows(&self, table: &str) -> String {
-        sql::has_rows(table)
-    }
 }

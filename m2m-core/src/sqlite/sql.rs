@@ -8,6 +8,7 @@
 
 use rusqlite::types::{ToSql, ValueRef};
 
+use crate::db::Statements;
 use crate::def::{RelationDef, Slot, TableDef};
 
 /// Appends `name` as a quoted SQL identifier. Names are checked to be plain
@@ -41,128 +42,12 @@ pub(crate) fn select_list_ref(t: &TableDef) -> &str {
 
 // ----- tables -----------------------------------------------------------
 
-/// `INSERT INTO t (cols but key, key) VALUES (...)`: the key is bound last so
-/// the derive's column binder serves insert, update and upsert alike.
-pub(crate) fn insert(t: &TableDef, with_key: bool) -> &str {
-    let slot = if with_key {
-        Slot::Insert
-    } else {
-        Slot::InsertAuto
-    };
-    t.sql.get(slot, || {
-        let mut cols: Vec<String> = non_key(t).map(ident).collect();
-        if with_key {
-            cols.push(ident(t.pk_column().name));
-        }
-        let marks = vec!["?"; cols.len()].join(", ");
-        if cols.is_empty() {
-            format!("INSERT INTO {} DEFAULT VALUES", ident(t.name))
-        } else {
-            // `SELECT` rather than `VALUES`: a one-row VALUES insert gets no
-            // statement journal, so when it fails on a full disk SQLite rolls
-            // back the caller's whole transaction instead of the statement.
-            // (`WHERE true` lets an upsert clause follow.)
-            format!(
-                "INSERT INTO {} ({}) SELECT {marks} WHERE true",
-                ident(t.name),
-                cols.join(", ")
-            )
-        }
-    })
-}
-
 fn non_key(t: &TableDef) -> impl Iterator<Item = &'static str> + '_ {
     t.non_key_columns()
 }
 
-/// `UPDATE t SET a = ?, ... WHERE key = ?`; `None` when there is nothing to set.
-pub(crate) fn update(t: &TableDef) -> Option<&str> {
-    if t.columns.len() < 2 {
-        return None;
-    }
-    Some(t.sql.get(Slot::Update, || {
-        let sets: Vec<String> = non_key(t).map(|c| format!("{} = ?", ident(c))).collect();
-        format!(
-            "UPDATE {} SET {} WHERE {} = ?",
-            ident(t.name),
-            sets.join(", "),
-            ident(t.pk_column().name)
-        )
-    }))
-}
-
-/// Insert, or update in place on a key conflict. Never `INSERT OR REPLACE`:
-/// that deletes the old row first, and the junctions would cascade.
-pub(crate) fn upsert(t: &TableDef) -> &str {
-    t.sql.get(Slot::Upsert, || {
-        let base = insert_text(t);
-        let sets: Vec<String> = non_key(t)
-            .map(|c| format!("{0} = excluded.{0}", ident(c)))
-            .collect();
-        if sets.is_empty() {
-            format!("{base} ON CONFLICT DO NOTHING")
-        } else {
-            format!(
-                "{base} ON CONFLICT({}) DO UPDATE SET {}",
-                ident(t.pk_column().name),
-                sets.join(", ")
-            )
-        }
-    })
-}
-
 fn insert_text(t: &TableDef) -> String {
-    insert(t, true).to_owned()
-}
-
-/// Inserts the row's columns (key excepted) with the smallest key from 1 to
-/// `max` that no row has; inserts nothing when every one is taken.
-pub(crate) fn insert_in_gap(t: &TableDef, max: i64) -> &str {
-    t.sql.get(Slot::InsertInGap, || {
-        let table = ident(t.name);
-        let k = ident(t.pk_column().name);
-        let mut cols: Vec<String> = non_key(t).map(ident).collect();
-        let mut values = vec!["?"; cols.len()];
-        cols.push(k.clone());
-        values.push("__k");
-        format!(
-            "INSERT INTO {table} ({}) SELECT {} FROM (SELECT CASE \
-             WHEN NOT EXISTS (SELECT 1 FROM {table} WHERE {k} = 1) THEN 1 \
-             ELSE (SELECT min(__a.{k}) + 1 FROM {table} AS __a WHERE __a.{k} >= 1 AND __a.{k} < {max} \
-             AND NOT EXISTS (SELECT 1 FROM {table} AS __b WHERE __b.{k} = __a.{k} + 1)) END AS __k) \
-             WHERE __k IS NOT NULL",
-            cols.join(", "),
-            values.join(", ")
-        )
-    })
-}
-
-/// Deletes the row with this rowid.
-pub(crate) fn delete_rowid(t: &TableDef) -> &str {
-    t.sql.get(Slot::DeleteRowid, || {
-        format!("DELETE FROM {} WHERE rowid = ?1", ident(t.name))
-    })
-}
-
-pub(crate) fn delete(t: &TableDef) -> &str {
-    t.sql.get(Slot::Delete, || {
-        format!(
-            "DELETE FROM {} WHERE {} = ?1",
-            ident(t.name),
-            ident(t.pk_column().name)
-        )
-    })
-}
-
-pub(crate) fn get(t: &TableDef) -> &str {
-    t.sql.get(Slot::Get, || {
-        format!(
-            "SELECT {} FROM {} WHERE {} = ?1",
-            select_list_ref(t),
-            ident(t.name),
-            ident(t.pk_column().name)
-        )
-    })
+    Sqlite.insert(t, true).to_owned()
 }
 
 // ----- relations ----------------------------------------------------------
@@ -183,39 +68,6 @@ fn names(r: &RelationDef) -> Names {
         s: ident(r.source),
         t: ident(r.target),
     }
-}
-
-/// Links the owner ?1 to every key of the JSON array ?2, skipping pairs
-/// that exist (only those: `OR IGNORE` would also hide a violation of
-/// another constraint of a through model). With a through model, its other columns are ?3, ?4, ... in
-/// column order (see [`pivot_params`]).
-pub(crate) fn add(r: &RelationDef, returning: bool, blobs: bool) -> &str {
-    let slot = if returning {
-        Slot::AddReturning
-    } else {
-        Slot::Add
-    };
-    r.sql.get_list(slot, blobs, || {
-        let Names { j, s, t } = names(r);
-        let v = list_value("__l", blobs);
-        let (src, dst) = if r.symmetrical {
-            (format!("min(?1, {v})"), format!("max(?1, {v})"))
-        } else {
-            ("?1".to_owned(), v)
-        };
-        let body = match r.through() {
-            None => format!(
-                "INSERT INTO {j} ({s}, {t}) SELECT {src}, {dst} FROM json_each(?2) AS __l WHERE true ON CONFLICT ({s}, {t}) DO NOTHING"
-            ),
-            Some(p) => {
-                let (cols, exprs) = link_columns(r, p, &src, &dst);
-                format!(
-                    "INSERT INTO {j} ({cols}) SELECT {exprs} FROM json_each(?2) AS __l WHERE true ON CONFLICT ({s}, {t}) DO NOTHING"
-                )
-            }
-        };
-        with_returning(r, body, returning)
-    })
 }
 
 /// A through model's insert: its columns but the key, and for each the value
@@ -244,49 +96,6 @@ fn pivot_columns(p: &TableDef) -> impl Iterator<Item = &'static str> + '_ {
     non_key(p)
 }
 
-/// Links owner ?1 to the one target ?2 with pivot columns ?3, ... (skipping
-/// an existing pair): `add_with`'s statement, without `json_each`.
-///
-/// With `checked` (inside a caller's transaction, where foreign keys may be
-/// deferred to its `COMMIT`), the statement finds both rows itself, so a
-/// missing one inserts nothing; it costs two index look-ups, about 5% of the
-/// call, so a call outside a transaction (where SQLite checks the foreign
-/// keys at the statement's end whatever the pragma says) goes without.
-pub(crate) fn insert_one<'a>(r: &'a RelationDef, p: &TableDef, checked: bool) -> &'a str {
-    let slot = if checked {
-        Slot::InsertOneChecked
-    } else {
-        Slot::InsertOne
-    };
-    r.sql.get(slot, || {
-        let (src, dst) = if r.symmetrical {
-            ("min(?1, ?2)", "max(?1, ?2)")
-        } else {
-            ("?1", "?2")
-        };
-        let (cols, exprs) = link_columns(r, p, src, dst);
-        // `SELECT` rather than `VALUES`, for a statement journal: see `insert`.
-        let rows = if checked {
-            let (o, t) = (r.owner, r.target_table);
-            format!(
-                "FROM {} AS __o, {} AS __t WHERE __o.{} = ?1 AND __t.{} = ?2",
-                ident(o.name),
-                ident(t.name),
-                ident(o.pk_column().name),
-                ident(t.pk_column().name)
-            )
-        } else {
-            "WHERE true".to_owned()
-        };
-        format!(
-            "INSERT INTO {} ({cols}) SELECT {exprs} {rows} ON CONFLICT ({}, {}) DO NOTHING",
-            ident(r.junction_table()),
-            ident(r.source),
-            ident(r.target)
-        )
-    })
-}
-
 /// `(pair condition)` for owner ?1 and target ?2.
 fn pair(r: &RelationDef) -> String {
     let Names { j, s, t } = names(r);
@@ -295,43 +104,6 @@ fn pair(r: &RelationDef) -> String {
     } else {
         format!("{j}.{s} = ?1 AND {j}.{t} = ?2")
     }
-}
-
-/// The through row of (owner ?1, target ?2).
-pub(crate) fn pivot_get<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str {
-    r.sql.get(Slot::PivotGet, || {
-        format!(
-            "SELECT {} FROM {} WHERE {}",
-            select_list_ref(p),
-            ident(r.junction_table()),
-            pair(r)
-        )
-    })
-}
-
-/// Writes the pivot columns (?3, ...) of (owner ?1, target ?2); `None`
-/// when the through model has no column besides its keys.
-pub(crate) fn pivot_update<'a>(r: &'a RelationDef, p: &TableDef) -> Option<&'a str> {
-    let sets: Vec<String> = pivot_columns(p)
-        .filter(|c| r.is_pivot_column(c))
-        .enumerate()
-        .map(|(i, c)| format!("{} = ?{}", ident(c), i + 3))
-        .collect();
-    if sets.is_empty() {
-        return None;
-    }
-    Some(r.sql.get(Slot::PivotUpdate, || {
-        // Setting a link column to itself makes SQLite check its foreign key,
-        // and so give the statement a journal of its own: on a full disk only
-        // the statement is undone, not the caller's transaction (see `insert`).
-        let s = ident(r.source);
-        format!(
-            "UPDATE {} SET {s} = {s}, {} WHERE {}",
-            ident(r.junction_table()),
-            sets.join(", "),
-            pair(r)
-        )
-    }))
 }
 
 /// The other side's key of a junction row seen from owner ?1.
@@ -351,65 +123,6 @@ fn owner_rows(r: &RelationDef) -> String {
     } else {
         format!("{j}.{s} = ?1")
     }
-}
-
-/// `(target columns..., through columns...)` of owner ?1, in target key order.
-pub(crate) fn fetch_with_pivot<'a>(r: &'a RelationDef, p: &TableDef) -> &'a str {
-    r.sql.get(Slot::FetchWithPivot, || {
-        let tt = r.target_table;
-        let tk = qualified(tt.name, tt.pk_column().name);
-        // Ordering by the junction's own column lets SQLite walk the pair
-        // index in order instead of sorting (a symmetrical pair has no such order).
-        let order = if r.symmetrical {
-            tk.clone()
-        } else {
-            qualified(r.junction_table(), r.target)
-        };
-        format!(
-            "SELECT {}, {} FROM {} JOIN {} ON {tk} = {} WHERE {} ORDER BY {order}",
-            select_list_ref(tt),
-            select_list_ref(p),
-            ident(r.junction_table()),
-            ident(tt.name),
-            other_key(r),
-            owner_rows(r)
-        )
-    })
-}
-
-/// `(target key, through columns...)` of owner ?1 for the targets in ?2.
-pub(crate) fn pivots_of<'a>(r: &'a RelationDef, p: &TableDef, blobs: bool) -> &'a str {
-    r.sql.get_list(Slot::PivotsOf, blobs, || {
-        let Names { j, s, t } = names(r);
-        let keys = list_rows("?2", blobs);
-        let which = if r.symmetrical {
-            format!(
-                "({j}.{s} = ?1 AND {j}.{t} IN ({keys})) OR ({j}.{t} = ?1 AND {j}.{s} IN ({keys}))"
-            )
-        } else {
-            format!("{j}.{s} = ?1 AND {j}.{t} IN ({keys})")
-        };
-        format!(
-            "SELECT {}, {} FROM {j} WHERE {which}",
-            other_key(r),
-            select_list_ref(p)
-        )
-    })
-}
-
-/// Like [`prefetch`], with the through row's columns after the target's.
-pub(crate) fn prefetch_with_pivot<'a>(r: &'a RelationDef, p: &TableDef, blobs: bool) -> &'a str {
-    r.sql.get_list(Slot::PrefetchWithPivot, blobs, || {
-        prefetch_sql(
-            r,
-            blobs,
-            &format!(
-                "{}, {}",
-                select_list_ref(r.target_table),
-                select_list_ref(p)
-            ),
-        )
-    })
 }
 
 /// `target_key IN (targets of ? whose through row matches cond)`.
@@ -432,33 +145,6 @@ pub(crate) fn pivot_scope(r: &RelationDef, cond: &str) -> (String, usize) {
     }
 }
 
-/// Unlinks owner ?1 from the one target ?2 (a single-row delete).
-pub(crate) fn remove_one(r: &RelationDef) -> &str {
-    r.sql.get(Slot::RemoveOne, || {
-        format!(
-            "DELETE FROM {} WHERE {}",
-            ident(r.junction_table()),
-            pair(r)
-        )
-    })
-}
-
-/// Deletes the owner's links whose target is not in ?2 (the first half of `set`).
-pub(crate) fn remove_others(r: &RelationDef, blobs: bool) -> &str {
-    r.sql.get_list(Slot::RemoveOthersReturning, blobs, || {
-        let Names { j, s, t } = names(r);
-        let keys = list_rows("?2", blobs);
-        let body = if r.symmetrical {
-            format!(
-                "DELETE FROM {j} WHERE ({s} = ?1 AND {t} NOT IN ({keys})) OR ({t} = ?1 AND {s} NOT IN ({keys}))"
-            )
-        } else {
-            format!("DELETE FROM {j} WHERE {s} = ?1 AND {t} NOT IN ({keys})")
-        };
-        with_returning(r, body, true)
-    })
-}
-
 fn with_returning(r: &RelationDef, body: String, returning: bool) -> String {
     if !returning {
         return body;
@@ -471,17 +157,6 @@ fn with_returning(r: &RelationDef, body: String, returning: bool) -> String {
     }
 }
 
-pub(crate) fn clear(r: &RelationDef) -> &str {
-    r.sql.get(Slot::Clear, || {
-        let Names { j, s, t } = names(r);
-        if r.symmetrical {
-            format!("DELETE FROM {j} WHERE {s} = ?1 OR {t} = ?1")
-        } else {
-            format!("DELETE FROM {j} WHERE {s} = ?1")
-        }
-    })
-}
-
 /// The owner's target keys, from the junction alone (no join), in key order.
 fn keys_sql(r: &RelationDef) -> String {
     let Names { j, s, t } = names(r);
@@ -490,76 +165,6 @@ fn keys_sql(r: &RelationDef) -> String {
     } else {
         format!("SELECT {t} FROM {j} WHERE {s} = ?1")
     }
-}
-
-pub(crate) fn keys(r: &RelationDef) -> &str {
-    r.sql
-        .get(Slot::Keys, || format!("{} ORDER BY 1", keys_sql(r)))
-}
-
-pub(crate) fn count(r: &RelationDef) -> &str {
-    r.sql.get(Slot::Count, || {
-        let Names { j, s, t } = names(r);
-        if r.symmetrical {
-            // A self-link (a, a) is one row and counts once.
-            format!(
-                "SELECT (SELECT count(*) FROM {j} WHERE {s} = ?1) + (SELECT count(*) FROM {j} WHERE {t} = ?1 AND {s} <> ?1)"
-            )
-        } else {
-            format!("SELECT count(*) FROM {j} WHERE {s} = ?1")
-        }
-    })
-}
-
-pub(crate) fn exists(r: &RelationDef) -> &str {
-    r.sql.get(Slot::Exists, || {
-        let Names { j, s, t } = names(r);
-        if r.symmetrical {
-            format!("SELECT EXISTS(SELECT 1 FROM {j} WHERE {s} = ?1) OR EXISTS(SELECT 1 FROM {j} WHERE {t} = ?1)")
-        } else {
-            format!("SELECT EXISTS(SELECT 1 FROM {j} WHERE {s} = ?1)")
-        }
-    })
-}
-
-pub(crate) fn contains(r: &RelationDef) -> &str {
-    r.sql.get(Slot::Contains, || {
-        let Names { j, s, t } = names(r);
-        if r.symmetrical {
-            format!(
-                "SELECT EXISTS(SELECT 1 FROM {j} WHERE {s} = min(?1, ?2) AND {t} = max(?1, ?2))"
-            )
-        } else {
-            format!("SELECT EXISTS(SELECT 1 FROM {j} WHERE {s} = ?1 AND {t} = ?2)")
-        }
-    })
-}
-
-/// The owner's targets, in target key order.
-pub(crate) fn fetch(r: &RelationDef, one: bool) -> &str {
-    let slot = if one { Slot::FetchOne } else { Slot::Fetch };
-    r.sql.get(slot, || {
-        let tt = r.target_table;
-        let tk = qualified(tt.name, tt.pk_column().name);
-        let limit = if one { " LIMIT 1" } else { "" };
-        if r.symmetrical {
-            format!(
-                "SELECT {} FROM {} WHERE {tk} IN ({}) ORDER BY {tk}{limit}",
-                select_list_ref(tt),
-                ident(tt.name),
-                keys_sql(r)
-            )
-        } else {
-            // Walking the junction's (source, target) key yields targets in
-            // key order, so SQLite needs no sort.
-            let Names { j, s, t } = names(r);
-            format!(
-                "SELECT {} FROM {j} JOIN {} ON {tk} = {j}.{t} WHERE {j}.{s} = ?1 ORDER BY {j}.{t}{limit}",
-                select_list_ref(tt),
-                ident(tt.name)
-            )
-        }
-    })
 }
 
 /// `target_key IN (owner's keys)`, with the owner key as one anonymous `?`
@@ -574,16 +179,6 @@ pub(crate) fn scope(r: &RelationDef) -> &str {
         } else {
             format!("{tk} IN (SELECT {t} FROM {j} WHERE {s} = ?)")
         }
-    })
-}
-
-/// `(owner key, target columns...)` for every owner key in the JSON array ?1.
-///
-/// One statement whatever the number of owners: the keys are one parameter,
-/// and the junction is walked from each key (the CROSS JOINs fix that order).
-pub(crate) fn prefetch(r: &RelationDef, blobs: bool) -> &str {
-    r.sql.get_list(Slot::Prefetch, blobs, || {
-        prefetch_sql(r, blobs, select_list_ref(r.target_table))
     })
 }
 
@@ -674,37 +269,8 @@ pub(crate) fn pk_qualified(t: &TableDef) -> String {
     qualified(t.name, t.pk_column().name)
 }
 
-/// The first key of ?2 with no target row (after a foreign-key failure).
-pub(crate) fn missing_target(r: &RelationDef, blobs: bool) -> &str {
-    r.sql.get_list(Slot::MissingTarget, blobs, || {
-        let tt = r.target_table;
-        format!(
-            "SELECT value FROM ({}) WHERE value NOT IN (SELECT {} FROM {}) LIMIT 1",
-            list_rows("?2", blobs),
-            ident(tt.pk_column().name),
-            ident(tt.name)
-        )
-    })
-}
-
 /// Whether the connection's transaction defers foreign-key checks to its end.
 pub(crate) const DEFER_FOREIGN_KEYS: &str = "PRAGMA defer_foreign_keys";
-
-/// `SELECT EXISTS(any row)` of a table.
-pub(crate) fn has_rows(table: &str) -> String {
-    format!("SELECT EXISTS(SELECT 1 FROM {})", ident(table))
-}
-
-/// `SELECT EXISTS(row with key ?1)` on a table.
-pub(crate) fn row_exists(t: &TableDef) -> &str {
-    t.sql.get(Slot::OwnerExists, || {
-        format!(
-            "SELECT EXISTS(SELECT 1 FROM {} WHERE {} = ?1)",
-            ident(t.name),
-            ident(t.pk_column().name)
-        )
-    })
-}
 
 /// The SQL expression for one element of a list parameter read with
 /// `json_each` as `alias`: blobs travel as `{"x": "<hex>"}` (JSON has no
@@ -984,4 +550,409 @@ pub(crate) struct Unit {
     pub(crate) begin: &'static str,
     pub(crate) commit: &'static str,
     pub(crate) rollback: &'static str,
+}
+
+/// SQLite's SQL, as the calls ask for it (the statements' meanings are
+/// documented on [`Statements`]).
+pub(crate) struct Sqlite;
+
+impl Statements for Sqlite {
+    fn insert<'a>(&self, t: &'a TableDef, with_key: bool) -> &'a str {
+        let slot = if with_key {
+            Slot::Insert
+        } else {
+            Slot::InsertAuto
+        };
+        t.sql.get(slot, || {
+            let mut cols: Vec<String> = non_key(t).map(ident).collect();
+            if with_key {
+                cols.push(ident(t.pk_column().name));
+            }
+            let marks = vec!["?"; cols.len()].join(", ");
+            if cols.is_empty() {
+                format!("INSERT INTO {} DEFAULT VALUES", ident(t.name))
+            } else {
+                // `SELECT` rather than `VALUES`: a one-row VALUES insert gets no
+                // statement journal, so when it fails on a full disk SQLite rolls
+                // back the caller's whole transaction instead of the statement.
+                // (`WHERE true` lets an upsert clause follow.)
+                format!(
+                    "INSERT INTO {} ({}) SELECT {marks} WHERE true",
+                    ident(t.name),
+                    cols.join(", ")
+                )
+            }
+        })
+    }
+
+    fn update<'a>(&self, t: &'a TableDef) -> Option<&'a str> {
+        if t.columns.len() < 2 {
+            return None;
+        }
+        Some(t.sql.get(Slot::Update, || {
+            let sets: Vec<String> = non_key(t).map(|c| format!("{} = ?", ident(c))).collect();
+            format!(
+                "UPDATE {} SET {} WHERE {} = ?",
+                ident(t.name),
+                sets.join(", "),
+                ident(t.pk_column().name)
+            )
+        }))
+    }
+
+    fn upsert<'a>(&self, t: &'a TableDef) -> &'a str {
+        t.sql.get(Slot::Upsert, || {
+            let base = insert_text(t);
+            let sets: Vec<String> = non_key(t)
+                .map(|c| format!("{0} = excluded.{0}", ident(c)))
+                .collect();
+            if sets.is_empty() {
+                format!("{base} ON CONFLICT DO NOTHING")
+            } else {
+                format!(
+                    "{base} ON CONFLICT({}) DO UPDATE SET {}",
+                    ident(t.pk_column().name),
+                    sets.join(", ")
+                )
+            }
+        })
+    }
+
+    fn insert_in_gap<'a>(&self, t: &'a TableDef, max: i64) -> &'a str {
+        t.sql.get(Slot::InsertInGap, || {
+        let table = ident(t.name);
+        let k = ident(t.pk_column().name);
+        let mut cols: Vec<String> = non_key(t).map(ident).collect();
+        let mut values = vec!["?"; cols.len()];
+        cols.push(k.clone());
+        values.push("__k");
+        format!(
+            "INSERT INTO {table} ({}) SELECT {} FROM (SELECT CASE \
+             WHEN NOT EXISTS (SELECT 1 FROM {table} WHERE {k} = 1) THEN 1 \
+             ELSE (SELECT min(__a.{k}) + 1 FROM {table} AS __a WHERE __a.{k} >= 1 AND __a.{k} < {max} \
+             AND NOT EXISTS (SELECT 1 FROM {table} AS __b WHERE __b.{k} = __a.{k} + 1)) END AS __k) \
+             WHERE __k IS NOT NULL",
+            cols.join(", "),
+            values.join(", ")
+        )
+    })
+    }
+
+    fn delete_rowid<'a>(&self, t: &'a TableDef) -> &'a str {
+        t.sql.get(Slot::DeleteRowid, || {
+            format!("DELETE FROM {} WHERE rowid = ?1", ident(t.name))
+        })
+    }
+
+    fn delete<'a>(&self, t: &'a TableDef) -> &'a str {
+        t.sql.get(Slot::Delete, || {
+            format!(
+                "DELETE FROM {} WHERE {} = ?1",
+                ident(t.name),
+                ident(t.pk_column().name)
+            )
+        })
+    }
+
+    fn get<'a>(&self, t: &'a TableDef) -> &'a str {
+        t.sql.get(Slot::Get, || {
+            format!(
+                "SELECT {} FROM {} WHERE {} = ?1",
+                select_list_ref(t),
+                ident(t.name),
+                ident(t.pk_column().name)
+            )
+        })
+    }
+
+    fn row_exists<'a>(&self, t: &'a TableDef) -> &'a str {
+        t.sql.get(Slot::OwnerExists, || {
+            format!(
+                "SELECT EXISTS(SELECT 1 FROM {} WHERE {} = ?1)",
+                ident(t.name),
+                ident(t.pk_column().name)
+            )
+        })
+    }
+
+    fn add<'a>(&self, r: &'a RelationDef, returning: bool, blobs: bool) -> &'a str {
+        let slot = if returning {
+            Slot::AddReturning
+        } else {
+            Slot::Add
+        };
+        r.sql.get_list(slot, blobs, || {
+        let Names { j, s, t } = names(r);
+        let v = list_value("__l", blobs);
+        let (src, dst) = if r.symmetrical {
+            (format!("min(?1, {v})"), format!("max(?1, {v})"))
+        } else {
+            ("?1".to_owned(), v)
+        };
+        let body = match r.through() {
+            None => format!(
+                "INSERT INTO {j} ({s}, {t}) SELECT {src}, {dst} FROM json_each(?2) AS __l WHERE true ON CONFLICT ({s}, {t}) DO NOTHING"
+            ),
+            Some(p) => {
+                let (cols, exprs) = link_columns(r, p, &src, &dst);
+                format!(
+                    "INSERT INTO {j} ({cols}) SELECT {exprs} FROM json_each(?2) AS __l WHERE true ON CONFLICT ({s}, {t}) DO NOTHING"
+                )
+            }
+        };
+        with_returning(r, body, returning)
+    })
+    }
+
+    fn insert_one<'a>(&self, r: &'a RelationDef, p: &TableDef, checked: bool) -> &'a str {
+        let slot = if checked {
+            Slot::InsertOneChecked
+        } else {
+            Slot::InsertOne
+        };
+        r.sql.get(slot, || {
+            let (src, dst) = if r.symmetrical {
+                ("min(?1, ?2)", "max(?1, ?2)")
+            } else {
+                ("?1", "?2")
+            };
+            let (cols, exprs) = link_columns(r, p, src, dst);
+            // `SELECT` rather than `VALUES`, for a statement journal: see `insert`.
+            let rows = if checked {
+                let (o, t) = (r.owner, r.target_table);
+                format!(
+                    "FROM {} AS __o, {} AS __t WHERE __o.{} = ?1 AND __t.{} = ?2",
+                    ident(o.name),
+                    ident(t.name),
+                    ident(o.pk_column().name),
+                    ident(t.pk_column().name)
+                )
+            } else {
+                "WHERE true".to_owned()
+            };
+            format!(
+                "INSERT INTO {} ({cols}) SELECT {exprs} {rows} ON CONFLICT ({}, {}) DO NOTHING",
+                ident(r.junction_table()),
+                ident(r.source),
+                ident(r.target)
+            )
+        })
+    }
+
+    fn pivot_get<'a>(&self, r: &'a RelationDef, p: &TableDef) -> &'a str {
+        r.sql.get(Slot::PivotGet, || {
+            format!(
+                "SELECT {} FROM {} WHERE {}",
+                select_list_ref(p),
+                ident(r.junction_table()),
+                pair(r)
+            )
+        })
+    }
+
+    fn pivot_update<'a>(&self, r: &'a RelationDef, p: &TableDef) -> Option<&'a str> {
+        let sets: Vec<String> = pivot_columns(p)
+            .filter(|c| r.is_pivot_column(c))
+            .enumerate()
+            .map(|(i, c)| format!("{} = ?{}", ident(c), i + 3))
+            .collect();
+        if sets.is_empty() {
+            return None;
+        }
+        Some(r.sql.get(Slot::PivotUpdate, || {
+            // Setting a link column to itself makes SQLite check its foreign key,
+            // and so give the statement a journal of its own: on a full disk only
+            // the statement is undone, not the caller's transaction (see `insert`).
+            let s = ident(r.source);
+            format!(
+                "UPDATE {} SET {s} = {s}, {} WHERE {}",
+                ident(r.junction_table()),
+                sets.join(", "),
+                pair(r)
+            )
+        }))
+    }
+
+    fn fetch_with_pivot<'a>(&self, r: &'a RelationDef, p: &TableDef) -> &'a str {
+        r.sql.get(Slot::FetchWithPivot, || {
+            let tt = r.target_table;
+            let tk = qualified(tt.name, tt.pk_column().name);
+            // Ordering by the junction's own column lets SQLite walk the pair
+            // index in order instead of sorting (a symmetrical pair has no such order).
+            let order = if r.symmetrical {
+                tk.clone()
+            } else {
+                qualified(r.junction_table(), r.target)
+            };
+            format!(
+                "SELECT {}, {} FROM {} JOIN {} ON {tk} = {} WHERE {} ORDER BY {order}",
+                select_list_ref(tt),
+                select_list_ref(p),
+                ident(r.junction_table()),
+                ident(tt.name),
+                other_key(r),
+                owner_rows(r)
+            )
+        })
+    }
+
+    fn pivots_of<'a>(&self, r: &'a RelationDef, p: &TableDef, blobs: bool) -> &'a str {
+        r.sql.get_list(Slot::PivotsOf, blobs, || {
+        let Names { j, s, t } = names(r);
+        let keys = list_rows("?2", blobs);
+        let which = if r.symmetrical {
+            format!(
+                "({j}.{s} = ?1 AND {j}.{t} IN ({keys})) OR ({j}.{t} = ?1 AND {j}.{s} IN ({keys}))"
+            )
+        } else {
+            format!("{j}.{s} = ?1 AND {j}.{t} IN ({keys})")
+        };
+        format!(
+            "SELECT {}, {} FROM {j} WHERE {which}",
+            other_key(r),
+            select_list_ref(p)
+        )
+    })
+    }
+
+    fn prefetch_with_pivot<'a>(&self, r: &'a RelationDef, p: &TableDef, blobs: bool) -> &'a str {
+        r.sql.get_list(Slot::PrefetchWithPivot, blobs, || {
+            prefetch_sql(
+                r,
+                blobs,
+                &format!(
+                    "{}, {}",
+                    select_list_ref(r.target_table),
+                    select_list_ref(p)
+                ),
+            )
+        })
+    }
+
+    fn remove_one<'a>(&self, r: &'a RelationDef) -> &'a str {
+        r.sql.get(Slot::RemoveOne, || {
+            format!(
+                "DELETE FROM {} WHERE {}",
+                ident(r.junction_table()),
+                pair(r)
+            )
+        })
+    }
+
+    fn remove_others<'a>(&self, r: &'a RelationDef, blobs: bool) -> &'a str {
+        r.sql.get_list(Slot::RemoveOthersReturning, blobs, || {
+        let Names { j, s, t } = names(r);
+        let keys = list_rows("?2", blobs);
+        let body = if r.symmetrical {
+            format!(
+                "DELETE FROM {j} WHERE ({s} = ?1 AND {t} NOT IN ({keys})) OR ({t} = ?1 AND {s} NOT IN ({keys}))"
+            )
+        } else {
+            format!("DELETE FROM {j} WHERE {s} = ?1 AND {t} NOT IN ({keys})")
+        };
+        with_returning(r, body, true)
+    })
+    }
+
+    fn clear<'a>(&self, r: &'a RelationDef) -> &'a str {
+        r.sql.get(Slot::Clear, || {
+            let Names { j, s, t } = names(r);
+            if r.symmetrical {
+                format!("DELETE FROM {j} WHERE {s} = ?1 OR {t} = ?1")
+            } else {
+                format!("DELETE FROM {j} WHERE {s} = ?1")
+            }
+        })
+    }
+
+    fn keys<'a>(&self, r: &'a RelationDef) -> &'a str {
+        r.sql
+            .get(Slot::Keys, || format!("{} ORDER BY 1", keys_sql(r)))
+    }
+
+    fn count<'a>(&self, r: &'a RelationDef) -> &'a str {
+        r.sql.get(Slot::Count, || {
+        let Names { j, s, t } = names(r);
+        if r.symmetrical {
+            // A self-link (a, a) is one row and counts once.
+            format!(
+                "SELECT (SELECT count(*) FROM {j} WHERE {s} = ?1) + (SELECT count(*) FROM {j} WHERE {t} = ?1 AND {s} <> ?1)"
+            )
+        } else {
+            format!("SELECT count(*) FROM {j} WHERE {s} = ?1")
+        }
+    })
+    }
+
+    fn exists<'a>(&self, r: &'a RelationDef) -> &'a str {
+        r.sql.get(Slot::Exists, || {
+        let Names { j, s, t } = names(r);
+        if r.symmetrical {
+            format!("SELECT EXISTS(SELECT 1 FROM {j} WHERE {s} = ?1) OR EXISTS(SELECT 1 FROM {j} WHERE {t} = ?1)")
+        } else {
+            format!("SELECT EXISTS(SELECT 1 FROM {j} WHERE {s} = ?1)")
+        }
+    })
+    }
+
+    fn contains<'a>(&self, r: &'a RelationDef) -> &'a str {
+        r.sql.get(Slot::Contains, || {
+            let Names { j, s, t } = names(r);
+            if r.symmetrical {
+                format!(
+                    "SELECT EXISTS(SELECT 1 FROM {j} WHERE {s} = min(?1, ?2) AND {t} = max(?1, ?2))"
+                )
+            } else {
+                format!("SELECT EXISTS(SELECT 1 FROM {j} WHERE {s} = ?1 AND {t} = ?2)")
+            }
+        })
+    }
+
+    fn fetch<'a>(&self, r: &'a RelationDef, one: bool) -> &'a str {
+        let slot = if one { Slot::FetchOne } else { Slot::Fetch };
+        r.sql.get(slot, || {
+        let tt = r.target_table;
+        let tk = qualified(tt.name, tt.pk_column().name);
+        let limit = if one { " LIMIT 1" } else { "" };
+        if r.symmetrical {
+            format!(
+                "SELECT {} FROM {} WHERE {tk} IN ({}) ORDER BY {tk}{limit}",
+                select_list_ref(tt),
+                ident(tt.name),
+                keys_sql(r)
+            )
+        } else {
+            // Walking the junction's (source, target) key yields targets in
+            // key order, so SQLite needs no sort.
+            let Names { j, s, t } = names(r);
+            format!(
+                "SELECT {} FROM {j} JOIN {} ON {tk} = {j}.{t} WHERE {j}.{s} = ?1 ORDER BY {j}.{t}{limit}",
+                select_list_ref(tt),
+                ident(tt.name)
+            )
+        }
+    })
+    }
+
+    fn prefetch<'a>(&self, r: &'a RelationDef, blobs: bool) -> &'a str {
+        r.sql.get_list(Slot::Prefetch, blobs, || {
+            prefetch_sql(r, blobs, select_list_ref(r.target_table))
+        })
+    }
+
+    fn missing_target<'a>(&self, r: &'a RelationDef, blobs: bool) -> &'a str {
+        r.sql.get_list(Slot::MissingTarget, blobs, || {
+            let tt = r.target_table;
+            format!(
+                "SELECT value FROM ({}) WHERE value NOT IN (SELECT {} FROM {}) LIMIT 1",
+                list_rows("?2", blobs),
+                ident(tt.pk_column().name),
+                ident(tt.name)
+            )
+        })
+    }
+
+    fn has_rows(&self, table: &str) -> String {
+        format!("SELECT EXISTS(SELECT 1 FROM {})", ident(table))
+    }
 }
