@@ -112,7 +112,9 @@ pub(crate) trait Statements: Sync {
     fn insert_in_gap<'a>(&self, t: &'a TableDef, max: i64) -> &'a str;
     /// Deletes the row with this rowid.
     fn delete_rowid<'a>(&self, t: &'a TableDef) -> &'a str;
+    /// Deletes the row with key ?1.
     fn delete<'a>(&self, t: &'a TableDef) -> &'a str;
+    /// The row with key ?1, its columns in order.
     fn get<'a>(&self, t: &'a TableDef) -> &'a str;
     /// `SELECT EXISTS(row with key ?1)` on a table.
     fn row_exists<'a>(&self, t: &'a TableDef) -> &'a str;
@@ -139,16 +141,21 @@ pub(crate) trait Statements: Sync {
     fn fetch_with_pivot<'a>(&self, r: &'a RelationDef, p: &TableDef) -> &'a str;
     /// `(target key, through columns...)` of owner ?1 for the targets in ?2.
     fn pivots_of<'a>(&self, r: &'a RelationDef, p: &TableDef, blobs: bool) -> &'a str;
-    /// Like [`prefetch`], with the through row's columns after the target's.
+    /// Like `prefetch`, with the through row's columns after the target's.
     fn prefetch_with_pivot<'a>(&self, r: &'a RelationDef, p: &TableDef, blobs: bool) -> &'a str;
     /// Unlinks owner ?1 from the one target ?2 (a single-row delete).
     fn remove_one<'a>(&self, r: &'a RelationDef) -> &'a str;
     /// Deletes the owner's links whose target is not in ?2 (the first half of `set`).
     fn remove_others<'a>(&self, r: &'a RelationDef, blobs: bool) -> &'a str;
+    /// Deletes every link of owner ?1.
     fn clear<'a>(&self, r: &'a RelationDef) -> &'a str;
+    /// The target keys of owner ?1, from the junction alone, in key order.
     fn keys<'a>(&self, r: &'a RelationDef) -> &'a str;
+    /// The number of links of owner ?1, from the junction alone.
     fn count<'a>(&self, r: &'a RelationDef) -> &'a str;
+    /// Whether owner ?1 has a link, from the junction alone.
     fn exists<'a>(&self, r: &'a RelationDef) -> &'a str;
+    /// Whether owner ?1 is linked to target ?2, from the junction alone.
     fn contains<'a>(&self, r: &'a RelationDef) -> &'a str;
     /// The owner's targets, in target key order.
     fn fetch<'a>(&self, r: &'a RelationDef, one: bool) -> &'a str;
