@@ -231,11 +231,9 @@ impl<'c> Session<'c> {
 
     /// Runs a query that yields one value.
     pub(crate) fn one<V: SqlType>(self, sql: &str, params: &[&dyn SqlValue]) -> DbResult<V> {
-        let mut rows = self.rows(sql, params, |row| row.get(0))?;
-        match rows.pop() {
-            Some(v) if rows.is_empty() => Ok(v),
-            _ => Err(DbError::Sqlite(rusqlite::Error::QueryReturnedNoRows)),
-        }
+        let mut stmt = self.prepare(sql)?;
+        stmt.bind_all(params)?;
+        stmt.first()
     }
 
     /// True when a transaction is open (the call then nests in it).
@@ -361,6 +359,17 @@ impl Stmt<'_> {
             Ok(())
         })?;
         Ok(out)
+    }
+
+    /// Runs it and reads the first column of its first row (and steps no
+    /// further: the statement is reset when it is next used).
+    pub(crate) fn first<V: SqlType>(&mut self) -> DbResult<V> {
+        match self {
+            Stmt::Sqlite(s) => match s.raw_query().next()? {
+                Some(row) => Ok(row.get(0)?),
+                None => Err(DbError::Sqlite(rusqlite::Error::QueryReturnedNoRows)),
+            },
+        }
     }
 
     /// Runs it and hands every row to `f`.
