@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use rusqlite::types::Value;
+
 use crate::def::{RelationDef, TableDef};
 use crate::error::{DbError, DbResult, Op};
 use crate::types::{PrimaryKey, SqlType};
@@ -168,7 +170,71 @@ pub(crate) trait Statements: Sync {
     fn missing_target<'a>(&self, r: &'a RelationDef, blobs: bool) -> &'a str;
     /// `SELECT EXISTS(any row)` of a table.
     fn has_rows(&self, table: &str) -> String;
+    // Typed queries: conditions are written when the query runs, each
+    // pushing its parameters (in order) as it writes them.
+
+    /// `"table"."column"`.
+    fn column(&self, table: &str, column: &str) -> String;
+    /// `column <op> <value>`; `op` is one of `=`, `<>`, `<`, `<=`, `>`,
+    /// `>=`, `LIKE` (ASCII case-insensitive, as SQLite's).
+    fn compare(&self, column: &str, op: &str, value: &Value, p: &mut Vec<Value>) -> String;
+    /// `column IS NULL` / `column IS NOT NULL`.
+    fn is_null(&self, column: &str, null: bool) -> String;
+    /// `column IN (values)`, the values one list parameter.
+    fn in_list(&self, column: &str, values: &[Value], p: &mut Vec<Value>) -> String;
+    /// A condition no row meets.
+    fn nothing(&self) -> String;
+    /// `(a) AND (b)` / `(a) OR (b)`.
+    fn join(&self, a: &str, and: bool, b: &str) -> String;
+    /// `NOT (a)`.
+    fn not(&self, a: &str) -> String;
+    /// `column ASC` / `column DESC`.
+    fn order(&self, column: &str, ascending: bool) -> String;
+    /// The rows of `t` whose key is (not) among the owners `sub` selects.
+    fn key_in(&self, t: &TableDef, negate: bool, sub: &str) -> String;
+    /// The target keys of owner `owner` (a relation query's scope).
+    fn scope(&self, r: &RelationDef, owner: &Value, p: &mut Vec<Value>) -> String;
+    /// The owners linked to a target meeting `cond`.
+    fn owners_where(&self, r: &RelationDef, cond: &Cond<'_>, p: &mut Vec<Value>) -> String;
+    /// The owners linked to any (or, with `all`, every one) of `keys`.
+    fn owners_linked(
+        &self,
+        r: &RelationDef,
+        keys: &[Value],
+        all: bool,
+        p: &mut Vec<Value>,
+    ) -> String;
+    /// The target keys of `owner` whose through row meets `cond`.
+    fn pivot_scope(
+        &self,
+        r: &RelationDef,
+        cond: &Cond<'_>,
+        owner: &Value,
+        p: &mut Vec<Value>,
+    ) -> String;
+    /// A correlated count of the owner row's links, for a select list.
+    fn count_column<'a>(&self, r: &'a RelationDef) -> &'a str;
+    /// The columns of `t`, in order, for a select list.
+    fn select_list<'a>(&self, t: &'a TableDef) -> &'a str;
+    /// `SELECT what FROM t WHERE (c1) AND ... ORDER BY ..., key LIMIT .. OFFSET ..`
+    /// (ordered by the terms, then the key, when `order` is given).
+    fn select(
+        &self,
+        t: &TableDef,
+        what: &str,
+        conditions: &[String],
+        order: Option<&[String]>,
+        limit: Option<u64>,
+        offset: Option<u64>,
+    ) -> String;
+    /// The number of rows `select` yields.
+    fn count_of(&self, select: &str) -> String;
+    /// Whether `select` yields a row.
+    fn exists_of(&self, select: &str) -> String;
 }
+
+/// A condition written into a statement, pushing its parameters.
+pub(crate) type Cond<'a> = dyn Fn(&mut Vec<Value>) -> String + 'a;
 
 /// A prepared (and cached) statement of a session.
 pub(crate) enum Stmt<'c> {

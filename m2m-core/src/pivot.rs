@@ -11,10 +11,9 @@ use crate::key::saved;
 use crate::query::{Expr, Query};
 use crate::related::{Batch, sorted};
 use crate::relation::{SyncMode, SyncReport, Through};
-use crate::sqlite::sql;
 use crate::types::PrimaryKey;
 use crate::value::{BindError, RowReader};
-use crate::{Error, Model, Pivot, Related, Result};
+use crate::{Model, Pivot, Related, Result};
 
 /// The pivot columns' values of a through row, in column order, to tell
 /// whether a kept link's data changed.
@@ -162,19 +161,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     where
         P: Pivot,
     {
-        let e = f(&P::PIVOT_COLUMNS);
-        let (scope, times) = sql::pivot_scope(self.def(), &e.sql);
-        let mut q = Query::scoped_by::<O>(scope, &*self.owner, 0);
-        let owner = q.owner_value::<O>(&*self.owner);
-        let mut params = Vec::new();
-        for _ in 0..times {
-            params.push(owner.clone());
-            params.extend(e.params.iter().cloned());
-        }
-        q = q.with_scope_params(params);
-        if let Some(err) = e.error {
-            q = q.failed(Error::sqlite(self.op("filter_pivot"), err));
-        }
+        let mut q = Query::pivot_scoped::<O, P>(self.def(), &self.owner, f(&P::PIVOT_COLUMNS));
         if self.owner.is_unset() {
             q = q.unsaved(O::TABLE.model);
         }

@@ -10,11 +10,11 @@ use std::marker::PhantomData;
 
 use rusqlite::types::{ToSql, Value};
 
-use crate::db::{Db, Session};
+use crate::db::{Db, Session, Statements};
 use crate::error::Op;
-use crate::sqlite::sql;
 use crate::value::{RowReader, SqlValue};
 
+use crate::def::RelationDef;
 use crate::key::IntoKey;
 use crate::relation::{Forward, Relation, Through};
 use crate::{Error, Model, Result};
@@ -111,61 +111,78 @@ impl<V: NotNull> SqlArg<V> for Option<NoValue> {
 /// A condition on rows of `M`, built from [`Column`] methods and combined
 /// with [`Expr::and`], [`Expr::or`] and [`Expr::not`].
 pub struct Expr<M> {
-    pub(crate) sql: String,
-    pub(crate) params: Vec<Value>,
+    pub(crate) render: Render,
     pub(crate) error: Option<rusqlite::Error>,
     _m: PhantomData<fn() -> M>,
 }
 
+/// SQL a dialect writes when the query runs, pushing its parameters in the
+/// order it writes them: conditions are kept as how to write them, so one
+/// query runs on any backend.
+pub(crate) type Render = Box<dyn Fn(&dyn Statements, &mut Vec<Value>) -> String + Send + Sync>;
+
 impl<M> std::fmt::Debug for Expr<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut params = Vec::new();
+        let sql = (self.render)(&crate::sqlite::Sqlite, &mut params);
         f.debug_struct("Expr")
-            .field("sql", &self.sql)
-            .field("params", &self.params)
+            .field("sql", &sql)
+            .field("params", &params)
             .finish()
     }
 }
 
 impl<M> Expr<M> {
-    fn new(sql: String, params: Vec<Value>, error: Option<rusqlite::Error>) -> Self {
+    fn new(render: Render, error: Option<rusqlite::Error>) -> Self {
         Expr {
-            sql,
-            params,
+            render,
             error,
             _m: PhantomData,
         }
     }
-    fn join(mut self, op: sql::Join, other: Expr<M>) -> Self {
-        self.sql = sql::join(&self.sql, op, &other.sql);
-        self.params.extend(other.params);
-        self.error = self.error.or(other.error);
-        self
+    fn join(self, and: bool, other: Expr<M>) -> Self {
+        let (a, b) = (self.render, other.render);
+        Expr::new(
+            Box::new(move |d, p| {
+                let a = a(d, p);
+                d.join(&a, and, &b(d, p))
+            }),
+            self.error.or(other.error),
+        )
     }
     /// Both conditions hold.
     pub fn and(self, other: Expr<M>) -> Self {
-        self.join(sql::Join::And, other)
+        self.join(true, other)
     }
     /// Either condition holds.
     pub fn or(self, other: Expr<M>) -> Self {
-        self.join(sql::Join::Or, other)
+        self.join(false, other)
     }
     /// The condition does not hold.
     #[allow(clippy::should_implement_trait)]
-    pub fn not(mut self) -> Self {
-        self.sql = sql::not(&self.sql);
-        self
+    pub fn not(self) -> Self {
+        let a = self.render;
+        Expr::new(Box::new(move |d, p| d.not(&a(d, p))), self.error)
     }
 }
 
 /// One `ORDER BY` term: `c.name.asc()`.
 pub struct Order<M> {
-    pub(crate) sql: String,
+    table: &'static str,
+    column: &'static str,
+    ascending: bool,
     _m: PhantomData<fn() -> M>,
+}
+
+impl<M> Order<M> {
+    fn render(&self, d: &dyn Statements) -> String {
+        d.order(&d.column(self.table, self.column), self.ascending)
+    }
 }
 
 impl<M> std::fmt::Debug for Order<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Order({})", self.sql)
+        write!(f, "Order({})", self.render(&crate::sqlite::Sqlite))
     }
 }
 
@@ -183,18 +200,31 @@ impl<M: Model, V> Column<M, V> {
         self.name
     }
 
-    fn qualified(&self) -> String {
-        sql::column(M::TABLE.name, self.name)
-    }
-
-    fn compare(self, op: &str, value: rusqlite::Result<Value>) -> Expr<M> {
-        let sql = sql::compare(&self.qualified(), op);
+    /// A value refused as a parameter (a NaN) is the expression's error.
+    fn checked(self, value: rusqlite::Result<Value>) -> (Value, Option<rusqlite::Error>) {
         let value =
             value.and_then(|v| crate::sqlite::check_value(self.name, (&v).into()).map(|()| v));
         match value {
-            Ok(v) => Expr::new(sql, vec![v], None),
-            Err(e) => Expr::new(sql, vec![Value::Null], Some(e)),
+            Ok(v) => (v, None),
+            Err(e) => (Value::Null, Some(e)),
         }
+    }
+
+    fn compare(self, op: &'static str, value: rusqlite::Result<Value>) -> Expr<M> {
+        let (table, name) = (M::TABLE.name, self.name);
+        let (v, error) = self.checked(value);
+        Expr::new(
+            Box::new(move |d, p| d.compare(&d.column(table, name), op, &v, p)),
+            error,
+        )
+    }
+
+    fn null(self, null: bool) -> Expr<M> {
+        let (table, name) = (M::TABLE.name, self.name);
+        Expr::new(
+            Box::new(move |d, _| d.is_null(&d.column(table, name), null)),
+            None,
+        )
     }
 
     /// `column = value`
@@ -223,41 +253,51 @@ impl<M: Model, V> Column<M, V> {
     }
     /// `column IS NULL`
     pub fn is_null(self) -> Expr<M> {
-        Expr::new(sql::is_null(&self.qualified(), true), Vec::new(), None)
+        self.null(true)
     }
     /// `column IS NOT NULL`
     pub fn is_not_null(self) -> Expr<M> {
-        Expr::new(sql::is_null(&self.qualified(), false), Vec::new(), None)
+        self.null(false)
     }
     /// `column IN (values...)`; an empty list matches no row. Any number of
     /// values, of any type (they travel as one JSON array parameter).
     pub fn in_<A: SqlArg<V>>(self, values: impl IntoIterator<Item = A>) -> Expr<M> {
-        let mut list = sql::ListEncoder::new(self.name);
+        let (table, name) = (M::TABLE.name, self.name);
+        let mut list = Vec::new();
         let mut error = None;
         for v in values {
-            if let Err(e) = v.to_value().and_then(|v| list.push_ref((&v).into())) {
-                error.get_or_insert(e);
+            let (v, e) = self.checked(v.to_value());
+            match e {
+                None => list.push(v),
+                Some(e) => {
+                    error.get_or_insert(e);
+                }
             }
         }
-        if list.len() == 0 {
-            return Expr::new(sql::NOTHING.to_owned(), Vec::new(), error);
+        if list.is_empty() {
+            // An empty list names nothing, never everything.
+            return Expr::new(Box::new(|d, _| d.nothing()), error);
         }
-        let list = list.finish();
-        let sql = sql::in_list(&self.qualified(), list.blobs);
-        Expr::new(sql, vec![Value::Text(list.json)], error)
+        Expr::new(
+            Box::new(move |d, p| d.in_list(&d.column(table, name), &list, p)),
+            error,
+        )
     }
 
     /// Ascending order on this column.
     pub fn asc(self) -> Order<M> {
-        Order {
-            sql: sql::order(&self.qualified(), true),
-            _m: PhantomData,
-        }
+        self.order(true)
     }
     /// Descending order on this column.
     pub fn desc(self) -> Order<M> {
+        self.order(false)
+    }
+
+    fn order(self, ascending: bool) -> Order<M> {
         Order {
-            sql: sql::order(&self.qualified(), false),
+            table: M::TABLE.name,
+            column: self.name,
+            ascending,
             _m: PhantomData,
         }
     }
@@ -295,11 +335,11 @@ type Step<M> = Box<dyn Fn(Session<'_>, &mut [M]) -> Result<()> + Send + Sync>;
 /// A query on the rows of `M`: `Tag::query()`, or `article.tags().filter(..)`
 /// for the rows related to one owner.
 pub struct Query<M> {
-    /// SQL conditions that all must hold, each with its parameters.
-    conditions: Vec<(String, Vec<Value>)>,
+    /// Conditions that all must hold, written when the query runs.
+    conditions: Vec<Render>,
     /// The first error met while building (a value that failed to convert).
     error: Option<Error>,
-    order: Vec<String>,
+    order: Vec<Order<M>>,
     limit: Option<u64>,
     offset: Option<u64>,
     /// Eager loads run on the fetched rows.
@@ -318,21 +358,33 @@ impl<M: Model> Query<M> {
         }
     }
 
-    /// A query limited by `scope`, SQL whose parameters are the owner's
-    /// key, `times` times: the rows of one owner's relation.
-    pub(crate) fn scoped_by<O: Model>(scope: String, owner: &O::Pk, times: usize) -> Self {
+    /// A query limited to one owner's targets through `def`: the rows of a
+    /// relation query (`article.tags().query()`).
+    pub(crate) fn scoped<O: Model>(def: &'static RelationDef, owner: &O::Pk) -> Self {
         let mut q = Self::new();
         let owner = q.key_value::<O>(owner);
-        q.conditions.push((scope, vec![owner; times]));
+        q.conditions
+            .push(Box::new(move |d, p| d.scope(def, &owner, p)));
         q
     }
 
-    /// Replaces the parameters of the scope (the first condition).
-    pub(crate) fn with_scope_params(mut self, params: Vec<Value>) -> Self {
-        if let Some(scope) = self.conditions.first_mut() {
-            scope.1 = params;
+    /// A query limited to one owner's targets whose through row meets `cond`.
+    pub(crate) fn pivot_scoped<O: Model, P>(
+        def: &'static RelationDef,
+        owner: &O::Pk,
+        cond: Expr<P>,
+    ) -> Self {
+        let mut q = Self::new();
+        let owner = q.key_value::<O>(owner);
+        if let Some(e) = cond.error {
+            q.error
+                .get_or_insert(Error::sqlite(Op::new(def.name, "filter_pivot"), e));
         }
-        self
+        let cond = cond.render;
+        q.conditions.push(Box::new(move |d, p| {
+            d.pivot_scope(def, &|cp| cond(d, cp), &owner, p)
+        }));
+        q
     }
 
     /// A key as a parameter value; a key that cannot be converted is the
@@ -348,16 +400,6 @@ impl<M: Model> Query<M> {
         }
     }
 
-    /// [`Query::key_value`] for the owner of a scoped query.
-    pub(crate) fn owner_value<O: Model>(&mut self, key: &O::Pk) -> Value {
-        self.key_value::<O>(key)
-    }
-
-    pub(crate) fn failed(mut self, error: Error) -> Self {
-        self.error.get_or_insert(error);
-        self
-    }
-
     pub(crate) fn unsaved(mut self, model: &'static str) -> Self {
         self.error.get_or_insert(Error::Unsaved {
             model,
@@ -366,19 +408,19 @@ impl<M: Model> Query<M> {
         self
     }
 
-    fn push_expr<T>(&mut self, e: Expr<T>) -> Option<(String, Vec<Value>)> {
+    /// The condition of `e`; its error, if any, is the query's.
+    fn take_expr<T>(&mut self, e: Expr<T>) -> Render {
         if let Some(err) = e.error {
             self.error
                 .get_or_insert(Error::sqlite(Op::new(M::TABLE.model, "query value"), err));
         }
-        Some((e.sql, e.params))
+        e.render
     }
 
     /// Keeps the rows for which the condition holds; several calls all must hold.
     pub fn filter(mut self, f: impl FnOnce(&M::Columns) -> Expr<M>) -> Self {
-        if let Some(c) = self.push_expr(f(&M::COLUMNS)) {
-            self.conditions.push(c);
-        }
+        let cond = self.take_expr(f(&M::COLUMNS));
+        self.conditions.push(cond);
         self
     }
 
@@ -391,13 +433,12 @@ impl<M: Model> Query<M> {
     where
         P: Through,
     {
-        let Some((cond, params)) = self.push_expr(f(&T::COLUMNS)) else {
-            return self;
-        };
-        let (sub, times) = sql::owners_where(rel.def(), &cond);
-        let sql = sql::key_in(M::TABLE, negate, &sub);
-        let params = std::iter::repeat_n(params, times).flatten().collect();
-        self.conditions.push((sql, params));
+        let cond = self.take_expr(f(&T::COLUMNS));
+        let def = rel.def();
+        self.conditions.push(Box::new(move |d, p| {
+            let owners = d.owners_where(def, &|cp| cond(d, cp), p);
+            d.key_in(M::TABLE, negate, &owners)
+        }));
         self
     }
 
@@ -436,24 +477,15 @@ impl<M: Model> Query<M> {
         keys.dedup();
         if keys.is_empty() {
             // An empty list names nothing, never everything.
-            self.conditions.push((sql::NOTHING.to_owned(), Vec::new()));
+            self.conditions.push(Box::new(|d, _| d.nothing()));
             return self;
         }
-        let mut list = sql::ListEncoder::new(T::TABLE.pk_column().name);
-        for k in &keys {
-            if let Err(e) = list.push(k) {
-                self.error
-                    .get_or_insert(Error::sqlite(Op::new(M::TABLE.model, "query value"), e));
-            }
-        }
-        let list = list.finish();
-        let (sub, times) = sql::owners_linked(rel.def(), all, list.blobs);
-        let mut params: Vec<Value> = std::iter::repeat_n(Value::Text(list.json), times).collect();
-        if all {
-            params.push(Value::Integer(keys.len() as i64));
-        }
-        let sql = sql::key_in(M::TABLE, false, &sub);
-        self.conditions.push((sql, params));
+        let keys: Vec<Value> = keys.iter().map(|k| self.key_value::<T>(k)).collect();
+        let def = rel.def();
+        self.conditions.push(Box::new(move |d, p| {
+            let owners = d.owners_linked(def, &keys, all, p);
+            d.key_in(M::TABLE, false, &owners)
+        }));
         self
     }
 
@@ -502,7 +534,7 @@ impl<M: Model> Query<M> {
     /// Orders by a column; later calls break ties of earlier ones. Without
     /// any, rows come in key order.
     pub fn order_by(mut self, f: impl FnOnce(&M::Columns) -> Order<M>) -> Self {
-        self.order.push(f(&M::COLUMNS).sql);
+        self.order.push(f(&M::COLUMNS));
         self
     }
 
@@ -528,7 +560,7 @@ impl<M: Model> Query<M> {
     ) -> WithCount<M> {
         WithCount {
             query: self,
-            count: sql::count_column(rel.def()),
+            count: rel.def(),
         }
     }
 
@@ -553,28 +585,34 @@ impl<M: Model> Query<M> {
         }
     }
 
+    /// The statement selecting `what` (`None`: the model's columns) from the
+    /// matching rows, in `d`'s dialect, and its parameters.
     fn select_sql(
         &self,
-        what: &str,
+        d: &dyn Statements,
+        what: Option<&str>,
         ordered: bool,
         limit: Option<u64>,
-    ) -> Result<(String, Vec<&dyn SqlValue>)> {
+    ) -> Result<(String, Vec<Value>)> {
         self.check()?;
-        let conditions: Vec<&str> = self.conditions.iter().map(|(c, _)| c.as_str()).collect();
-        let params = self
-            .conditions
-            .iter()
-            .flat_map(|(_, p)| p.iter().map(|v| v as &dyn SqlValue))
-            .collect();
-        let order = ordered.then_some(self.order.as_slice());
-        let text = sql::select(M::TABLE, what, &conditions, order, limit, self.offset);
+        let mut params = Vec::new();
+        let conditions: Vec<String> = self.conditions.iter().map(|c| c(d, &mut params)).collect();
+        let order: Vec<String> = self.order.iter().map(|o| o.render(d)).collect();
+        let text = d.select(
+            M::TABLE,
+            what.unwrap_or_else(|| d.select_list(M::TABLE)),
+            &conditions,
+            ordered.then_some(order.as_slice()),
+            limit,
+            self.offset,
+        );
         Ok((text, params))
     }
 
     fn load(&self, s: Session<'_>, limit: Option<u64>, op: &'static str) -> Result<Vec<M>> {
-        let (text, params) = self.select_sql(sql::select_list_ref(M::TABLE), true, limit)?;
+        let (text, params) = self.select_sql(s.sql(), None, true, limit)?;
         let mut rows = s
-            .rows(&text, &params, |row| M::__from_row(row, 0))
+            .rows(&text, &as_params(&params), |row| M::__from_row(row, 0))
             .map_err(Op::new(M::TABLE.model, op).fail())?;
         for step in &self.steps {
             step(s, &mut rows)?;
@@ -595,10 +633,10 @@ impl<M: Model> Query<M> {
 
     /// The number of matching rows (within `limit`/`offset` when set).
     pub fn count(&self, conn: &impl Db) -> Result<u64> {
-        let (inner, params) = self.select_sql(sql::ONE, false, self.limit)?;
-        let n: i64 = conn
-            .__session()
-            .one(&sql::count_of(&inner), &params)
+        let s = conn.__session();
+        let (inner, params) = self.select_sql(s.sql(), Some("1"), false, self.limit)?;
+        let n: i64 = s
+            .one(&s.sql().count_of(&inner), &as_params(&params))
             .map_err(Op::new(M::TABLE.model, "count").fail())?;
         Ok(n.max(0) as u64)
     }
@@ -606,9 +644,9 @@ impl<M: Model> Query<M> {
     /// True when at least one row matches.
     pub fn exists(&self, conn: &impl Db) -> Result<bool> {
         let limit = Some(self.limit.map_or(1, |l| l.min(1)));
-        let (inner, params) = self.select_sql(sql::ONE, false, limit)?;
-        conn.__session()
-            .one(&sql::exists_of(&inner), &params)
+        let s = conn.__session();
+        let (inner, params) = self.select_sql(s.sql(), Some("1"), false, limit)?;
+        s.one(&s.sql().exists_of(&inner), &as_params(&params))
             .map_err(Op::new(M::TABLE.model, "exists").fail())
     }
 }
@@ -616,7 +654,7 @@ impl<M: Model> Query<M> {
 impl<M> std::fmt::Debug for Query<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Query")
-            .field("conditions", &self.conditions)
+            .field("conditions", &self.conditions.len())
             .field("order", &self.order)
             .field("limit", &self.limit)
             .field("offset", &self.offset)
@@ -629,7 +667,7 @@ impl<M> std::fmt::Debug for Query<M> {
 /// `Article::query().with_count(Article::TAGS)`.
 pub struct WithCount<M> {
     query: Query<M>,
-    count: &'static str,
+    count: &'static RelationDef,
 }
 
 impl<M: Model> WithCount<M> {
@@ -637,11 +675,18 @@ impl<M: Model> WithCount<M> {
     /// prefetch).
     pub fn fetch_all(&self, conn: &impl Db) -> Result<Vec<(M, u64)>> {
         let s = conn.__session();
-        let what = sql::with_column(M::TABLE, self.count);
-        let (text, params) = self.query.select_sql(&what, true, self.query.limit)?;
+        let d = s.sql();
+        let what = format!(
+            "{}, {}",
+            d.select_list(M::TABLE),
+            d.count_column(self.count)
+        );
+        let (text, params) = self
+            .query
+            .select_sql(d, Some(&what), true, self.query.limit)?;
         let width = M::TABLE.columns.len();
         let rows = s
-            .rows(&text, &params, |row| {
+            .rows(&text, &as_params(&params), |row| {
                 let n: i64 = row.get(width)?;
                 Ok((M::__from_row(row, 0)?, n.max(0) as u64))
             })
@@ -658,7 +703,12 @@ impl<M> std::fmt::Debug for WithCount<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WithCount")
             .field("query", &self.query)
-            .field("count", &self.count)
+            .field("count", &self.count.name)
             .finish()
     }
+}
+
+/// Values as the statement's parameters.
+fn as_params(values: &[Value]) -> Vec<&dyn SqlValue> {
+    values.iter().map(|v| v as &dyn SqlValue).collect()
 }

@@ -625,10 +625,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     ///
     /// An unsaved owner gives a query that fails with [`Error::Unsaved`] when run.
     pub fn query(&self) -> Query<T> {
-        let def = self.def();
-        let scope = sql::scope(def).to_owned();
-        let times = if def.symmetrical { 2 } else { 1 };
-        let q = Query::scoped_by::<O>(scope, &*self.owner, times);
+        let q = Query::scoped::<O>(self.def(), &self.owner);
         if self.owner.is_unset() {
             q.unsaved(O::TABLE.model)
         } else {

@@ -8,7 +8,9 @@
 
 use rusqlite::types::{ToSql, ValueRef};
 
-use crate::db::Statements;
+use rusqlite::types::Value;
+
+use crate::db::{Cond, Statements};
 use crate::def::{RelationDef, Slot, TableDef};
 
 /// Appends `name` as a quoted SQL identifier. Names are checked to be plain
@@ -389,10 +391,6 @@ impl ListEncoder {
         Ok(())
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
     /// The list, ready to bind.
     pub(crate) fn finish(mut self) -> List {
         self.json.push(']');
@@ -418,132 +416,6 @@ pub(crate) const SAVEPOINT: Unit = Unit {
     commit: "RELEASE m2m_write",
     rollback: "ROLLBACK TO m2m_write; RELEASE m2m_write",
 };
-
-// ----- typed queries ------------------------------------------------------
-//
-// Conditions are SQL text with anonymous `?` parameters, bound in order.
-
-/// `"table"."column"`.
-pub(crate) fn column(table: &str, column: &str) -> String {
-    qualified(table, column)
-}
-
-/// `column <op> ?`; `op` is one of `=`, `<>`, `<`, `<=`, `>`, `>=`, `LIKE`.
-pub(crate) fn compare(column: &str, op: &str) -> String {
-    format!("{column} {op} ?")
-}
-
-/// `column IS NULL` / `column IS NOT NULL`.
-pub(crate) fn is_null(column: &str, null: bool) -> String {
-    if null {
-        format!("{column} IS NULL")
-    } else {
-        format!("{column} IS NOT NULL")
-    }
-}
-
-/// `column IN (<the list parameter>)`.
-pub(crate) fn in_list(column: &str, blobs: bool) -> String {
-    format!("{column} IN ({})", list_rows("?", blobs))
-}
-
-/// A condition no row meets (an empty list names nothing, never everything).
-pub(crate) const NOTHING: &str = "0";
-
-/// `(a) AND (b)` / `(a) OR (b)`.
-pub(crate) fn join(a: &str, op: Join, b: &str) -> String {
-    let op = match op {
-        Join::And => "AND",
-        Join::Or => "OR",
-    };
-    format!("({a}) {op} ({b})")
-}
-
-/// How two conditions combine.
-#[derive(Clone, Copy)]
-pub(crate) enum Join {
-    And,
-    Or,
-}
-
-/// `NOT (a)`.
-pub(crate) fn not(a: &str) -> String {
-    format!("NOT ({a})")
-}
-
-/// `column ASC` / `column DESC`.
-pub(crate) fn order(column: &str, ascending: bool) -> String {
-    if ascending {
-        format!("{column} ASC")
-    } else {
-        format!("{column} DESC")
-    }
-}
-
-/// `owner key [NOT] IN (subquery)`: a condition on the owners of a relation.
-pub(crate) fn key_in(t: &TableDef, negate: bool, sub: &str) -> String {
-    let not = if negate { "NOT " } else { "" };
-    format!("{} {not}IN ({sub})", pk_qualified(t))
-}
-
-/// `SELECT what FROM t WHERE (c1) AND (c2) ... ORDER BY ..., key LIMIT .. OFFSET ..`
-/// (ordered by the given terms, then the key, when `ordered`).
-pub(crate) fn select(
-    t: &TableDef,
-    what: &str,
-    conditions: &[&str],
-    order: Option<&[String]>,
-    limit: Option<u64>,
-    offset: Option<u64>,
-) -> String {
-    use std::fmt::Write as _;
-    let mut s = format!("SELECT {what} FROM {}", ident(t.name));
-    for (i, cond) in conditions.iter().enumerate() {
-        s.push_str(if i == 0 { " WHERE (" } else { " AND (" });
-        s.push_str(cond);
-        s.push(')');
-    }
-    if let Some(order) = order {
-        s.push_str(" ORDER BY ");
-        for o in order {
-            s.push_str(o);
-            s.push_str(", ");
-        }
-        s.push_str(&pk_qualified(t));
-    }
-    match (limit, offset) {
-        (Some(l), Some(o)) => {
-            let _ = write!(s, " LIMIT {l} OFFSET {o}");
-        }
-        (Some(l), None) => {
-            let _ = write!(s, " LIMIT {l}");
-        }
-        // SQLite needs a limit before an offset: -1 is none.
-        (None, Some(o)) => {
-            let _ = write!(s, " LIMIT -1 OFFSET {o}");
-        }
-        (None, None) => {}
-    }
-    s
-}
-
-/// The number of rows a select yields.
-pub(crate) fn count_of(select: &str) -> String {
-    format!("SELECT count(*) FROM ({select})")
-}
-
-/// Whether a select yields a row.
-pub(crate) fn exists_of(select: &str) -> String {
-    format!("SELECT EXISTS({select})")
-}
-
-/// The constant a select of only conditions selects.
-pub(crate) const ONE: &str = "1";
-
-/// A select list of a table's columns and one more expression.
-pub(crate) fn with_column(t: &TableDef, extra: &str) -> String {
-    format!("{}, {extra}", select_list_ref(t))
-}
 
 /// The statements of one atomic unit, in a dialect.
 pub(crate) struct Unit {
@@ -955,4 +827,174 @@ impl Statements for Sqlite {
     fn has_rows(&self, table: &str) -> String {
         format!("SELECT EXISTS(SELECT 1 FROM {})", ident(table))
     }
+    fn column(&self, table: &str, column: &str) -> String {
+        qualified(table, column)
+    }
+
+    fn compare(&self, column: &str, op: &str, value: &Value, p: &mut Vec<Value>) -> String {
+        p.push(value.clone());
+        format!("{column} {op} ?")
+    }
+
+    fn is_null(&self, column: &str, null: bool) -> String {
+        if null {
+            format!("{column} IS NULL")
+        } else {
+            format!("{column} IS NOT NULL")
+        }
+    }
+
+    fn in_list(&self, column: &str, values: &[Value], p: &mut Vec<Value>) -> String {
+        let list = encode_values("list", values);
+        p.push(Value::Text(list.json));
+        format!("{column} IN ({})", list_rows("?", list.blobs))
+    }
+
+    fn nothing(&self) -> String {
+        "0".to_owned()
+    }
+
+    fn join(&self, a: &str, and: bool, b: &str) -> String {
+        let op = if and { "AND" } else { "OR" };
+        format!("({a}) {op} ({b})")
+    }
+
+    fn not(&self, a: &str) -> String {
+        format!("NOT ({a})")
+    }
+
+    fn order(&self, column: &str, ascending: bool) -> String {
+        if ascending {
+            format!("{column} ASC")
+        } else {
+            format!("{column} DESC")
+        }
+    }
+
+    fn key_in(&self, t: &TableDef, negate: bool, sub: &str) -> String {
+        let not = if negate { "NOT " } else { "" };
+        format!("{} {not}IN ({sub})", pk_qualified(t))
+    }
+
+    fn scope(&self, r: &RelationDef, owner: &Value, p: &mut Vec<Value>) -> String {
+        // A symmetrical scope reads the owner in both columns.
+        let times = if r.symmetrical { 2 } else { 1 };
+        p.extend(std::iter::repeat_n(owner.clone(), times));
+        scope(r).to_owned()
+    }
+
+    fn owners_where(&self, r: &RelationDef, cond: &Cond<'_>, p: &mut Vec<Value>) -> String {
+        let mut params = Vec::new();
+        let cond = cond(&mut params);
+        let (sub, times) = owners_where(r, &cond);
+        for _ in 0..times {
+            p.extend(params.iter().cloned());
+        }
+        sub
+    }
+
+    fn owners_linked(
+        &self,
+        r: &RelationDef,
+        keys: &[Value],
+        all: bool,
+        p: &mut Vec<Value>,
+    ) -> String {
+        let list = encode_values(r.target_table.pk_column().name, keys);
+        let (sub, times) = owners_linked(r, all, list.blobs);
+        p.extend(std::iter::repeat_n(Value::Text(list.json), times));
+        if all {
+            p.push(Value::Integer(
+                i64::try_from(keys.len()).unwrap_or(i64::MAX),
+            ));
+        }
+        sub
+    }
+
+    fn pivot_scope(
+        &self,
+        r: &RelationDef,
+        cond: &Cond<'_>,
+        owner: &Value,
+        p: &mut Vec<Value>,
+    ) -> String {
+        let mut params = Vec::new();
+        let cond = cond(&mut params);
+        let (scope, times) = pivot_scope(r, &cond);
+        for _ in 0..times {
+            p.push(owner.clone());
+            p.extend(params.iter().cloned());
+        }
+        scope
+    }
+
+    fn count_column<'a>(&self, r: &'a RelationDef) -> &'a str {
+        count_column(r)
+    }
+
+    fn select_list<'a>(&self, t: &'a TableDef) -> &'a str {
+        select_list_ref(t)
+    }
+
+    fn select(
+        &self,
+        t: &TableDef,
+        what: &str,
+        conditions: &[String],
+        order: Option<&[String]>,
+        limit: Option<u64>,
+        offset: Option<u64>,
+    ) -> String {
+        use std::fmt::Write as _;
+        let mut s = format!("SELECT {what} FROM {}", ident(t.name));
+        for (i, cond) in conditions.iter().enumerate() {
+            s.push_str(if i == 0 { " WHERE (" } else { " AND (" });
+            s.push_str(cond);
+            s.push(')');
+        }
+        if let Some(order) = order {
+            s.push_str(" ORDER BY ");
+            for o in order {
+                s.push_str(o);
+                s.push_str(", ");
+            }
+            s.push_str(&pk_qualified(t));
+        }
+        match (limit, offset) {
+            (Some(l), Some(o)) => {
+                let _ = write!(s, " LIMIT {l} OFFSET {o}");
+            }
+            (Some(l), None) => {
+                let _ = write!(s, " LIMIT {l}");
+            }
+            // SQLite needs a limit before an offset: -1 is none.
+            (None, Some(o)) => {
+                let _ = write!(s, " LIMIT -1 OFFSET {o}");
+            }
+            (None, None) => {}
+        }
+        s
+    }
+
+    fn count_of(&self, select: &str) -> String {
+        format!("SELECT count(*) FROM ({select})")
+    }
+
+    fn exists_of(&self, select: &str) -> String {
+        format!("SELECT EXISTS({select})")
+    }
+}
+
+/// A list of values checked when the query was built (no NaN), as one list
+/// parameter.
+fn encode_values(column: &'static str, values: &[Value]) -> List {
+    let mut list = ListEncoder::new(column);
+    for v in values {
+        // Every value was checked when the query was built; NULL stands in
+        // for one that could not be written, and matches nothing.
+        if list.push_ref(v.into()).is_err() {
+            let _ = list.push_ref(ValueRef::Null);
+        }
+    }
+    list.finish()
 }
