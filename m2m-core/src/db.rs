@@ -9,6 +9,7 @@ use rusqlite::types::Value;
 
 use crate::def::{RelationDef, TableDef};
 use crate::error::{DbError, DbResult, Op};
+pub(crate) use crate::sqlite::sql::List;
 use crate::types::{PrimaryKey, SqlType};
 use crate::value::{RowReader, SqlValue};
 
@@ -170,6 +171,10 @@ pub(crate) trait Statements: Sync {
     fn missing_target<'a>(&self, r: &'a RelationDef, blobs: bool) -> &'a str;
     /// `SELECT EXISTS(any row)` of a table.
     fn has_rows(&self, table: &str) -> String;
+    /// `values` (checked: no NaN) as the one parameter the list-reading
+    /// statements take; `column` names them in an error.
+    fn list(&self, column: &'static str, values: &[&dyn SqlValue]) -> DbResult<List>;
+
     // Typed queries: conditions are written when the query runs, each
     // pushing its parameters (in order) as it writes them.
 

@@ -63,7 +63,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         };
         // The key list is built only to explain a write that did nothing
         // (an existing link, or a missing row) or failed.
-        let one = || Batch::from_keys(vec![key.clone()]);
+        let one = || Batch::from_keys(s, vec![key.clone()]);
         match run() {
             Ok(0) => self.missing_rows(s, "add_with", &one()?).map(|()| false),
             Ok(_) => Ok(true),
@@ -193,7 +193,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
                 order.push(k);
             }
         }
-        let batch = Batch::<T>::from_keys(order)?;
+        let batch = Batch::<T>::from_keys(s, order)?;
         if mode != SyncMode::Remove {
             self.check_deferred(s, "sync_with", &batch)?;
         }
@@ -241,7 +241,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
                             }
                         }
                         None => {
-                            let one = Batch::<T>::from_keys(vec![key.clone()])?;
+                            let one = Batch::<T>::from_keys(s, vec![key.clone()])?;
                             match self.insert_links(s, &one, &new) {
                                 Ok(n) if n > 0 => added.push(key.clone()),
                                 Ok(_) => {}

@@ -8,8 +8,7 @@ use crate::error::DbResult;
 use crate::error::Op;
 use crate::key::{IntoKey, Key};
 use crate::relation::{Relation, Through};
-use crate::sqlite::sql;
-use crate::value::RowReader;
+use crate::value::{RowReader, SqlValue};
 use crate::{Model, Result};
 
 /// The targets of a set of owners, loaded at once by [`Relation::prefetch`].
@@ -148,16 +147,20 @@ fn load<O: Model, K: IntoKey<O>, R, S: Ord>(
 ) -> Result<Prefetched<O, R>> {
     let fail = Op::new(def.name, "prefetch").fail();
     let mut map: HashMap<O::Pk, Vec<R>> = HashMap::new();
-    let mut list = sql::ListEncoder::new(O::TABLE.pk_column().name);
+    let mut keys = Vec::new();
     for owner in owners {
         let key = owner.into_key().into_inner();
         if map.contains_key(&key) {
             continue;
         }
-        list.push(&key).map_err(|e| fail(e.into()))?;
-        map.insert(key, Vec::new());
+        map.insert(key.clone(), Vec::new());
+        keys.push(key);
     }
-    let list = list.finish();
+    let values: Vec<&dyn SqlValue> = keys.iter().map(|k| k as &dyn SqlValue).collect();
+    let list = s
+        .sql()
+        .list(O::TABLE.pk_column().name, &values)
+        .map_err(fail)?;
     if map.is_empty() {
         return Ok(Prefetched { map });
     }

@@ -7,14 +7,13 @@ use std::collections::HashSet;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::db::{Atomic, Db, Session};
+use crate::db::{Atomic, Db, List, Session};
 use crate::def::RelationDef;
 use crate::error::DbError;
 use crate::error::Op;
 use crate::key::{IntoKey, Key, saved};
 use crate::query::Query;
 use crate::relation::{SyncMode, SyncReport, Through};
-use crate::sqlite::sql;
 use crate::types::PrimaryKey;
 use crate::value::{BindError, RowReader, SqlValue};
 use crate::{Error, Model, Result};
@@ -100,13 +99,16 @@ impl<O: Model, T, P> fmt::Debug for Related<'_, O, T, P> {
 /// A list of target keys, checked and encoded as one list parameter.
 pub(crate) struct Batch<T: Model> {
     pub(crate) keys: Vec<T::Pk>,
-    pub(crate) list: sql::List,
+    pub(crate) list: List,
 }
 
 impl<T: Model> Batch<T> {
     /// Checks every input before anything is written: unsaved targets are
     /// refused, repeated ones kept once.
-    pub(crate) fn new<K: IntoKey<T>>(targets: impl IntoIterator<Item = K>) -> Result<Self> {
+    pub(crate) fn new<K: IntoKey<T>>(
+        s: Session<'_>,
+        targets: impl IntoIterator<Item = K>,
+    ) -> Result<Self> {
         let mut seen = HashSet::new();
         let mut keys = Vec::new();
         for k in targets {
@@ -115,19 +117,16 @@ impl<T: Model> Batch<T> {
                 keys.push(k);
             }
         }
-        Self::from_keys(keys)
+        Self::from_keys(s, keys)
     }
 
-    pub(crate) fn from_keys(keys: Vec<T::Pk>) -> Result<Self> {
-        let mut list = sql::ListEncoder::new(T::TABLE.pk_column().name);
-        for k in &keys {
-            list.push(k)
-                .map_err(|e| Error::sqlite(Op::new(T::TABLE.model, "key"), e))?;
-        }
-        Ok(Batch {
-            keys,
-            list: list.finish(),
-        })
+    pub(crate) fn from_keys(s: Session<'_>, keys: Vec<T::Pk>) -> Result<Self> {
+        let values: Vec<&dyn SqlValue> = keys.iter().map(|k| k as &dyn SqlValue).collect();
+        let list = s
+            .sql()
+            .list(T::TABLE.pk_column().name, &values)
+            .map_err(Op::new(T::TABLE.model, "key").fail())?;
+        Ok(Batch { keys, list })
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -179,7 +178,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     ) -> Result<(Session<'c>, Batch<T>)> {
         let s = conn.__session();
         self.write_owner(s, op)?;
-        Ok((s, Batch::new(targets)?))
+        Ok((s, Batch::new(s, targets)?))
     }
 
     /// Checks the owner and the targets of `batch` exist before links to
@@ -506,6 +505,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         let removed = self.unlink_each(s, &batch).map_err(fail)?;
         let gone: HashSet<&T::Pk> = removed.iter().collect();
         let rest = Batch::<T>::from_keys(
+            s,
             batch
                 .keys
                 .iter()

@@ -12,6 +12,8 @@ use rusqlite::types::Value;
 
 use crate::db::{Cond, Statements};
 use crate::def::{RelationDef, Slot, TableDef};
+use crate::error::DbResult;
+use crate::value::SqlValue;
 
 /// Appends `name` as a quoted SQL identifier. Names are checked to be plain
 /// identifiers at compile time; quoting keeps keywords (`order`) usable.
@@ -318,7 +320,7 @@ pub(crate) struct List {
     pub(crate) blobs: bool,
 }
 
-impl crate::value::SqlValue for List {
+impl SqlValue for List {
     fn sqlite(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         self.json.to_sql()
     }
@@ -332,12 +334,6 @@ impl ListEncoder {
             blobs: false,
             column,
         }
-    }
-
-    /// Appends one value.
-    pub(crate) fn push<V: ToSql + ?Sized>(&mut self, v: &V) -> rusqlite::Result<()> {
-        let out = v.to_sql()?;
-        self.push_ref(super::value_ref(&out)?)
     }
 
     pub(crate) fn push_ref(&mut self, v: ValueRef<'_>) -> rusqlite::Result<()> {
@@ -827,6 +823,14 @@ impl Statements for Sqlite {
     fn has_rows(&self, table: &str) -> String {
         format!("SELECT EXISTS(SELECT 1 FROM {})", ident(table))
     }
+    fn list(&self, column: &'static str, values: &[&dyn SqlValue]) -> DbResult<List> {
+        let mut list = ListEncoder::new(column);
+        for v in values {
+            list.push_ref(super::value_ref(&v.sqlite()?)?)?;
+        }
+        Ok(list.finish())
+    }
+
     fn column(&self, table: &str, column: &str) -> String {
         qualified(table, column)
     }
