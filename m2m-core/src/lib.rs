@@ -321,7 +321,8 @@
 //! | `def` | the static descriptions the derive emits ([`TableDef`], [`ColumnDef`], [`RelationDef`], [`Junction`]) and the statement cache they carry; imports nothing of the runtime |
 //! | `types`, `value` | which Rust types are columns and keys ([`SqlType`], [`PrimaryKey`]); how values cross to a backend (rows read, values bound) |
 //! | `error`, `catalog` | the one error type, backend errors before context; what a database reports of a table |
-//! | `db` | the seam: [`Db`], the session every call runs through (prepare, bind, rows, atomic units), and `Statements`, the interface each dialect's SQL implements |
+//! | `dialect` | `Statements`, the interface each dialect's SQL implements |
+//! | `db` | the seam: [`Db`], and the session every call runs through (prepare, bind, rows, atomic units; its dialect's SQL) |
 //! | `sqlite/` | the SQLite backend: connections ([`open`], [`configure`]), and every piece of SQLite's SQL: statements (`sql.rs`), DDL (`ddl.rs`), introspection (`introspect.rs`). A second backend is a sibling module and a variant of the session |
 //! | `model`, `key`, `slot` | [`Model`] and the row calls, [`Key`] and [`IntoKey`], [`ManyToMany`] |
 //! | `relation`, `related`, `pivot`, `prefetch`, `query` | the typed API: descriptors ([`Relation`]), the accessor and its calls ([`Related`]), pivot calls, eager loading, typed queries |
@@ -343,6 +344,7 @@ extern crate self as m2m_core;
 mod catalog;
 mod db;
 mod def;
+mod dialect;
 mod error;
 mod key;
 mod model;

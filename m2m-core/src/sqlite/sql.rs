@@ -6,12 +6,12 @@
 //! `json_each` ([`ListEncoder`], [`list_rows`]), so a statement's text never
 //! grows with its input and SQLite's bound-parameter limit never applies.
 
-use rusqlite::types::{ToSql, ValueRef};
+use rusqlite::types::ValueRef;
 
 use rusqlite::types::Value;
 
-use crate::db::{Cond, Statements};
 use crate::def::{RelationDef, Slot, TableDef};
+use crate::dialect::{Cond, List, Statements};
 use crate::error::DbResult;
 use crate::value::SqlValue;
 
@@ -310,20 +310,6 @@ pub(crate) struct ListEncoder {
     len: usize,
     blobs: bool,
     column: &'static str,
-}
-
-/// An encoded list, bound as its JSON text; `blobs` picks the statement
-/// form that decodes them ([`list_rows`]).
-#[derive(Debug, Clone)]
-pub(crate) struct List {
-    pub(crate) json: String,
-    pub(crate) blobs: bool,
-}
-
-impl SqlValue for List {
-    fn sqlite(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        self.json.to_sql()
-    }
 }
 
 impl ListEncoder {

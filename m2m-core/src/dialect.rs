@@ -1,0 +1,167 @@
+//! The interface each SQL dialect implements ([`Statements`]): every
+//! statement and query fragment the calls need, built from the static
+//! descriptions. SQLite's is `sqlite::Sqlite`; the calls reach it through
+//! their session (`db::Session::sql`), never by name.
+
+use rusqlite::types::{ToSql, Value};
+
+use crate::def::{RelationDef, TableDef};
+use crate::error::DbResult;
+use crate::value::SqlValue;
+
+/// The SQL of one dialect: every statement the calls run through a
+/// session, built from the static descriptions (and cached in them).
+/// SQLite's is `crate::sqlite::Sqlite`; a second dialect implements this.
+pub(crate) trait Statements: Sync {
+    /// `INSERT INTO t (cols but key, key) VALUES (...)`: the key is bound last so
+    /// the derive's column binder serves insert, update and upsert alike.
+    fn insert<'a>(&self, t: &'a TableDef, with_key: bool) -> &'a str;
+    /// `UPDATE t SET a = ?, ... WHERE key = ?`; `None` when there is nothing to set.
+    fn update<'a>(&self, t: &'a TableDef) -> Option<&'a str>;
+    /// Insert, or update in place on a key conflict. Never `INSERT OR REPLACE`:
+    /// that deletes the old row first, and the junctions would cascade.
+    fn upsert<'a>(&self, t: &'a TableDef) -> &'a str;
+    /// Inserts the row's columns (key excepted) with the smallest key from 1 to
+    /// `max` that no row has; inserts nothing when every one is taken.
+    fn insert_in_gap<'a>(&self, t: &'a TableDef, max: i64) -> &'a str;
+    /// Deletes the row with this rowid.
+    fn delete_rowid<'a>(&self, t: &'a TableDef) -> &'a str;
+    /// Deletes the row with key ?1.
+    fn delete<'a>(&self, t: &'a TableDef) -> &'a str;
+    /// The row with key ?1, its columns in order.
+    fn get<'a>(&self, t: &'a TableDef) -> &'a str;
+    /// `SELECT EXISTS(row with key ?1)` on a table.
+    fn row_exists<'a>(&self, t: &'a TableDef) -> &'a str;
+    /// Links the owner ?1 to every key of the JSON array ?2, skipping pairs
+    /// that exist (only those: `OR IGNORE` would also hide a violation of
+    /// another constraint of a through model). With a through model, its other columns are ?3, ?4, ... in
+    /// column order.
+    fn add<'a>(&self, r: &'a RelationDef, returning: bool, blobs: bool) -> &'a str;
+    /// Links owner ?1 to the one target ?2 with pivot columns ?3, ... (skipping
+    /// an existing pair): `add_with`'s statement, without `json_each`.
+    ///
+    /// With `checked` (inside a caller's transaction, where foreign keys may be
+    /// deferred to its `COMMIT`), the statement finds both rows itself, so a
+    /// missing one inserts nothing; it costs two index look-ups, about 5% of the
+    /// call, so a call outside a transaction (where SQLite checks the foreign
+    /// keys at the statement's end whatever the pragma says) goes without.
+    fn insert_one<'a>(&self, r: &'a RelationDef, p: &TableDef, checked: bool) -> &'a str;
+    /// The through row of (owner ?1, target ?2).
+    fn pivot_get<'a>(&self, r: &'a RelationDef, p: &TableDef) -> &'a str;
+    /// Writes the pivot columns (?3, ...) of (owner ?1, target ?2); `None`
+    /// when the through model has no column besides its keys.
+    fn pivot_update<'a>(&self, r: &'a RelationDef, p: &TableDef) -> Option<&'a str>;
+    /// `(target columns..., through columns...)` of owner ?1, in target key order.
+    fn fetch_with_pivot<'a>(&self, r: &'a RelationDef, p: &TableDef) -> &'a str;
+    /// `(target key, through columns...)` of owner ?1 for the targets in ?2.
+    fn pivots_of<'a>(&self, r: &'a RelationDef, p: &TableDef, blobs: bool) -> &'a str;
+    /// Like `prefetch`, with the through row's columns after the target's.
+    fn prefetch_with_pivot<'a>(&self, r: &'a RelationDef, p: &TableDef, blobs: bool) -> &'a str;
+    /// Unlinks owner ?1 from the one target ?2 (a single-row delete).
+    fn remove_one<'a>(&self, r: &'a RelationDef) -> &'a str;
+    /// Deletes the owner's links whose target is not in ?2 (the first half of `set`).
+    fn remove_others<'a>(&self, r: &'a RelationDef, blobs: bool) -> &'a str;
+    /// Deletes every link of owner ?1.
+    fn clear<'a>(&self, r: &'a RelationDef) -> &'a str;
+    /// The target keys of owner ?1, from the junction alone, in key order.
+    fn keys<'a>(&self, r: &'a RelationDef) -> &'a str;
+    /// The number of links of owner ?1, from the junction alone.
+    fn count<'a>(&self, r: &'a RelationDef) -> &'a str;
+    /// Whether owner ?1 has a link, from the junction alone.
+    fn exists<'a>(&self, r: &'a RelationDef) -> &'a str;
+    /// Whether owner ?1 is linked to target ?2, from the junction alone.
+    fn contains<'a>(&self, r: &'a RelationDef) -> &'a str;
+    /// The owner's targets, in target key order.
+    fn fetch<'a>(&self, r: &'a RelationDef, one: bool) -> &'a str;
+    /// `(owner key, target columns...)` for every owner key in the JSON array ?1.
+    ///
+    /// One statement whatever the number of owners: the keys are one parameter,
+    /// and the junction is walked from each key (the CROSS JOINs fix that order).
+    fn prefetch<'a>(&self, r: &'a RelationDef, blobs: bool) -> &'a str;
+    /// The first key of ?2 with no target row (after a foreign-key failure).
+    fn missing_target<'a>(&self, r: &'a RelationDef, blobs: bool) -> &'a str;
+    /// `SELECT EXISTS(any row)` of a table.
+    fn has_rows(&self, table: &str) -> String;
+    /// `values` (checked: no NaN) as the one parameter the list-reading
+    /// statements take; `column` names them in an error.
+    fn list(&self, column: &'static str, values: &[&dyn SqlValue]) -> DbResult<List>;
+
+    // Typed queries: conditions are written when the query runs, each
+    // pushing its parameters (in order) as it writes them.
+
+    /// `"table"."column"`.
+    fn column(&self, table: &str, column: &str) -> String;
+    /// `column <op> <value>`; `op` is one of `=`, `<>`, `<`, `<=`, `>`,
+    /// `>=`, `LIKE` (ASCII case-insensitive, as SQLite's).
+    fn compare(&self, column: &str, op: &str, value: &Value, p: &mut Vec<Value>) -> String;
+    /// `column IS NULL` / `column IS NOT NULL`.
+    fn is_null(&self, column: &str, null: bool) -> String;
+    /// `column IN (values)`, the values one list parameter.
+    fn in_list(&self, column: &str, values: &[Value], p: &mut Vec<Value>) -> String;
+    /// A condition no row meets.
+    fn nothing(&self) -> String;
+    /// `(a) AND (b)` / `(a) OR (b)`.
+    fn join(&self, a: &str, and: bool, b: &str) -> String;
+    /// `NOT (a)`.
+    fn not(&self, a: &str) -> String;
+    /// `column ASC` / `column DESC`.
+    fn order(&self, column: &str, ascending: bool) -> String;
+    /// The rows of `t` whose key is (not) among the owners `sub` selects.
+    fn key_in(&self, t: &TableDef, negate: bool, sub: &str) -> String;
+    /// The target keys of owner `owner` (a relation query's scope).
+    fn scope(&self, r: &RelationDef, owner: &Value, p: &mut Vec<Value>) -> String;
+    /// The owners linked to a target meeting `cond`.
+    fn owners_where(&self, r: &RelationDef, cond: &Cond<'_>, p: &mut Vec<Value>) -> String;
+    /// The owners linked to any (or, with `all`, every one) of `keys`.
+    fn owners_linked(
+        &self,
+        r: &RelationDef,
+        keys: &[Value],
+        all: bool,
+        p: &mut Vec<Value>,
+    ) -> String;
+    /// The target keys of `owner` whose through row meets `cond`.
+    fn pivot_scope(
+        &self,
+        r: &RelationDef,
+        cond: &Cond<'_>,
+        owner: &Value,
+        p: &mut Vec<Value>,
+    ) -> String;
+    /// A correlated count of the owner row's links, for a select list.
+    fn count_column<'a>(&self, r: &'a RelationDef) -> &'a str;
+    /// The columns of `t`, in order, for a select list.
+    fn select_list<'a>(&self, t: &'a TableDef) -> &'a str;
+    /// `SELECT what FROM t WHERE (c1) AND ... ORDER BY ..., key LIMIT .. OFFSET ..`
+    /// (ordered by the terms, then the key, when `order` is given).
+    fn select(
+        &self,
+        t: &TableDef,
+        what: &str,
+        conditions: &[String],
+        order: Option<&[String]>,
+        limit: Option<u64>,
+        offset: Option<u64>,
+    ) -> String;
+    /// The number of rows `select` yields.
+    fn count_of(&self, select: &str) -> String;
+    /// Whether `select` yields a row.
+    fn exists_of(&self, select: &str) -> String;
+}
+
+/// A condition written into a statement, pushing its parameters.
+pub(crate) type Cond<'a> = dyn Fn(&mut Vec<Value>) -> String + 'a;
+
+/// An encoded list, bound as its JSON text; `blobs` picks the statement
+/// form that decodes them ([`list_rows`]).
+#[derive(Debug, Clone)]
+pub(crate) struct List {
+    pub(crate) json: String,
+    pub(crate) blobs: bool,
+}
+
+impl SqlValue for List {
+    fn sqlite(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        self.json.to_sql()
+    }
+}
