@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use darling::error::Accumulator;
 
-use crate::ast::{Kind, Model};
+use crate::ast::{Junction, Kind, Model};
 
 /// The `Model` methods an inherent accessor of the same name would hide.
 const MODEL_METHODS: &[&str] = &[
@@ -37,6 +37,7 @@ fn hidden_item(name: &str) -> Option<String> {
 }
 
 pub(crate) fn check(model: &mut Model<'_>, errors: &mut Accumulator) {
+    model.key = key(model, errors);
     columns(model, errors);
     junctions(model, errors);
     accessors(model, errors);
@@ -50,6 +51,68 @@ fn error(message: impl std::fmt::Display) -> darling::Error {
 /// `Essay_Topics` and `essay_topics` one table. Names are compared so.
 fn folded(name: &str) -> String {
     name.to_ascii_lowercase()
+}
+
+/// The one key: the field marked `primary_key`, else the field `id`;
+/// stored and not an `Option`.
+fn key(model: &Model<'_>, errors: &mut Accumulator) -> Option<usize> {
+    let mut marked = model
+        .fields
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| Some((i, f.column()?.primary_key?)));
+    let key = if let Some((first, _)) = marked.next() {
+        for (_, span) in marked {
+            errors.push(
+                error(format!(
+                    "`{}` already has a primary key, `{}`: keep `#[model(primary_key)]` on one field",
+                    model.name, model.fields[first].name
+                ))
+                .with_span(&span),
+            );
+        }
+        first
+    } else {
+        let Some(i) = model.fields.iter().position(|f| f.name == "id") else {
+            errors.push(
+                error(format!(
+                    "`{}` has no primary key: add a field `id: i64` or mark one with `#[model(primary_key)]`",
+                    model.name
+                ))
+                .with_span(model.ident),
+            );
+            return None;
+        };
+        let id = &model.fields[i];
+        let why = match id.kind {
+            Kind::Column(_) => None,
+            Kind::Skipped => Some("it is not stored"),
+            Kind::Relation(_) => Some("it is a relation"),
+        };
+        if let Some(why) = why {
+            errors.push(
+                error(format!(
+                    "`{}` has no primary key: `id` cannot be the key because {why}; mark a stored field with `#[model(primary_key)]`",
+                    model.name
+                ))
+                .with_span(id.ident),
+            );
+            return None;
+        }
+        i
+    };
+    let field = &model.fields[key];
+    if field.column().is_some_and(|c| c.nullable) {
+        errors.push(
+            error(format!(
+                "the primary key cannot be an `Option`: every row has a key; write e.g. `{}: i64` (`0` until the row is inserted)",
+                field.name
+            ))
+            .with_span(field.ty),
+        );
+        return None;
+    }
+    Some(key)
 }
 
 /// Two fields stored in one column.
@@ -92,21 +155,23 @@ fn junctions(model: &Model<'_>, errors: &mut Accumulator) {
         let Some(relation) = field.relation() else {
             continue;
         };
-        if let Some(through_model) = &relation.through_model {
-            let path = through_model.path.to_string().replace(' ', "");
-            if let Some(first) = seen_models.get(&path) {
-                errors.push(
+        let through = match &relation.junction {
+            Junction::Table { name, .. } => name,
+            Junction::Model(through_model) => {
+                let path = through_model.path.to_string().replace(' ', "");
+                if let Some(first) = seen_models.get(&path) {
+                    errors.push(
                     error(format!(
                         "the through model `{path}` is already used by `{first}`: each relation needs its own through model (its table holds one row per link)"
                     ))
                     .with_span(&through_model.span),
                 );
-            } else {
-                seen_models.insert(path, &field.name);
+                } else {
+                    seen_models.insert(path, &field.name);
+                }
+                continue;
             }
-            continue;
-        }
-        let through = &relation.through;
+        };
         let (junction, table) = (&through.value, &model.table.value);
         if folded(junction) == folded(table) {
             let clash = if junction == table {

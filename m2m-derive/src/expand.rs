@@ -6,8 +6,8 @@ use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::ast::{self, Field, Model, Name, Relation, ThroughModel};
-use crate::{case, check};
+use crate::ast::{self, Field, Junction, LinkField, Model, Relation, ThroughModel};
+use crate::{case, check, name, ty};
 
 /// `#[derive(Model)]`: the compile errors, if any, followed by the expansion
 /// (built with defaults in place of invalid values, so one mistake does not
@@ -268,7 +268,7 @@ fn expand(m: &Model<'_>) -> TokenStream {
         let kty = k.ty;
         // By reference too: `&ids` for a `Vec<i64>` yields `&i64`, and
         // `&["a", "b"]` yields `&&str`.
-        let str_key = ast::is_string(kty).then(|| {
+        let str_key = ty::is_string(kty).then(|| {
             quote! {
                 #[automatically_derived]
                 impl ::m2m_core::IntoKey<#ident> for &str {
@@ -401,9 +401,9 @@ impl<'m> RelationTokens<'m> {
     /// The third type argument of the relation's `Relation` and `Related`:
     /// the through model, or `()` for a plain junction.
     fn pivot(&self) -> TokenStream {
-        match &self.relation.through_model {
-            Some(through) => through.path.clone(),
-            None => quote!(()),
+        match &self.relation.junction {
+            Junction::Model(through) => through.path.clone(),
+            Junction::Table { .. } => quote!(()),
         }
     }
 
@@ -418,10 +418,13 @@ impl<'m> RelationTokens<'m> {
         let span = r.target_span;
         let name = format!("{}.{}", self.model.name, self.field.name);
         let pivot = self.pivot();
-        let (junction, source, target_col, checks) = match &r.through_model {
-            None => {
-                let (junction, source, target_col) =
-                    (&r.through.value, &r.source.value, &r.target_col.value);
+        let (junction, source, target_col, checks) = match &r.junction {
+            Junction::Table {
+                name,
+                source,
+                target,
+            } => {
+                let (junction, source, target_col) = (&name.value, &source.value, &target.value);
                 (
                     quote!(::m2m_core::Junction::Table(#junction)),
                     quote!(#source),
@@ -429,7 +432,7 @@ impl<'m> RelationTokens<'m> {
                     None,
                 )
             }
-            Some(model) => {
+            Junction::Model(model) => {
                 let (source, target_col, checks) = self.through_checks(model);
                 let model_ty = model_as_model(model);
                 (
@@ -500,11 +503,11 @@ impl<'m> RelationTokens<'m> {
         let model_ty = model_as_model(model);
         let through = model.path.to_string().replace(' ', "");
         let side = |option: &str,
-                    field: &Option<Ident>,
-                    name: &Name,
+                    link: &LinkField,
                     side: TokenStream,
                     side_name: &str,
                     default: String| {
+            let (field, name) = (&link.ident, &link.name);
             let Some(field) = field else {
                 // An invalid name (already reported): its text stands in, unchecked.
                 let fallback = &name.value;
@@ -539,11 +542,10 @@ impl<'m> RelationTokens<'m> {
         };
         let owner = self.model.ident.to_token_stream();
         let (source_default, target_default) =
-            ast::link_defaults(&self.model.snake, &r.target_name, r.is_self);
+            name::link_defaults(&self.model.snake, &r.target_name, r.is_self);
         let (source, source_check) = side(
             "source",
             &model.source,
-            &r.source,
             owner,
             &self.model.name,
             source_default,
@@ -551,7 +553,6 @@ impl<'m> RelationTokens<'m> {
         let (target_col, target_check) = side(
             "target",
             &model.target,
-            &r.target_col,
             r.target.clone(),
             &r.target_name,
             target_default,
@@ -591,10 +592,9 @@ impl<'m> RelationTokens<'m> {
                 const _: () = ::m2m_core::__private::self_path::<#owner, #path>();
             });
         }
-        match &r.through_model {
-            None if !r.is_self => {
+        match &r.junction {
+            Junction::Table { name: through, .. } if !r.is_self => {
                 let target_table = &self.target_table;
-                let through = &r.through;
                 let junction = &through.value;
                 let message = if through.explicit {
                     let mut own = format!("{owner_table}_{field}");
@@ -617,8 +617,8 @@ impl<'m> RelationTokens<'m> {
                     &message,
                 ));
             }
-            None => {}
-            Some(through) => {
+            Junction::Table { .. } => {}
+            Junction::Model(through) => {
                 let model_ty = model_as_model(through);
                 let path = through.path.to_string().replace(' ', "");
                 let table = format!("#[model(table = \"{owner_table}_{field}\")]");
@@ -723,7 +723,7 @@ impl<'m> RelationTokens<'m> {
             let snake = &self.model.snake;
             let mut guesses = vec![case::plural(snake), snake.clone()];
             let table = &self.model.table.value;
-            if ast::is_snake_ident(table) {
+            if name::is_snake_ident(table) {
                 guesses.push(table.clone());
             }
             for guess in guesses {
