@@ -12,11 +12,12 @@ use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{DeriveInput, Ident, Path, Type, Visibility};
+use syn::{DeriveInput, Ident, LitStr, Path, Type, Visibility};
 
 use crate::attr::{self, ContainerAttr, FieldAttr, RelationAttr};
 use crate::case::snake_case;
 use crate::name::{self, Name};
+use crate::report::Report;
 use crate::ty;
 use crate::valid::{self, Named};
 
@@ -231,7 +232,7 @@ impl<'a> Model<'a> {
                     )),
                     Err(problem) => {
                         // Not expanded: every item generated for it would fail again.
-                        errors.push(darling::Error::custom(problem).with_span(target));
+                        errors.report(target, problem);
                         Kind::Skipped
                     }
                 }
@@ -372,20 +373,11 @@ impl<'a> Model<'a> {
     ) -> Junction {
         let (source_default, target_default) =
             name::link_defaults(&self.snake, named.target_name, is_self);
-        let source = name::sql_name(
-            "source",
-            options.source.as_ref(),
-            default_span,
-            errors,
-            || source_default,
-        );
-        let target = name::sql_name(
-            "target",
-            options.target.as_ref(),
-            default_span,
-            errors,
-            || target_default,
-        );
+        let mut column = |option, lit: Option<&LitStr>, default: String| {
+            name::sql_name(option, lit, default_span, errors, || default)
+        };
+        let source = column("source", options.source.as_ref(), source_default);
+        let target = column("target", options.target.as_ref(), target_default);
         Junction::Table {
             name,
             source,

@@ -158,6 +158,7 @@ mod case;
 mod check;
 mod expand;
 mod name;
+mod report;
 mod ty;
 mod valid;
 

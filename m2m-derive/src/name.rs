@@ -9,6 +9,7 @@ use syn::ext::IdentExt;
 use syn::{LitStr, Path};
 
 use crate::case::snake_case;
+use crate::report::Report;
 
 /// A resolved SQL or Rust name and the token to blame for it.
 #[derive(Debug, Clone)]
@@ -39,10 +40,6 @@ impl Name {
     }
 }
 
-fn error(message: impl std::fmt::Display) -> darling::Error {
-    darling::Error::custom(message)
-}
-
 /// The value of a `table`/`column`/`through`/`source`/`target` option, or its
 /// default when absent or invalid.
 pub(crate) fn sql_name(
@@ -58,13 +55,11 @@ pub(crate) fn sql_name(
         if is_sql_ident(&value) {
             return Name::written(value, lit);
         }
-        errors.push(
-            error(format!(
-                "`{option}` must be a plain SQL identifier (letters, digits, `_`), got `{value:?}`; write e.g. `{option} = \"{}\"`",
-                sanitize(&value, &default)
-            ))
-            .with_span(lit),
+        let message = format!(
+            "`{option}` must be a plain SQL identifier (letters, digits, `_`), got `{value:?}`; write e.g. `{option} = \"{}\"`",
+            sanitize(&value, &default)
         );
+        errors.report(lit, message);
     }
     Name::default(default, default_span)
 }
@@ -88,13 +83,11 @@ pub(crate) fn link_field(
     let name = Name::written(value.strip_prefix("r#").unwrap_or(&value).to_owned(), lit);
     let ident = field_ident(&value, lit.span());
     if ident.is_none() {
-        errors.push(
-            error(format!(
-                "`{option}` names a field of the through model `{model}`, so it must be a Rust identifier, got `{value:?}`; write e.g. `{option} = \"{}\"`",
-                sanitize(&value, &default)
-            ))
-            .with_span(lit),
+        let message = format!(
+            "`{option}` names a field of the through model `{model}`, so it must be a Rust identifier, got `{value:?}`; write e.g. `{option} = \"{}\"`",
+            sanitize(&value, &default)
         );
+        errors.report(lit, message);
     }
     (name, ident)
 }
@@ -117,12 +110,10 @@ pub(crate) fn related_name(
         return Some(Name::written(value, lit));
     }
     let suggestion = sanitize(&snake_case(&value), &default()).to_ascii_lowercase();
-    errors.push(
-        error(format!(
-            "`related_name` must be a snake_case Rust identifier (or `\"+\"` for no reverse accessor), got `{value:?}`; write e.g. `related_name = \"{suggestion}\"`"
-        ))
-        .with_span(lit),
+    let message = format!(
+        "`related_name` must be a snake_case Rust identifier (or `\"+\"` for no reverse accessor), got `{value:?}`; write e.g. `related_name = \"{suggestion}\"`"
     );
+    errors.report(lit, message);
     None
 }
 

@@ -10,14 +10,11 @@ use syn::{Data, DeriveInput, Fields, FieldsNamed, LitStr, Path};
 
 use crate::attr::{FieldAttr, RelationAttr};
 use crate::name::{Name, last_name};
+use crate::report::Report;
 
 /// Where `#[many_to_many]` belongs, for misplaced ones.
 const MANY_TO_MANY_PLACE: &str =
     "`#[many_to_many]` goes on a field of type `ManyToMany<T>`, e.g. `tags: ManyToMany<Tag>`";
-
-fn error(message: impl std::fmt::Display) -> darling::Error {
-    darling::Error::custom(message)
-}
 
 /// The named fields of a non-generic struct, the only shape a model has;
 /// `None` (reported) for anything else. A `#[many_to_many]` on the struct
@@ -34,19 +31,13 @@ pub(crate) fn shape<'a>(
         _ => None,
     };
     let Some(named) = named else {
-        errors.push(
-            error(
-                "`#[derive(Model)]` needs a struct with named fields, e.g. `struct Tag { id: i64, name: String }`",
-            )
-            .with_span(&input.ident),
-        );
+        let message = "`#[derive(Model)]` needs a struct with named fields, e.g. `struct Tag { id: i64, name: String }`";
+        errors.report(&input.ident, message);
         return None;
     };
     if !input.generics.params.is_empty() {
-        errors.push(
-            error("`#[derive(Model)]` does not support generic structs: a model is one table with fixed column types")
-                .with_span(&input.generics),
-        );
+        let message = "`#[derive(Model)]` does not support generic structs: a model is one table with fixed column types";
+        errors.report(&input.generics, message);
         return None;
     }
     for attr in input
@@ -61,18 +52,16 @@ pub(crate) fn shape<'a>(
 
 /// A `#[many_to_many]` on the struct, or on a field that is no relation.
 pub(crate) fn misplaced_relation_attr(blame: impl ToTokens, errors: &mut Accumulator) {
-    errors.push(error(MANY_TO_MANY_PLACE).with_span(&blame));
+    errors.report(&blame, MANY_TO_MANY_PLACE);
 }
 
 /// A relation takes no column option.
 pub(crate) fn no_column_options(attr: &FieldAttr, field_name: &str, errors: &mut Accumulator) {
     for (option, span) in attr.given() {
-        errors.push(
-            error(format!(
-                "`#[model({option})]` is a column option and `{field_name}` is a relation, not a column: remove it"
-            ))
-            .with_span(&span),
+        let message = format!(
+            "`#[model({option})]` is a column option and `{field_name}` is a relation, not a column: remove it"
         );
+        errors.report(&span, message);
     }
 }
 
@@ -81,20 +70,19 @@ pub(crate) fn no_column_options(attr: &FieldAttr, field_name: &str, errors: &mut
 pub(crate) fn skip(attr: &FieldAttr, errors: &mut Accumulator) -> bool {
     let mut skip = attr.skip.is_present();
     if skip && attr.primary_key.is_present() {
-        errors.push(
-            error("the primary key is always stored: remove `skip`").with_span(&attr.skip.span()),
+        errors.report(
+            &attr.skip.span(),
+            "the primary key is always stored: remove `skip`",
         );
         skip = false;
     }
     if skip {
         for (option, span) in attr.given() {
             if option != "skip" {
-                errors.push(
-                    error(format!(
-                        "`{option}` does not apply to a skipped field, which has no column: remove `{option}` or `skip`"
-                    ))
-                    .with_span(&span),
+                let message = format!(
+                    "`{option}` does not apply to a skipped field, which has no column: remove `{option}` or `skip`"
                 );
+                errors.report(&span, message);
             }
         }
     }
@@ -105,10 +93,8 @@ pub(crate) fn skip(attr: &FieldAttr, errors: &mut Accumulator) -> bool {
 /// kept, so pivot calls still resolve.
 pub(crate) fn through_or_model(options: &RelationAttr, errors: &mut Accumulator) {
     if let (Some(model), Some(_)) = (&options.through_model, &options.through) {
-        errors.push(
-            error("use either `through` (a plain junction table) or `through_model` (a junction model with pivot columns), not both")
-                .with_span(model),
-        );
+        let message = "use either `through` (a plain junction table) or `through_model` (a junction model with pivot columns), not both";
+        errors.report(model, message);
     }
 }
 
@@ -137,12 +123,10 @@ pub(crate) fn symmetrical(
             target_name,
             ..
         } = named;
-        errors.push(
-            error(format!(
-                "`symmetrical` needs a relation to `Self`, e.g. `friends: ManyToMany<Self>`; `{field_name}` relates `{owner}` to `{target_name}`, so remove `symmetrical`"
-            ))
-            .with_span(&flag.span()),
+        let message = format!(
+            "`symmetrical` needs a relation to `Self`, e.g. `friends: ManyToMany<Self>`; `{field_name}` relates `{owner}` to `{target_name}`, so remove `symmetrical`"
         );
+        errors.report(&flag.span(), message);
         return false;
     }
     symmetrical
@@ -151,12 +135,10 @@ pub(crate) fn symmetrical(
 /// A symmetrical relation has no reverse accessor to name.
 pub(crate) fn no_related_name(lit: Option<&LitStr>, field_name: &str, errors: &mut Accumulator) {
     if let Some(lit) = lit {
-        errors.push(
-            error(format!(
-                "`related_name` does not apply to a `symmetrical` relation: it reads the same from both sides, so `{field_name}` is its only accessor; remove `related_name`"
-            ))
-            .with_span(lit),
+        let message = format!(
+            "`related_name` does not apply to a `symmetrical` relation: it reads the same from both sides, so `{field_name}` is its only accessor; remove `related_name`"
         );
+        errors.report(lit, message);
     }
 }
 
@@ -204,6 +186,6 @@ pub(crate) fn distinct_links(
             source.value
         )
     };
-    errors.push(error(message).with_span(&blame));
+    errors.report(&blame, message);
     false
 }
