@@ -220,7 +220,7 @@ mod tests {
     use quote::quote;
 
     use crate::expand::derive;
-    use crate::expand::tests::{errors, has_item};
+    use crate::expand::tests::{assert_errors, errors, has_item};
 
     #[test]
     fn names_that_sqlite_folds_together_clash() {
@@ -260,20 +260,17 @@ mod tests {
                 grades: ManyToMany<Course>,
             }
         });
-        let errors = errors(&out);
-        assert_eq!(errors.len(), 5, "{errors:#?}");
-        for needle in [
-            "`source` names a field of the through model `Enrollment`",
-            "`target` names a field of the through model `Enrollment`",
-            "same field of `Enrollment`",
-            "already used by `courses`",
-            "not both",
-        ] {
-            assert!(
-                errors.iter().any(|e| e.contains(needle)),
-                "{needle}: {errors:#?}"
-            );
-        }
+        assert_errors(
+            &out,
+            5,
+            &[
+                "`source` names a field of the through model `Enrollment`",
+                "`target` names a field of the through model `Enrollment`",
+                "same field of `Enrollment`",
+                "already used by `courses`",
+                "not both",
+            ],
+        );
         // Rejected names stand in as text and are not checked again.
         assert!(has_item(&out, "\"student id\""));
         assert!(!has_item(

@@ -8,6 +8,8 @@
 mod checks;
 mod model;
 mod relation;
+#[cfg(test)]
+mod snapshots;
 
 use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
@@ -129,7 +131,7 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// The compile errors in an expansion, by message.
@@ -154,24 +156,24 @@ mod tests {
         output.to_string().contains(item)
     }
 
-    #[test]
-    fn a_valid_model_has_no_errors() {
-        let out = derive(quote! {
-            #[model(table = "articles")]
-            pub struct Article {
-                pub id: i64,
-                #[model(index)]
-                pub body: Option<String>,
-                #[many_to_many(related_name = "articles")]
-                pub tags: ManyToMany<Tag>,
-            }
-        });
-        assert_eq!(errors(&out), Vec::<String>::new());
-        assert!(has_item(&out, "pub struct ArticleColumns"));
-        assert!(has_item(&out, "fn tags"));
-        assert!(has_item(&out, "fn articles"));
-        assert!(has_item(&out, "\"Article.tags\""));
-        assert!(has_item(&out, "\"articles_tags\""));
+    /// Every item is in the expansion.
+    pub(super) fn assert_items(output: &TokenStream, items: &[&str]) {
+        for item in items {
+            assert!(has_item(output, item), "{item} in {output}");
+        }
+    }
+
+    /// The expansion reports `count` errors, and every needle is in one of
+    /// their messages.
+    pub(super) fn assert_errors(output: &TokenStream, count: usize, needles: &[&str]) {
+        let errors = errors(output);
+        assert_eq!(errors.len(), count, "{errors:#?}");
+        for needle in needles {
+            assert!(
+                errors.iter().any(|e| e.contains(needle)),
+                "{needle}: {errors:#?}"
+            );
+        }
     }
 
     #[test]
@@ -185,20 +187,17 @@ mod tests {
                 tags: ManyToMany<Tag>,
             }
         });
-        let errors = errors(&out);
-        assert_eq!(errors.len(), 5, "{errors:#?}");
-        for needle in [
-            "tabel",
-            "`column`",
-            "thorugh",
-            "`symmetrical`",
-            "no primary key",
-        ] {
-            assert!(
-                errors.iter().any(|e| e.contains(needle)),
-                "{needle}: {errors:#?}"
-            );
-        }
+        assert_errors(
+            &out,
+            5,
+            &[
+                "tabel",
+                "`column`",
+                "thorugh",
+                "`symmetrical`",
+                "no primary key",
+            ],
+        );
         // ...and the expansion is still there, with a stand-in key.
         assert!(has_item(&out, "fn tags"));
         assert!(has_item(&out, "NoKey"));
@@ -324,22 +323,19 @@ mod tests {
                 tags: ManyToMany<Tag>,
             }
         });
-        let errors = errors(&out);
-        assert_eq!(errors.len(), 6, "{errors:#?}");
-        for needle in [
-            "`table = \\\"tags\\\"`",
-            "`column = \\\"headline\\\"`",
-            "`through = \\\"membership\\\"`",
-            "`through_model = Membership`",
-            "`source = \\\"owner_id\\\"`",
-            "`target = \\\"tag_id\\\"`",
-            "`related_name = \\\"articles\\\"`",
-        ] {
-            assert!(
-                errors.iter().any(|e| e.contains(needle)),
-                "{needle}: {errors:#?}"
-            );
-        }
+        assert_errors(
+            &out,
+            6,
+            &[
+                "`table = \\\"tags\\\"`",
+                "`column = \\\"headline\\\"`",
+                "`through = \\\"membership\\\"`",
+                "`through_model = Membership`",
+                "`source = \\\"owner_id\\\"`",
+                "`target = \\\"tag_id\\\"`",
+                "`related_name = \\\"articles\\\"`",
+            ],
+        );
         // The other options are kept; the bad ones take their defaults.
         assert!(has_item(&out, "fn article_set"));
     }
