@@ -79,9 +79,11 @@ const _: () = {
     #[automatically_derived]
     impl ::m2m_core::Model for Document {
         type Pk = i64;
+        #[inline]
         fn pk(&self) -> &i64 {
             &self.id
         }
+        #[inline]
         fn __set_pk(&mut self, __pk: i64) {
             self.id = __pk;
         }
@@ -113,6 +115,7 @@ const _: () = {
                 cached: ::core::default::Default::default(),
             })
         }
+        #[inline]
         fn __bind_columns(
             &self,
             __sink: &mut dyn ::m2m_core::__private::ValueSink,
@@ -133,12 +136,14 @@ const _: () = {
     }
     #[automatically_derived]
     impl ::m2m_core::IntoKey<Document> for i64 {
+        #[inline]
         fn into_key(self) -> ::m2m_core::Key<Document> {
             ::m2m_core::Key::new(self)
         }
     }
     #[automatically_derived]
     impl ::m2m_core::IntoKey<Document> for &i64 {
+        #[inline]
         fn into_key(self) -> ::m2m_core::Key<Document> {
             ::m2m_core::Key::new(<i64 as ::core::clone::Clone>::clone(self))
         }

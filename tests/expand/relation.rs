@@ -120,9 +120,11 @@ const _: () = {
     #[automatically_derived]
     impl ::m2m_core::Model for Article {
         type Pk = i64;
+        #[inline]
         fn pk(&self) -> &i64 {
             &self.id
         }
+        #[inline]
         fn __set_pk(&mut self, __pk: i64) {
             self.id = __pk;
         }
@@ -146,6 +148,7 @@ const _: () = {
                 topics: ::core::default::Default::default(),
             })
         }
+        #[inline]
         fn __bind_columns(
             &self,
             __sink: &mut dyn ::m2m_core::__private::ValueSink,
@@ -155,6 +158,7 @@ const _: () = {
             (&::m2m_core::__private::Stored::<String>::NEW).put(__sink, &self.title)?;
             ::core::result::Result::Ok(())
         }
+        #[inline]
         fn __relations() -> &'static [&'static ::m2m_core::RelationDef] {
             __M2M_RELATIONS
         }
@@ -166,12 +170,14 @@ const _: () = {
     }
     #[automatically_derived]
     impl ::m2m_core::IntoKey<Article> for i64 {
+        #[inline]
         fn into_key(self) -> ::m2m_core::Key<Article> {
             ::m2m_core::Key::new(self)
         }
     }
     #[automatically_derived]
     impl ::m2m_core::IntoKey<Article> for &i64 {
+        #[inline]
         fn into_key(self) -> ::m2m_core::Key<Article> {
             ::m2m_core::Key::new(<i64 as ::core::clone::Clone>::clone(self))
         }
@@ -181,6 +187,7 @@ const _: () = {
         #[doc = "The `tags` relation of [`Article`]: `Article::TAGS.of_key(key)` for an owner known by key."]
         pub const TAGS: ::m2m_core::Relation<Article, Tag, ()> = __M2M_RELATION_0;
         #[doc = "The [`Tag`]s linked to this [`Article`] (`tags`)."]
+        #[inline]
         pub fn tags(&self) -> ::m2m_core::Related<'_, Article, Tag, ()> {
             ::m2m_core::Relation::__of(__M2M_RELATION_0, &self.id)
         }
@@ -188,6 +195,7 @@ const _: () = {
         pub const TOPICS: ::m2m_core::Relation<Article, crate::topics::Topic, ()> =
             __M2M_RELATION_1;
         #[doc = "The [`crate::topics::Topic`]s linked to this [`Article`] (`topics`)."]
+        #[inline]
         pub fn topics(&self) -> ::m2m_core::Related<'_, Article, crate::topics::Topic, ()> {
             ::m2m_core::Relation::__of(__M2M_RELATION_1, &self.id)
         }
@@ -198,6 +206,7 @@ const _: () = {
         pub const ARTICLES: ::m2m_core::Relation<Tag, Article, (), ::m2m_core::Reverse> =
             __M2M_RELATION_0_REV;
         #[doc = "The [`Article`]s linked to this [`Tag`] (reverse of `Article.tags`)."]
+        #[inline]
         pub fn articles(&self) -> ::m2m_core::Related<'_, Tag, Article, ()> {
             ::m2m_core::Relation::__of(__M2M_RELATION_0_REV, <Tag as ::m2m_core::Model>::pk(self))
         }
@@ -218,6 +227,7 @@ const _: () = {
         #[doc(alias = "articles")]
         #[doc(alias = "article")]
         #[doc(alias = "posts")]
+        #[inline]
         pub fn article_set(&self) -> ::m2m_core::Related<'_, crate::topics::Topic, Article, ()> {
             ::m2m_core::Relation::__of(
                 __M2M_RELATION_1_REV,

@@ -85,9 +85,11 @@ const _: () = {
     #[automatically_derived]
     impl ::m2m_core::Model for User {
         type Pk = i64;
+        #[inline]
         fn pk(&self) -> &i64 {
             &self.id
         }
+        #[inline]
         fn __set_pk(&mut self, __pk: i64) {
             self.id = __pk;
         }
@@ -111,6 +113,7 @@ const _: () = {
                 following: ::core::default::Default::default(),
             })
         }
+        #[inline]
         fn __bind_columns(
             &self,
             __sink: &mut dyn ::m2m_core::__private::ValueSink,
@@ -120,6 +123,7 @@ const _: () = {
             (&::m2m_core::__private::Stored::<String>::NEW).put(__sink, &self.name)?;
             ::core::result::Result::Ok(())
         }
+        #[inline]
         fn __relations() -> &'static [&'static ::m2m_core::RelationDef] {
             __M2M_RELATIONS
         }
@@ -131,12 +135,14 @@ const _: () = {
     }
     #[automatically_derived]
     impl ::m2m_core::IntoKey<User> for i64 {
+        #[inline]
         fn into_key(self) -> ::m2m_core::Key<User> {
             ::m2m_core::Key::new(self)
         }
     }
     #[automatically_derived]
     impl ::m2m_core::IntoKey<User> for &i64 {
+        #[inline]
         fn into_key(self) -> ::m2m_core::Key<User> {
             ::m2m_core::Key::new(<i64 as ::core::clone::Clone>::clone(self))
         }
@@ -146,12 +152,14 @@ const _: () = {
         #[doc = "The `friends` relation of [`User`] (symmetrical)."]
         pub const FRIENDS: ::m2m_core::Relation<User, User, ()> = __M2M_RELATION_0;
         #[doc = "The [`User`]s linked to this [`User`] (`friends`)."]
+        #[inline]
         pub fn friends(&self) -> ::m2m_core::Related<'_, User, User, ()> {
             ::m2m_core::Relation::__of(__M2M_RELATION_0, &self.id)
         }
         #[doc = "The `following` relation of [`User`]: `User::FOLLOWING.of_key(key)` for an owner known by key."]
         pub const FOLLOWING: ::m2m_core::Relation<User, User, ()> = __M2M_RELATION_1;
         #[doc = "The [`User`]s linked to this [`User`] (`following`)."]
+        #[inline]
         pub fn following(&self) -> ::m2m_core::Related<'_, User, User, ()> {
             ::m2m_core::Relation::__of(__M2M_RELATION_1, &self.id)
         }
@@ -162,6 +170,7 @@ const _: () = {
         pub const FOLLOWERS: ::m2m_core::Relation<User, User, (), ::m2m_core::Reverse> =
             __M2M_RELATION_1_REV;
         #[doc = "The [`User`]s linked to this [`User`] (reverse of `User.following`)."]
+        #[inline]
         pub fn followers(&self) -> ::m2m_core::Related<'_, User, User, ()> {
             ::m2m_core::Relation::__of(__M2M_RELATION_1_REV, <User as ::m2m_core::Model>::pk(self))
         }

@@ -46,9 +46,11 @@ const _: () = {
     #[automatically_derived]
     impl ::m2m_core::Model for Label {
         type Pk = String;
+        #[inline]
         fn pk(&self) -> &String {
             &self.code
         }
+        #[inline]
         fn __set_pk(&mut self, __pk: String) {
             self.code = __pk;
         }
@@ -70,6 +72,7 @@ const _: () = {
                     .get(__row, __start + 1usize)?,
             })
         }
+        #[inline]
         fn __bind_columns(
             &self,
             __sink: &mut dyn ::m2m_core::__private::ValueSink,
@@ -87,24 +90,28 @@ const _: () = {
     }
     #[automatically_derived]
     impl ::m2m_core::IntoKey<Label> for String {
+        #[inline]
         fn into_key(self) -> ::m2m_core::Key<Label> {
             ::m2m_core::Key::new(self)
         }
     }
     #[automatically_derived]
     impl ::m2m_core::IntoKey<Label> for &String {
+        #[inline]
         fn into_key(self) -> ::m2m_core::Key<Label> {
             ::m2m_core::Key::new(<String as ::core::clone::Clone>::clone(self))
         }
     }
     #[automatically_derived]
     impl ::m2m_core::IntoKey<Label> for &str {
+        #[inline]
         fn into_key(self) -> ::m2m_core::Key<Label> {
             ::m2m_core::Key::new(<str as ::std::borrow::ToOwned>::to_owned(self))
         }
     }
     #[automatically_derived]
     impl ::m2m_core::IntoKey<Label> for &&str {
+        #[inline]
         fn into_key(self) -> ::m2m_core::Key<Label> {
             ::m2m_core::Key::new(<str as ::std::borrow::ToOwned>::to_owned(*self))
         }

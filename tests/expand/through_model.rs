@@ -127,9 +127,11 @@ const _: () = {
     #[automatically_derived]
     impl ::m2m_core::Model for Student {
         type Pk = i64;
+        #[inline]
         fn pk(&self) -> &i64 {
             &self.id
         }
+        #[inline]
         fn __set_pk(&mut self, __pk: i64) {
             self.id = __pk;
         }
@@ -152,6 +154,7 @@ const _: () = {
                 courses: ::core::default::Default::default(),
             })
         }
+        #[inline]
         fn __bind_columns(
             &self,
             __sink: &mut dyn ::m2m_core::__private::ValueSink,
@@ -161,6 +164,7 @@ const _: () = {
             (&::m2m_core::__private::Stored::<String>::NEW).put(__sink, &self.name)?;
             ::core::result::Result::Ok(())
         }
+        #[inline]
         fn __relations() -> &'static [&'static ::m2m_core::RelationDef] {
             __M2M_RELATIONS
         }
@@ -172,12 +176,14 @@ const _: () = {
     }
     #[automatically_derived]
     impl ::m2m_core::IntoKey<Student> for i64 {
+        #[inline]
         fn into_key(self) -> ::m2m_core::Key<Student> {
             ::m2m_core::Key::new(self)
         }
     }
     #[automatically_derived]
     impl ::m2m_core::IntoKey<Student> for &i64 {
+        #[inline]
         fn into_key(self) -> ::m2m_core::Key<Student> {
             ::m2m_core::Key::new(<i64 as ::core::clone::Clone>::clone(self))
         }
@@ -187,6 +193,7 @@ const _: () = {
         #[doc = "The `courses` relation of [`Student`]: `Student::COURSES.of_key(key)` for an owner known by key."]
         pub const COURSES: ::m2m_core::Relation<Student, Course, Enrollment> = __M2M_RELATION_0;
         #[doc = "The [`Course`]s linked to this [`Student`] (`courses`)."]
+        #[inline]
         pub fn courses(&self) -> ::m2m_core::Related<'_, Student, Course, Enrollment> {
             ::m2m_core::Relation::__of(__M2M_RELATION_0, &self.id)
         }
@@ -197,6 +204,7 @@ const _: () = {
         pub const STUDENTS: ::m2m_core::Relation<Course, Student, Enrollment, ::m2m_core::Reverse> =
             __M2M_RELATION_0_REV;
         #[doc = "The [`Student`]s linked to this [`Course`] (reverse of `Student.courses`)."]
+        #[inline]
         pub fn students(&self) -> ::m2m_core::Related<'_, Course, Student, Enrollment> {
             ::m2m_core::Relation::__of(
                 __M2M_RELATION_0_REV,

@@ -123,9 +123,11 @@ impl Expand<'_> {
                 let pk_type = quote_spanned!(kty.span()=> type Pk = #kty;);
                 quote! {
                     #pk_type
+                    #[inline]
                     fn pk(&self) -> &#kty {
                         &self.#kident
                     }
+                    #[inline]
                     fn __set_pk(&mut self, __pk: #kty) {
                         self.#kident = __pk;
                     }
@@ -135,9 +137,11 @@ impl Expand<'_> {
             // model usable by the rest of the crate.
             None => quote! {
                 type Pk = ::m2m_core::__private::NoKey;
+                #[inline]
                 fn pk(&self) -> &::m2m_core::__private::NoKey {
                     &::m2m_core::__private::NoKey
                 }
+                #[inline]
                 fn __set_pk(&mut self, _: ::m2m_core::__private::NoKey) {}
             },
         }
@@ -204,6 +208,7 @@ impl Expand<'_> {
             quote!(__sink)
         };
         quote! {
+            #[inline]
             fn __bind_columns(
                 &self,
                 #sink: &mut dyn ::m2m_core::__private::ValueSink,
@@ -239,12 +244,14 @@ impl Expand<'_> {
             quote! {
                 #[automatically_derived]
                 impl ::m2m_core::IntoKey<#ident> for &str {
+                    #[inline]
                     fn into_key(self) -> ::m2m_core::Key<#ident> {
                         ::m2m_core::Key::new(<str as ::std::borrow::ToOwned>::to_owned(self))
                     }
                 }
                 #[automatically_derived]
                 impl ::m2m_core::IntoKey<#ident> for &&str {
+                    #[inline]
                     fn into_key(self) -> ::m2m_core::Key<#ident> {
                         ::m2m_core::Key::new(<str as ::std::borrow::ToOwned>::to_owned(*self))
                     }
@@ -254,12 +261,14 @@ impl Expand<'_> {
         Some(quote_spanned! {kty.span()=>
             #[automatically_derived]
             impl ::m2m_core::IntoKey<#ident> for #kty {
+                #[inline]
                 fn into_key(self) -> ::m2m_core::Key<#ident> {
                     ::m2m_core::Key::new(self)
                 }
             }
             #[automatically_derived]
             impl ::m2m_core::IntoKey<#ident> for &#kty {
+                #[inline]
                 fn into_key(self) -> ::m2m_core::Key<#ident> {
                     ::m2m_core::Key::new(<#kty as ::core::clone::Clone>::clone(self))
                 }

@@ -44,6 +44,7 @@ impl Expand<'_> {
     pub(super) fn fn_relations(&self) -> Option<TokenStream> {
         (!self.relations.is_empty()).then(|| {
             quote! {
+                #[inline]
                 fn __relations() -> &'static [&'static ::m2m_core::RelationDef] {
                     __M2M_RELATIONS
                 }
@@ -269,6 +270,7 @@ impl<'m> ExpandRelation<'m> {
             #[doc = #descriptor_doc]
             #vis const #descriptor: ::m2m_core::Relation<#owner, #target, #pivot> = #forward_desc;
             #[doc = #accessor_doc]
+            #[inline]
             #vis fn #accessor(&self) -> ::m2m_core::Related<'_, #owner, #target, #pivot> {
                 #of
             }
@@ -318,6 +320,7 @@ impl<'m> ExpandRelation<'m> {
                 #vis const #descriptor: ::m2m_core::Relation<#target, #owner, #pivot, ::m2m_core::Reverse> = #reverse_desc;
                 #[doc = #accessor_doc]
                 #(#[doc(alias = #aliases)])*
+                #[inline]
                 #vis fn #accessor(&self) -> ::m2m_core::Related<'_, #target, #owner, #pivot> {
                     ::m2m_core::Relation::__of(#reverse_desc, <#target as ::m2m_core::Model>::pk(self))
                 }
