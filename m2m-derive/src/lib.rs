@@ -4,8 +4,9 @@
 //! The derive reads the struct and its attributes (`attr`, `ast`: names and
 //! their defaults in `name`, what a field's type says in `ty`, the rules
 //! about one field or attribute in `valid`), checks the rules across fields
-//! (`check`), and emits data plus one-line accessors (`expand`). It writes no
-//! SQL: the runtime does, from the emitted data.
+//! (`check`), and emits data plus one-line accessors (`expand`); every
+//! mistake goes through `report`. It writes no SQL: the runtime does, from
+//! the emitted data.
 //!
 //! # Generated items
 //!

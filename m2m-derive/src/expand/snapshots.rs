@@ -30,7 +30,10 @@ impl fmt::Debug for Failure {
 /// beside the UI tests.
 fn snapshot_dir() -> PathBuf {
     let derive = Path::new(env!("CARGO_MANIFEST_DIR"));
-    derive.parent().unwrap_or(derive).join("tests/expand")
+    derive.parent().map_or_else(
+        || derive.join("../tests/expand"),
+        |root| root.join("tests/expand"),
+    )
 }
 
 /// `code` formatted by rustfmt (the toolchain's, edition 2024).
