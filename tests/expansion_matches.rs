@@ -1,6 +1,7 @@
-//! The derive's output for canonical models, pinned down: the tables and
-//! relation descriptions it emits (the DDL text was first checked against a
-//! hand-written expansion), and how they behave at run time.
+//! What the derive emits for canonical models, read back at run time: the
+//! schema text and the table and relation descriptions, then the accessors
+//! and descriptors at work. The generated code itself is pinned by the
+//! snapshots in `tests/expand/` (`cargo test -p m2m-derive snapshots`).
 #![allow(missing_docs)]
 
 use m2m_core::{Key, ManyToMany, Model, SyncMode};
@@ -33,7 +34,7 @@ pub struct User {
     pub following: ManyToMany<User>,
 }
 
-/// What the hand-written expansion printed for `Article::schema_sql()`.
+/// `Article::schema_sql()`: the table, its index and the junction of `tags`.
 const ARTICLE_SQL: &str = r#"CREATE TABLE IF NOT EXISTS "articles" (
     "id" INTEGER PRIMARY KEY,
     "title" TEXT NOT NULL,
@@ -48,7 +49,8 @@ CREATE TABLE IF NOT EXISTS "articles_tags" (
 CREATE INDEX IF NOT EXISTS "articles_tags.tag_id" ON "articles_tags" ("tag_id");
 "#;
 
-/// What the hand-written expansion printed for `User::schema_sql()`.
+/// `User::schema_sql()`: the table and the junctions of its two self
+/// relations, the symmetrical one storing each pair once (`CHECK`).
 const USER_SQL: &str = r#"CREATE TABLE IF NOT EXISTS "user" (
     "id" INTEGER PRIMARY KEY,
     "name" TEXT NOT NULL
@@ -69,7 +71,7 @@ CREATE INDEX IF NOT EXISTS "user_following.to_user_id" ON "user_following" ("to_
 "#;
 
 #[test]
-fn schema_matches_the_hand_expansion() {
+fn schema_text_of_derived_models() {
     assert_eq!(Article::schema_sql(), ARTICLE_SQL);
     assert_eq!(User::schema_sql(), USER_SQL);
     let conn = m2m_core::open_in_memory().unwrap();
@@ -79,7 +81,7 @@ fn schema_matches_the_hand_expansion() {
 }
 
 #[test]
-fn tables_match_the_hand_expansion() {
+fn table_descriptions_of_derived_models() {
     let t = Article::TABLE;
     assert_eq!(
         (t.model(), t.name(), t.key_index(), t.auto_key()),
@@ -116,7 +118,7 @@ fn tables_match_the_hand_expansion() {
 }
 
 #[test]
-fn relations_match_the_hand_expansion() {
+fn relation_descriptions_of_both_directions() {
     let def = |d: &m2m_core::RelationDef| {
         (
             d.name(),
@@ -188,9 +190,10 @@ fn relations_match_the_hand_expansion() {
     );
 }
 
-/// The hand expansion's run-time smoke test, on the derived models.
+/// The accessors and descriptors the derive generates, at work: links,
+/// sets, toggles, filters, self relations, deletes.
 #[test]
-fn behaves_like_the_hand_expansion() {
+fn derived_accessors_at_work() {
     let conn = m2m_core::open_in_memory().unwrap();
     Tag::create_table(&conn).unwrap();
     Article::create_table(&conn).unwrap();
@@ -305,9 +308,10 @@ fn behaves_like_the_hand_expansion() {
     );
 }
 
-/// The hand expansion's eager-loading smoke test, on the derived models.
+/// Eager loading and relation queries through the derived descriptors,
+/// in the number of statements promised.
 #[test]
-fn prefetches_like_the_hand_expansion() {
+fn derived_descriptors_load_eagerly() {
     let mut conn = m2m_core::open_in_memory().unwrap();
     Tag::create_table(&conn).unwrap();
     Article::create_table(&conn).unwrap();

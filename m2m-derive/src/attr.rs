@@ -11,6 +11,7 @@ use syn::ext::IdentExt;
 use syn::{Attribute, Expr, LitStr, Meta, Path};
 
 use crate::case::snake_case;
+use crate::report::Report;
 
 /// A receiver of attribute options, and which of them take a string.
 pub(crate) trait Options: FromMeta + Default {
@@ -121,12 +122,12 @@ pub(crate) fn options(
                     out.extend(items);
                 }
             }
-            Meta::NameValue(nv) => errors.push(
-                darling::Error::custom(format!(
+            Meta::NameValue(nv) => errors.report(
+                &nv.eq_token,
+                format!(
                     "write the options in parentheses: `#[{name}(...)]`, e.g. {}",
                     example(name)
-                ))
-                .with_span(&nv.eq_token),
+                ),
             ),
         }
     }
@@ -196,6 +197,6 @@ fn unquoted_string(item: &NestedMeta, strings: &[&str], errors: &mut Accumulator
     } else {
         format!("`{option}` takes a string: write `{option} = \"{written}\"`")
     };
-    errors.push(darling::Error::custom(message).with_span(&nv.value));
+    errors.report(&nv.value, message);
     true
 }

@@ -52,21 +52,29 @@ mod tests {
 
     #[test]
     fn snake_case_of_struct_names() {
-        assert_eq!(snake_case("Tag"), "tag");
-        assert_eq!(snake_case("BlogPost"), "blog_post");
-        assert_eq!(snake_case("HTTPServer"), "http_server");
-        assert_eq!(snake_case("UserV2Profile"), "user_v2_profile");
-        assert_eq!(snake_case("ABC"), "abc");
-        assert_eq!(snake_case("already_snake"), "already_snake");
-        assert_eq!(snake_case("Snake_Case"), "snake_case");
+        for (name, snake) in [
+            ("Tag", "tag"),
+            ("BlogPost", "blog_post"),
+            ("HTTPServer", "http_server"),
+            ("UserV2Profile", "user_v2_profile"),
+            ("ABC", "abc"),
+            ("already_snake", "already_snake"),
+            ("Snake_Case", "snake_case"),
+        ] {
+            assert_eq!(snake_case(name), snake);
+        }
     }
 
     #[test]
     fn plurals() {
-        assert_eq!(plural("article"), "articles");
-        assert_eq!(plural("category"), "categories");
-        assert_eq!(plural("day"), "days");
-        assert_eq!(plural("box"), "boxes");
-        assert_eq!(plural("blog_post"), "blog_posts");
+        for (name, plural_name) in [
+            ("article", "articles"),
+            ("category", "categories"),
+            ("day", "days"),
+            ("box", "boxes"),
+            ("blog_post", "blog_posts"),
+        ] {
+            assert_eq!(plural(name), plural_name);
+        }
     }
 }

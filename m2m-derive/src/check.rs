@@ -3,10 +3,12 @@
 //! expansion, so rustc does not report the same mistake a second time.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use darling::error::Accumulator;
 
-use crate::ast::{Kind, Model};
+use crate::ast::{Junction, Kind, Model};
+use crate::report::Report;
 
 /// The `Model` methods an inherent accessor of the same name would hide.
 const MODEL_METHODS: &[&str] = &[
@@ -37,13 +39,10 @@ fn hidden_item(name: &str) -> Option<String> {
 }
 
 pub(crate) fn check(model: &mut Model<'_>, errors: &mut Accumulator) {
+    model.key = key(model, errors);
     columns(model, errors);
     junctions(model, errors);
     accessors(model, errors);
-}
-
-fn error(message: impl std::fmt::Display) -> darling::Error {
-    darling::Error::custom(message)
 }
 
 /// SQLite folds the ASCII case of names: `Name` and `name` are one column,
@@ -52,32 +51,111 @@ fn folded(name: &str) -> String {
     name.to_ascii_lowercase()
 }
 
+/// The names of one kind given so far (columns, junction tables), as SQLite
+/// tells them apart, each with the field that gave it first.
+#[derive(Default)]
+struct Claimed<'a> {
+    // folded name -> (name, field)
+    seen: HashMap<String, (&'a str, &'a str)>,
+}
+
+impl<'a> Claimed<'a> {
+    /// Claims `name` for `field`; the earlier claim of a name SQLite takes
+    /// for the same, if any (the claim then stays with it).
+    fn claim(&mut self, name: &'a str, field: &'a str) -> Option<(&'a str, &'a str)> {
+        match self.seen.entry(folded(name)) {
+            Entry::Occupied(first) => Some(*first.get()),
+            Entry::Vacant(slot) => {
+                slot.insert((name, field));
+                None
+            }
+        }
+    }
+}
+
+/// The message for two names SQLite takes for one: `alike` when they are
+/// spelled alike, else `folded` and why; then `write`, what to write.
+fn clash(spelled_alike: bool, alike: String, folded: String, write: &str) -> String {
+    if spelled_alike {
+        format!("{alike}: {write}")
+    } else {
+        format!("{folded}, which does not tell names apart by case: {write}")
+    }
+}
+
+/// The one key: the field marked `primary_key`, else the field `id`;
+/// stored and not an `Option`.
+fn key(model: &Model<'_>, errors: &mut Accumulator) -> Option<usize> {
+    let name = &model.name;
+    let mut marked = model
+        .fields
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| Some((i, f.column()?.primary_key?)));
+    let key = if let Some((first, _)) = marked.next() {
+        let first_name = &model.fields[first].name;
+        for (_, span) in marked {
+            let message = format!(
+                "`{name}` already has a primary key, `{first_name}`: keep `#[model(primary_key)]` on one field"
+            );
+            errors.report(&span, message);
+        }
+        first
+    } else {
+        let Some(i) = model.fields.iter().position(|f| f.name == "id") else {
+            let message = format!(
+                "`{name}` has no primary key: add a field `id: i64` or mark one with `#[model(primary_key)]`"
+            );
+            errors.report(model.ident, message);
+            return None;
+        };
+        let id = &model.fields[i];
+        let why = match id.kind {
+            Kind::Column(_) => None,
+            Kind::Skipped => Some("it is not stored"),
+            Kind::Relation(_) => Some("it is a relation"),
+        };
+        if let Some(why) = why {
+            let message = format!(
+                "`{name}` has no primary key: `id` cannot be the key because {why}; mark a stored field with `#[model(primary_key)]`"
+            );
+            errors.report(id.ident, message);
+            return None;
+        }
+        i
+    };
+    let field = &model.fields[key];
+    if field.column().is_some_and(|c| c.nullable) {
+        let message = format!(
+            "the primary key cannot be an `Option`: every row has a key; write e.g. `{}: i64` (`0` until the row is inserted)",
+            field.name
+        );
+        errors.report(field.ty, message);
+        return None;
+    }
+    Some(key)
+}
+
 /// Two fields stored in one column.
 fn columns(model: &Model<'_>, errors: &mut Accumulator) {
-    // folded column name -> (column name, field)
-    let mut seen: HashMap<String, (&str, &str)> = HashMap::new();
+    let mut claimed = Claimed::default();
     for field in &model.fields {
         let Some(column) = field.column() else {
             continue;
         };
         let name = &column.name.value;
-        if let Some((first_name, first)) = seen.get(&folded(name)) {
-            let clash = if name == first_name {
-                format!("column `{name}` is already used by the field `{first}`")
-            } else {
-                format!(
-                    "column `{name}` and the column `{first_name}` of the field `{first}` are one column to SQLite, which does not tell names apart by case"
-                )
-            };
-            errors.push(
-                error(format!(
-                    "{clash}: give one of them its own name with `#[model(column = \"...\")]`"
-                ))
-                .with_span(&column.name.span),
-            );
-        } else {
-            seen.insert(folded(name), (name, &field.name));
-        }
+        let Some((first_name, first)) = claimed.claim(name, &field.name) else {
+            continue;
+        };
+        let message = clash(
+            name == first_name,
+            format!("column `{name}` is already used by the field `{first}`"),
+            format!(
+                "column `{name}` and the column `{first_name}` of the field `{first}` are one column to SQLite"
+            ),
+            "give one of them its own name with `#[model(column = \"...\")]`",
+        );
+        errors.report(&column.name.span, message);
     }
 }
 
@@ -85,61 +163,53 @@ fn columns(model: &Model<'_>, errors: &mut Accumulator) {
 /// named like the model's table. (A through model's table name and the
 /// target's are their own derives' business: the expansion checks them.)
 fn junctions(model: &Model<'_>, errors: &mut Accumulator) {
-    // folded junction name -> (junction name, field)
-    let mut seen: HashMap<String, (&str, &str)> = HashMap::new();
+    let mut claimed = Claimed::default();
+    // A path, as written: Rust tells paths apart by case.
     let mut seen_models: HashMap<String, &str> = HashMap::new();
     for field in &model.fields {
         let Some(relation) = field.relation() else {
             continue;
         };
-        if let Some(through_model) = &relation.through_model {
-            let path = through_model.path.to_string().replace(' ', "");
-            if let Some(first) = seen_models.get(&path) {
-                errors.push(
-                    error(format!(
+        let through = match &relation.junction {
+            Junction::Table { name, .. } => name,
+            Junction::Model(through_model) => {
+                let path = through_model.path.to_string().replace(' ', "");
+                if let Some(first) = seen_models.get(&path) {
+                    let message = format!(
                         "the through model `{path}` is already used by `{first}`: each relation needs its own through model (its table holds one row per link)"
-                    ))
-                    .with_span(&through_model.span),
-                );
-            } else {
-                seen_models.insert(path, &field.name);
+                    );
+                    errors.report(&through_model.span, message);
+                } else {
+                    seen_models.insert(path, &field.name);
+                }
+                continue;
             }
-            continue;
-        }
-        let through = &relation.through;
+        };
         let (junction, table) = (&through.value, &model.table.value);
         if folded(junction) == folded(table) {
-            let clash = if junction == table {
-                format!("`{junction}` is the table of `{}` itself", model.name)
-            } else {
+            let owner = &model.name;
+            let message = clash(
+                junction == table,
+                format!("`{junction}` is the table of `{owner}` itself"),
                 format!(
-                    "`{junction}` and `{table}`, the table of `{}`, are one table to SQLite, which does not tell names apart by case",
-                    model.name
-                )
-            };
-            errors.push(
-                error(format!(
-                    "{clash}: give the junction its own name, e.g. `through = \"{table}_{}\"`",
+                    "`{junction}` and `{table}`, the table of `{owner}`, are one table to SQLite"
+                ),
+                &format!(
+                    "give the junction its own name, e.g. `through = \"{table}_{}\"`",
                     field.name
-                ))
-                .with_span(&through.span),
+                ),
             );
-        } else if let Some((first_name, first)) = seen.get(&folded(junction)) {
-            let clash = if junction == first_name {
-                format!("the junction table `{junction}` is already used by `{first}`")
-            } else {
+            errors.report(&through.span, message);
+        } else if let Some((first_name, first)) = claimed.claim(junction, &field.name) {
+            let message = clash(
+                junction == first_name,
+                format!("the junction table `{junction}` is already used by `{first}`"),
                 format!(
-                    "the junction tables `{junction}` and `{first_name}` (of `{first}`) are one table to SQLite, which does not tell names apart by case"
-                )
-            };
-            errors.push(
-                error(format!(
-                    "{clash}: give each relation its own `through = \"...\"`"
-                ))
-                .with_span(&through.span),
+                    "the junction tables `{junction}` and `{first_name}` (of `{first}`) are one table to SQLite"
+                ),
+                "give each relation its own `through = \"...\"`",
             );
-        } else {
-            seen.insert(folded(&through.value), (&through.value, &field.name));
+            errors.report(&through.span, message);
         }
     }
 }
@@ -151,12 +221,12 @@ fn accessors(model: &mut Model<'_>, errors: &mut Accumulator) {
         if field.relation().is_some()
             && let Some(item) = hidden_item(&field.name)
         {
-            errors.push(
-                error(format!(
+            errors.report(
+                field.ident,
+                format!(
                     "a relation named `{}` would hide `{item}` on `{}`: rename the field",
                     field.name, model.name
-                ))
-                .with_span(field.ident),
+                ),
             );
         }
     }
@@ -206,7 +276,7 @@ fn accessors(model: &mut Model<'_>, errors: &mut Accumulator) {
             None
         };
         if let Some(problem) = problem {
-            errors.push(error(problem).with_span(&name.span));
+            errors.report(&name.span, problem);
             relation.related_name = None;
         }
     }

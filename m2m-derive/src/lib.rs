@@ -1,9 +1,12 @@
 //! The derive of m2m: `#[derive(Model)]`. Use it through `m2m_core`, which
 //! re-exports it; its crate docs have compiled examples of everything below.
 //!
-//! The derive reads the struct and its attributes (`attr`, `ast`), checks the
-//! rules across fields (`check`), and emits data plus one-line accessors
-//! (`expand`). It writes no SQL: the runtime does, from the emitted data.
+//! The derive reads the struct and its attributes (`attr`, `ast`: names and
+//! their defaults in `name`, what a field's type says in `ty`, the rules
+//! about one field or attribute in `valid`), checks the rules across fields
+//! (`check`), and emits data plus one-line accessors (`expand`); every
+//! mistake goes through `report`. It writes no SQL: the runtime does, from
+//! the emitted data.
 //!
 //! # Generated items
 //!
@@ -155,6 +158,10 @@ mod attr;
 mod case;
 mod check;
 mod expand;
+mod name;
+mod report;
+mod ty;
+mod valid;
 
 use proc_macro::TokenStream;
 
