@@ -215,6 +215,14 @@ pub const fn forward<O, T, P>(
     crate::Relation::forward(def, slot)
 }
 
+/// The accessor of `owner` through `rel` (`article.tags()`).
+pub fn of<O: crate::Model, T, P, D>(
+    rel: crate::Relation<O, T, P, D>,
+    owner: &O::Pk,
+) -> crate::Related<'_, O, T, P> {
+    rel.of(owner)
+}
+
 /// The reverse side's descriptor (`Tag::ARTICLES`).
 pub const fn reverse<O, T, P>(
     def: &'static crate::RelationDef,

@@ -139,8 +139,7 @@ impl<O: Model, T, P, D> Relation<O, T, P, D> {
         Related::new(self.def, Cow::Owned(owner.into_key().into_inner()))
     }
 
-    #[doc(hidden)]
-    pub fn __of(self, owner: &O::Pk) -> Related<'_, O, T, P> {
+    pub(crate) fn of(self, owner: &O::Pk) -> Related<'_, O, T, P> {
         Related::new(self.def, Cow::Borrowed(owner))
     }
 }

@@ -189,7 +189,7 @@ const _: () = {
         #[doc = "The [`Tag`]s linked to this [`Article`] (`tags`)."]
         #[inline]
         pub fn tags(&self) -> ::m2m_core::Related<'_, Article, Tag, ()> {
-            ::m2m_core::Relation::__of(__M2M_RELATION_0, &self.id)
+            ::m2m_core::__private::of(__M2M_RELATION_0, &self.id)
         }
         #[doc = "The `topics` relation of [`Article`]: `Article::TOPICS.of_key(key)` for an owner known by key."]
         pub const TOPICS: ::m2m_core::Relation<Article, crate::topics::Topic, ()> =
@@ -197,7 +197,7 @@ const _: () = {
         #[doc = "The [`crate::topics::Topic`]s linked to this [`Article`] (`topics`)."]
         #[inline]
         pub fn topics(&self) -> ::m2m_core::Related<'_, Article, crate::topics::Topic, ()> {
-            ::m2m_core::Relation::__of(__M2M_RELATION_1, &self.id)
+            ::m2m_core::__private::of(__M2M_RELATION_1, &self.id)
         }
     }
     #[allow(dead_code)]
@@ -208,7 +208,7 @@ const _: () = {
         #[doc = "The [`Article`]s linked to this [`Tag`] (reverse of `Article.tags`)."]
         #[inline]
         pub fn articles(&self) -> ::m2m_core::Related<'_, Tag, Article, ()> {
-            ::m2m_core::Relation::__of(__M2M_RELATION_0_REV, <Tag as ::m2m_core::Model>::pk(self))
+            ::m2m_core::__private::of(__M2M_RELATION_0_REV, <Tag as ::m2m_core::Model>::pk(self))
         }
     }
     #[allow(dead_code)]
@@ -229,7 +229,7 @@ const _: () = {
         #[doc(alias = "posts")]
         #[inline]
         pub fn article_set(&self) -> ::m2m_core::Related<'_, crate::topics::Topic, Article, ()> {
-            ::m2m_core::Relation::__of(
+            ::m2m_core::__private::of(
                 __M2M_RELATION_1_REV,
                 <crate::topics::Topic as ::m2m_core::Model>::pk(self),
             )

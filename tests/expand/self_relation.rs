@@ -154,14 +154,14 @@ const _: () = {
         #[doc = "The [`User`]s linked to this [`User`] (`friends`)."]
         #[inline]
         pub fn friends(&self) -> ::m2m_core::Related<'_, User, User, ()> {
-            ::m2m_core::Relation::__of(__M2M_RELATION_0, &self.id)
+            ::m2m_core::__private::of(__M2M_RELATION_0, &self.id)
         }
         #[doc = "The `following` relation of [`User`]: `User::FOLLOWING.of_key(key)` for an owner known by key."]
         pub const FOLLOWING: ::m2m_core::Relation<User, User, ()> = __M2M_RELATION_1;
         #[doc = "The [`User`]s linked to this [`User`] (`following`)."]
         #[inline]
         pub fn following(&self) -> ::m2m_core::Related<'_, User, User, ()> {
-            ::m2m_core::Relation::__of(__M2M_RELATION_1, &self.id)
+            ::m2m_core::__private::of(__M2M_RELATION_1, &self.id)
         }
     }
     #[allow(dead_code)]
@@ -172,7 +172,7 @@ const _: () = {
         #[doc = "The [`User`]s linked to this [`User`] (reverse of `User.following`)."]
         #[inline]
         pub fn followers(&self) -> ::m2m_core::Related<'_, User, User, ()> {
-            ::m2m_core::Relation::__of(__M2M_RELATION_1_REV, <User as ::m2m_core::Model>::pk(self))
+            ::m2m_core::__private::of(__M2M_RELATION_1_REV, <User as ::m2m_core::Model>::pk(self))
         }
     }
 };

@@ -195,7 +195,7 @@ const _: () = {
         #[doc = "The [`Course`]s linked to this [`Student`] (`courses`)."]
         #[inline]
         pub fn courses(&self) -> ::m2m_core::Related<'_, Student, Course, Enrollment> {
-            ::m2m_core::Relation::__of(__M2M_RELATION_0, &self.id)
+            ::m2m_core::__private::of(__M2M_RELATION_0, &self.id)
         }
     }
     #[allow(dead_code)]
@@ -206,7 +206,7 @@ const _: () = {
         #[doc = "The [`Student`]s linked to this [`Course`] (reverse of `Student.courses`)."]
         #[inline]
         pub fn students(&self) -> ::m2m_core::Related<'_, Course, Student, Enrollment> {
-            ::m2m_core::Relation::__of(
+            ::m2m_core::__private::of(
                 __M2M_RELATION_0_REV,
                 <Course as ::m2m_core::Model>::pk(self),
             )

@@ -264,7 +264,7 @@ impl<'m> ExpandRelation<'m> {
         };
         let target_span = self.relation.target_span;
         let desc = respan(forward_desc.to_token_stream(), target_span);
-        let of = quote_spanned!(target_span=> ::m2m_core::Relation::__of(#desc, #owner_key));
+        let of = quote_spanned!(target_span=> ::m2m_core::__private::of(#desc, #owner_key));
         let pivot = self.pivot();
         quote_spanned! {span=>
             #[doc = #descriptor_doc]
@@ -322,7 +322,7 @@ impl<'m> ExpandRelation<'m> {
                 #(#[doc(alias = #aliases)])*
                 #[inline]
                 #vis fn #accessor(&self) -> ::m2m_core::Related<'_, #target, #owner, #pivot> {
-                    ::m2m_core::Relation::__of(#reverse_desc, <#target as ::m2m_core::Model>::pk(self))
+                    ::m2m_core::__private::of(#reverse_desc, <#target as ::m2m_core::Model>::pk(self))
                 }
             }
         })
