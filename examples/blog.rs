@@ -40,9 +40,12 @@ fn names<T>(rows: &[T], name: impl Fn(&T) -> &str) -> String {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::temp_dir().join(format!("m2m-blog-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let path = dir.join("blog.db");
+    // A file the demo leaves behind for you to open (`sqlite3 <path>`),
+    // started afresh on each run.
+    let path = std::env::temp_dir().join("m2m-blog.db");
+    for stale in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{stale}", path.display()));
+    }
     let conn = m2m_core::open(&path)?;
     println!("database: {}", path.display());
 
@@ -207,7 +210,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(s_tagged, 1);
 
     drop(conn);
-    let _ = std::fs::remove_dir_all(&dir);
-    println!("ok");
+    println!("ok: the database is kept at {}", path.display());
     Ok(())
 }
