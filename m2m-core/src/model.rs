@@ -133,7 +133,8 @@ pub trait Model: Sized + 'static {
     /// that skipped the row, reads the row holding the value. Concurrent
     /// writers with the same value never both insert and never fail on the
     /// unique constraint: the later one waits for the lock and finds the
-    /// row. A conflict on another unique column is still an error.
+    /// row. A conflict on another unique column (or on the key, given with
+    /// another value of `by`) is still an error.
     ///
     /// Errors, with nothing written: [`Error::InvalidValue`](crate::Error::InvalidValue)
     /// for a NULL in the column (it equals nothing, so every call would
@@ -176,7 +177,8 @@ pub trait Model: Sized + 'static {
     ) -> Result<bool> {
         let s = conn.__session();
         writable::<Self>(s, "get_or_insert")?;
-        get_or_insert(s, self, by(&Self::COLUMNS).name())
+        let by = unique_column::<Self>(by(&Self::COLUMNS).name())?;
+        get_or_insert(s, self, by)
     }
 
     /// Loads the row with this key.
@@ -329,9 +331,10 @@ enum GetOrInsert<M: Model> {
     Inserted(Option<M::Pk>),
 }
 
-/// [`Model::get_or_insert`]'s work: finds the row of `M` whose column
-/// `column` holds `m`'s value of it, or inserts `m`. `m` becomes the stored
-/// row or gets its new key; returns whether it was inserted.
+/// [`Model::get_or_insert`]'s work: finds the row of `M` whose column `by`
+/// (from [`unique_column`]) holds `m`'s value of it, or inserts `m`. `m`
+/// becomes the stored row or gets its new key; returns whether it was
+/// inserted.
 ///
 /// Insert first, read second, in one atomic unit. An insert that skips a
 /// conflicting row is what makes concurrent writers agree without an error:
@@ -339,15 +342,10 @@ enum GetOrInsert<M: Model> {
 /// first would, inside a caller's transaction, start a snapshot that
 /// another writer can make stale before the insert, a busy error SQLite
 /// cannot wait out.
-pub(crate) fn get_or_insert<M: Model>(
-    s: Session<'_>,
-    m: &mut M,
-    column: &'static str,
-) -> Result<bool> {
+pub(crate) fn get_or_insert<M: Model>(s: Session<'_>, m: &mut M, by: usize) -> Result<bool> {
     let t = M::TABLE;
     let op = op::<M>("get_or_insert");
     let fail = op.fail();
-    let by = unique_column::<M>(column)?;
     if by == t.pk && m.pk().is_unset() {
         return Err(Error::Unsaved {
             model: t.model,
@@ -410,7 +408,8 @@ pub(crate) fn get_or_insert<M: Model>(
 }
 
 /// Why a NULL cannot find a row.
-const NULL_FINDS_NOTHING: &str = "NULL equals no value, so no row can be found by it (and each call would insert one); give it a value";
+const NULL_FINDS_NOTHING: &str = "NULL equals no value, so no row can be found by it \
+     (and each call would insert one); give it a value";
 
 /// The index of `column` in `M`'s columns, when a value of it names one
 /// row: the key or a `#[model(unique)]` column.

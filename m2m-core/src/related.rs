@@ -618,11 +618,11 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         let s = conn.__session();
         let fail = self.op("connect_or_create").fail();
         self.write_owner(s, "connect_or_create")?;
-        let column = by(&T::COLUMNS).name();
+        let by = crate::model::unique_column::<T>(by(&T::COLUMNS).name())?;
         let tx = Atomic::begin(s).map_err(fail)?;
         // Before the insert, as in `create`.
         self.owner_row(s, "connect_or_create")?;
-        crate::model::get_or_insert(s, &mut target, column)?;
+        crate::model::get_or_insert(s, &mut target, by)?;
         self.add(conn, [&target])?;
         tx.commit().map_err(fail)?;
         Ok(target)
