@@ -197,6 +197,14 @@ impl<'c> Session<'c> {
         }
     }
 
+    /// True when `v` is SQL NULL (a `None`). A value that cannot be
+    /// converted is not: it fails where it is bound.
+    pub(crate) fn is_null(self, v: &dyn SqlValue) -> bool {
+        match self {
+            Session::Sqlite(_) => crate::sqlite::is_null(v),
+        }
+    }
+
     /// The key the database gave the row the last insert made.
     pub(crate) fn last_insert_id(self) -> i64 {
         match self {

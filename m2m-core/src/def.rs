@@ -218,10 +218,15 @@ impl fmt::Debug for RelationDef {
     }
 }
 
-/// Lazily built SQL text, one slot per statement kind.
+/// Lazily built SQL text, one slot per statement kind, and per column for
+/// the statements about one column of a table ([`ColumnSlot`]).
 pub(crate) struct SqlCache {
     slots: [OnceLock<Box<str>>; SLOTS],
+    columns: OnceLock<Box<[ColumnSlots]>>,
 }
+
+/// One column's statements, one slot per [`ColumnSlot`].
+type ColumnSlots = [OnceLock<Box<str>>; ColumnSlot::Kinds as usize];
 
 // One slot per statement kind; `Slot::Kinds` is last, so adding a kind grows this.
 const SLOTS: usize = Slot::Kinds as usize;
@@ -251,6 +256,7 @@ impl SqlCache {
     pub(crate) const fn new() -> Self {
         SqlCache {
             slots: [const { OnceLock::new() }; SLOTS],
+            columns: OnceLock::new(),
         }
     }
 
@@ -263,6 +269,36 @@ impl SqlCache {
     pub(crate) fn get_list(&self, slot: Slot, blobs: bool, build: impl FnOnce() -> String) -> &str {
         self.slots[slot as usize + usize::from(blobs)].get_or_init(|| build().into_boxed_str())
     }
+
+    /// A statement about column `column` of `t` (whose cache this is).
+    pub(crate) fn get_column(
+        &self,
+        t: &TableDef,
+        slot: ColumnSlot,
+        column: usize,
+        build: impl FnOnce() -> String,
+    ) -> &str {
+        let all = self.columns.get_or_init(|| {
+            (0..t.columns.len())
+                .map(|_| [const { OnceLock::new() }; ColumnSlot::Kinds as usize])
+                .collect()
+        });
+        // `column` indexes `t.columns`, which sized `all`.
+        all[column][slot as usize].get_or_init(|| build().into_boxed_str())
+    }
+}
+
+/// The statement kinds about one column of a table, kept per column.
+#[derive(Clone, Copy)]
+pub(crate) enum ColumnSlot {
+    /// `insert_unless` with the key bound.
+    InsertUnless,
+    /// `insert_unless` with the key left to the database.
+    InsertUnlessAuto,
+    /// `get_by`.
+    GetBy,
+    /// The number of kinds (not a statement).
+    Kinds,
 }
 
 /// The statement kinds kept in a [`SqlCache`].

@@ -24,6 +24,14 @@ pub(crate) trait Statements: Sync {
     /// Inserts the row's columns (key excepted) with the smallest key from 1 to
     /// `max` that no row has; inserts nothing when every one is taken.
     fn insert_in_gap<'a>(&self, t: &'a TableDef, max: i64) -> &'a str;
+    /// `insert`, inserting nothing when another row holds the row's value of
+    /// column `column` (an index into `t`'s columns, a unique one or the
+    /// key): `INSERT ... ON CONFLICT (column) DO NOTHING`. A conflict on
+    /// any other constraint is still an error.
+    fn insert_unless<'a>(&self, t: &'a TableDef, with_key: bool, column: usize) -> &'a str;
+    /// The row whose column `column` (an index into `t`'s columns) is ?1,
+    /// its columns in order.
+    fn get_by<'a>(&self, t: &'a TableDef, column: usize) -> &'a str;
     /// Deletes the row with this rowid.
     fn delete_rowid<'a>(&self, t: &'a TableDef) -> &'a str;
     /// Deletes the row with key ?1.

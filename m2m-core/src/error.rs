@@ -10,7 +10,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// The variants a program usually handles on its own are [`Error::Unsaved`],
 /// [`Error::MissingTarget`], [`Error::MissingOwner`] and [`Error::NotFound`].
 /// [`Error::InvalidValue`] refuses a value SQLite cannot store as given;
-/// [`Error::Schema`] and [`Error::ForeignKeysOff`] point at a setup mistake;
+/// [`Error::Schema`], [`Error::NotUnique`] and [`Error::ForeignKeysOff`]
+/// point at a setup mistake;
 /// [`Error::Sqlite`] wraps SQLite's own error with the operation that failed
 /// ([`Error::is_busy`] and [`Error::is_unique_violation`] classify it).
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +89,20 @@ pub enum Error {
     ForeignKeysOff {
         /// The operation that was refused.
         context: String,
+    },
+    /// A row was to be found by a column that is neither the key nor
+    /// `#[model(unique)]`, so a value may name many rows
+    /// ([`Model::get_or_insert`](crate::Model::get_or_insert),
+    /// [`Related::connect_or_create`](crate::Related::connect_or_create));
+    /// nothing was written.
+    #[error(
+        "{model}: column `{column}` is not unique, so a value may name many rows: mark its field `#[model(unique)]` to find a row by it, or find by the key"
+    )]
+    NotUnique {
+        /// The Rust name of the model.
+        model: &'static str,
+        /// The column that was given.
+        column: &'static str,
     },
     /// The database schema does not match what a model declares.
     #[error("table `{table}`: {problem}")]

@@ -54,7 +54,7 @@
 //!
 //! | item | what it is |
 //! |---|---|
-//! | `impl Model for Article` | table description ([`Model::TABLE`]), key access, row mapping; gives [`insert`](Model::insert), [`update`](Model::update), [`save`](Model::save), [`delete`](Model::delete), [`get`](Model::get), [`query`](Model::query), [`create_table`](Model::create_table), [`schema_sql`](Model::schema_sql), [`key`](Model::key) |
+//! | `impl Model for Article` | table description ([`Model::TABLE`]), key access, row mapping; gives [`insert`](Model::insert), [`update`](Model::update), [`save`](Model::save), [`delete`](Model::delete), [`get`](Model::get), [`get_or_insert`](Model::get_or_insert), [`query`](Model::query), [`create_table`](Model::create_table), [`schema_sql`](Model::schema_sql), [`key`](Model::key) |
 //! | `struct ArticleColumns` | one typed [`Column`] per column, handed to [`Query::filter`] and [`Query::order_by`] closures |
 //! | `article.tags()` | the accessor, a [`Related`]`<Article, Tag>` |
 //! | `Article::TAGS` | the descriptor, a [`Relation`]`<Article, Tag>`; `Article::TAGS.of_key(id)` gives the accessor without loading the article |
@@ -81,8 +81,45 @@
 //! `[&a, &b]`, `&tags` (of `Tag`s or `&Tag`s), `vec![Key::new(3)]`, `[1, 2]`,
 //! `&ids` (a `Vec<i64>`), `&["rust", "sql"]` for a `String` key. A row of
 //! another model does not compile. See [`Related`] for every call: `add`, `remove`, `set`,
-//! `clear`, `sync` ([`SyncMode`]), `toggle`, `create`, `fetch_all`,
-//! `fetch_one`, `count`, `exists`, `contains`, `keys`, `filter`, `query`.
+//! `clear`, `sync` ([`SyncMode`]), `toggle`, `create`, `connect_or_create`,
+//! `fetch_all`, `fetch_one`, `count`, `exists`, `contains`, `keys`,
+//! `filter`, `query`.
+//!
+//! ## Seed data
+//!
+//! A seed script can run twice: [`Model::get_or_insert`] finds a row by a
+//! `#[model(unique)]` column (or the key) or inserts it, and
+//! [`Related::connect_or_create`] links a target found that way, inserting
+//! it first when there is none. Both are atomic and race-free: concurrent
+//! writers with the same value insert one row, and none of them fails.
+//!
+//! ```
+//! # use m2m_core::{ManyToMany, Model};
+//! # #[derive(Model, Debug, Clone, PartialEq)]
+//! # struct Tag { id: i64, #[model(unique)] name: String }
+//! # #[derive(Model, Debug, Clone)]
+//! # #[model(table = "articles")]
+//! # struct Article { id: i64, title: String, #[many_to_many(related_name = "articles")] tags: ManyToMany<Tag> }
+//! # fn main() -> m2m_core::Result<()> {
+//! # let conn = m2m_core::open_in_memory()?;
+//! # Tag::create_table(&conn)?;
+//! # Article::create_table(&conn)?;
+//! # let mut post = Article { id: 0, title: "Hello".into(), tags: ManyToMany::default() };
+//! # post.insert(&conn)?;
+//! let mut rust = Tag { id: 0, name: "rust".into() };
+//! assert!(rust.get_or_insert(&conn, |c| c.name)?); // inserted
+//! let mut again = Tag { id: 0, name: "rust".into() };
+//! assert!(!again.get_or_insert(&conn, |c| c.name)?); // found
+//! assert_eq!(again.id, rust.id);
+//!
+//! for _ in 0..2 {
+//!     let sql = post.tags().connect_or_create(&conn, Tag { id: 0, name: "sql".into() }, |c| c.name)?;
+//!     assert!(post.tags().contains(&conn, &sql)?);
+//! }
+//! assert_eq!(post.tags().count(&conn)?, 1);
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! # Attributes
 //!
@@ -257,10 +294,18 @@
 //! - **Atomic writes.** Each call is all or nothing. `add`, `clear` and
 //!   `sync` in `Add` mode are one statement each; `remove` and `sync` in
 //!   `Remove` mode (one prepared single-row delete per key: SQLite deletes a
-//!   row found by its key in one pass, an `IN` list in two), `set`, `toggle`
-//!   and `create` run several inside a transaction, or a savepoint when you
-//!   already have a transaction open, so they nest in yours and a failure
-//!   leaves your earlier work intact.
+//!   row found by its key in one pass, an `IN` list in two), `set`,
+//!   `toggle`, `create`, `get_or_insert` and `connect_or_create` run
+//!   several inside a transaction, or a savepoint when you already have a
+//!   transaction open, so they nest in yours and a failure leaves your
+//!   earlier work intact.
+//! - **Get-or-create inserts first.** `get_or_insert` runs `INSERT ... ON
+//!   CONFLICT (column) DO NOTHING` and reads the row by the column only
+//!   when that skipped it: a concurrent writer with the same value waits
+//!   for the lock, then finds the row, instead of failing on the unique
+//!   constraint; and inside your transaction no read starts a snapshot that
+//!   another writer could make stale before the insert. A found row is
+//!   loaded into the value given; nothing of that value is written.
 //! - **Checked inputs.** An unsaved owner or target (integer key `0`) is
 //!   [`Error::Unsaved`] before anything is written. A target key with no row
 //!   is [`Error::MissingTarget`] naming the relation and the key, and nothing
@@ -285,6 +330,8 @@
 //! - **Idempotence.** `add` leaves existing links as they are; `remove`
 //!   ignores absent ones; repeated targets count once; an empty list changes
 //!   nothing (and `set` with an empty list empties the relation, as asked).
+//!   `get_or_insert` and `connect_or_create` are the repeatable forms of
+//!   `insert` and `create`.
 //! - **`set` is a diff.** Kept links are not touched; only the difference is
 //!   written, and [`SyncReport`] lists it.
 //! - **Deletes.** Deleting a row removes its links on every relation (the

@@ -2,11 +2,11 @@
 //! every model gets.
 
 use crate::db::Db;
-use crate::db::{Session, Stmt};
+use crate::db::{Atomic, Session, Stmt};
 use crate::def::{RelationDef, TableDef};
 use crate::error::{DbResult, Op};
 use crate::key::{IntoKey, Key};
-use crate::query::Query;
+use crate::query::{Column, Query};
 use crate::types::PrimaryKey;
 use crate::value::{BindError, RowReader, SqlValue, ValueSink};
 use crate::verify::Schema;
@@ -116,6 +116,71 @@ pub trait Model: Sized + 'static {
         delete(s, self)
     }
 
+    /// Finds the row whose column `by` holds this row's value of it, or
+    /// inserts this row when there is none; returns `true` when it
+    /// inserted. The call for seed data, which may run twice.
+    ///
+    /// `by` picks the column as query closures do (`|c| c.name`); it must
+    /// be `#[model(unique)]` or the key, else
+    /// [`Error::NotUnique`](crate::Error::NotUnique) and nothing is written.
+    /// Found, the stored row replaces `self` (its key and every column, as
+    /// [`get`](Model::get) loads it: the stored row wins, and nothing of
+    /// `self` is written; `save` afterwards to write it). Inserted, `self`
+    /// gets its key as with [`insert`](Model::insert).
+    ///
+    /// Atomic and race-free: one unit (a transaction, or a savepoint inside
+    /// yours) runs `INSERT ... ON CONFLICT (column) DO NOTHING`, then, if
+    /// that skipped the row, reads the row holding the value. Concurrent
+    /// writers with the same value never both insert and never fail on the
+    /// unique constraint: the later one waits for the lock and finds the
+    /// row. A conflict on another unique column (or on the key, given with
+    /// another value of `by`) is still an error.
+    ///
+    /// Errors, with nothing written: [`Error::InvalidValue`](crate::Error::InvalidValue)
+    /// for a NULL in the column (it equals nothing, so every call would
+    /// insert) or a NaN anywhere; [`Error::Unsaved`](crate::Error::Unsaved)
+    /// for finding by an integer key still `0`.
+    ///
+    /// ```
+    /// use m2m_core::Model;
+    ///
+    /// #[derive(Model, Debug, PartialEq)]
+    /// struct Tag { id: i64, #[model(unique)] name: String, uses: i64 }
+    ///
+    /// fn seed(conn: &m2m_core::rusqlite::Connection) -> m2m_core::Result<Vec<Tag>> {
+    ///     let mut tags = Vec::new();
+    ///     for name in ["rust", "sql"] {
+    ///         let mut tag = Tag { id: 0, name: name.into(), uses: 0 };
+    ///         tag.get_or_insert(conn, |c| c.name)?;
+    ///         tags.push(tag);
+    ///     }
+    ///     Ok(tags)
+    /// }
+    ///
+    /// # fn main() -> m2m_core::Result<()> {
+    /// let conn = m2m_core::open_in_memory()?;
+    /// Tag::create_table(&conn)?;
+    /// let first = seed(&conn)?;
+    /// assert_eq!(seed(&conn)?, first); // the same rows, the same keys
+    /// assert_eq!(Tag::query().count(&conn)?, 2);
+    ///
+    /// let mut again = Tag { id: 0, name: "rust".into(), uses: 7 };
+    /// assert!(!again.get_or_insert(&conn, |c| c.name)?); // found: the stored row wins
+    /// assert_eq!((again.id, again.uses), (first[0].id, 0));
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn get_or_insert<V>(
+        &mut self,
+        conn: &impl Db,
+        by: impl FnOnce(&Self::Columns) -> Column<Self, V>,
+    ) -> Result<bool> {
+        let s = conn.__session();
+        writable::<Self>(s, "get_or_insert")?;
+        let by = unique_column::<Self>(by(&Self::COLUMNS).name())?;
+        get_or_insert(s, self, by)
+    }
+
     /// Loads the row with this key.
     fn get(conn: &impl Db, key: impl IntoKey<Self>) -> Result<Option<Self>> {
         get(conn.__session(), key.into_key().get())
@@ -220,24 +285,24 @@ pub(crate) fn insert<M: Model>(s: Session<'_>, m: &M) -> Result<Option<M::Pk>> {
             .map(|_| None)
             .map_err(fail);
     }
-    match (
-        write_row(s, s.sql().insert(t, false), m, false),
-        t.key_range,
-    ) {
-        (Ok(_), _) => {
-            let rowid = s.last_insert_id();
-            if let Some(pk) = M::Pk::from_rowid(rowid) {
-                return Ok(Some(pk));
-            }
-            // A table made without the key's range CHECK (by another tool):
-            // take the row back out before any read trips over its key.
-            s.execute(s.sql().delete_rowid(t), &[&rowid])
-                .map_err(fail)?;
-        }
+    match write_row(s, s.sql().insert(t, false), m, false) {
+        Ok(_) => assigned_key(s, m),
         // The next rowid is past the key type's range (the CHECK refused it).
-        (Err(e), Some(_)) if e.is_check_violation() => {}
-        (Err(e), _) => return Err(fail(e)),
+        Err(e) if t.key_range.is_some() && e.is_check_violation() => insert_in_gap(s, m),
+        Err(e) => Err(fail(e)),
     }
+}
+
+/// The key the database gave `m`, just inserted without one.
+fn assigned_key<M: Model>(s: Session<'_>, m: &M) -> Result<Option<M::Pk>> {
+    let rowid = s.last_insert_id();
+    if let Some(pk) = M::Pk::from_rowid(rowid) {
+        return Ok(Some(pk));
+    }
+    // A table made without the key's range CHECK (by another tool): take
+    // the row back out before any read trips over its key.
+    s.execute(s.sql().delete_rowid(M::TABLE), &[&rowid])
+        .map_err(op::<M>("insert").fail())?;
     insert_in_gap(s, m)
 }
 
@@ -256,6 +321,131 @@ fn insert_in_gap<M: Model>(s: Session<'_>, m: &M) -> Result<Option<M::Pk>> {
         }),
         _ => Ok(M::Pk::from_rowid(s.last_insert_id())),
     }
+}
+
+/// What [`get_or_insert`] did.
+enum GetOrInsert<M: Model> {
+    /// The stored row with the value.
+    Found(M),
+    /// Inserted, with the key the database assigned, if it assigned one.
+    Inserted(Option<M::Pk>),
+}
+
+/// [`Model::get_or_insert`]'s work: finds the row of `M` whose column `by`
+/// (from [`unique_column`]) holds `m`'s value of it, or inserts `m`. `m`
+/// becomes the stored row or gets its new key; returns whether it was
+/// inserted.
+///
+/// Insert first, read second, in one atomic unit. An insert that skips a
+/// conflicting row is what makes concurrent writers agree without an error:
+/// the second one waits for the first's lock, then finds its row. Reading
+/// first would, inside a caller's transaction, start a snapshot that
+/// another writer can make stale before the insert, a busy error SQLite
+/// cannot wait out.
+pub(crate) fn get_or_insert<M: Model>(s: Session<'_>, m: &mut M, by: usize) -> Result<bool> {
+    let t = M::TABLE;
+    let op = op::<M>("get_or_insert");
+    let fail = op.fail();
+    if by == t.pk && m.pk().is_unset() {
+        return Err(Error::Unsaved {
+            model: t.model,
+            action: "finding it by its key",
+        });
+    }
+    let mut null = false;
+    // A value that cannot be converted fails below, where it is bound.
+    let _ = column_value(m, by, &mut |_, v| {
+        null = s.is_null(v);
+        Ok(())
+    });
+    if null {
+        return Err(Error::InvalidValue {
+            context: op.to_string(),
+            column: t.columns[by].name,
+            reason: NULL_FINDS_NOTHING,
+        });
+    }
+    let unit = Atomic::begin(s).map_err(fail)?;
+    let auto = t.auto_key && m.pk().is_unset();
+    let done = match write_row(s, s.sql().insert_unless(t, !auto, by), m, !auto) {
+        Ok(0) => match find_by(s, m, by).map_err(fail)? {
+            Some(row) => GetOrInsert::Found(row),
+            None => {
+                return Err(Error::Schema {
+                    table: t.name,
+                    problem: format!(
+                        "column `{}`: a row conflicts with the value but none equals it; the column's UNIQUE constraint must compare values as `=` does (no COLLATE)",
+                        t.columns[by].name
+                    ),
+                });
+            }
+        },
+        Ok(_) if auto => GetOrInsert::Inserted(assigned_key(s, m)?),
+        Ok(_) => GetOrInsert::Inserted(None),
+        // The next rowid is past a narrow key's range: SQLite checks that
+        // before the conflict, so whether a row has the value is not known.
+        Err(e) if auto && t.key_range.is_some() && e.is_check_violation() => {
+            match find_by(s, m, by).map_err(fail)? {
+                Some(row) => GetOrInsert::Found(row),
+                None => GetOrInsert::Inserted(insert_in_gap(s, m)?),
+            }
+        }
+        Err(e) => return Err(fail(e)),
+    };
+    unit.commit().map_err(fail)?;
+    Ok(match done {
+        GetOrInsert::Found(row) => {
+            *m = row;
+            false
+        }
+        GetOrInsert::Inserted(pk) => {
+            if let Some(pk) = pk {
+                m.__set_pk(pk);
+            }
+            true
+        }
+    })
+}
+
+/// Why a NULL cannot find a row.
+const NULL_FINDS_NOTHING: &str = "NULL equals no value, so no row can be found by it \
+     (and each call would insert one); give it a value";
+
+/// The index of `column` in `M`'s columns, when a value of it names one
+/// row: the key or a `#[model(unique)]` column.
+pub(crate) fn unique_column<M: Model>(column: &'static str) -> Result<usize> {
+    let t = M::TABLE;
+    match t.columns.iter().position(|c| c.name == column) {
+        Some(i) if i == t.pk || t.columns[i].unique => Ok(i),
+        _ => Err(Error::NotUnique {
+            model: t.model,
+            column,
+        }),
+    }
+}
+
+/// Hands `m`'s value of column `index` to `f`, with the column's name.
+fn column_value<M: Model>(
+    m: &M,
+    index: usize,
+    f: &mut dyn FnMut(&'static str, &dyn SqlValue) -> std::result::Result<(), BindError>,
+) -> std::result::Result<(), BindError> {
+    let t = M::TABLE;
+    let name = t.columns[index].name;
+    if index == t.pk {
+        return f(name, m.pk());
+    }
+    each_value(m, &mut |n, v| if n == name { f(n, v) } else { Ok(()) })
+}
+
+/// The row of `M` whose column `by` holds `m`'s value of it.
+fn find_by<M: Model>(s: Session<'_>, m: &M, by: usize) -> DbResult<Option<M>> {
+    let mut stmt = s.prepare(s.sql().get_by(M::TABLE, by))?;
+    column_value(m, by, &mut |name, v| {
+        stmt.bind(1, name, v).map_err(BindError)
+    })
+    .map_err(|e| e.0)?;
+    Ok(stmt.rows(|row| M::__from_row(row, 0))?.pop())
 }
 
 pub(crate) fn update<M: Model>(s: Session<'_>, m: &M) -> Result<()> {

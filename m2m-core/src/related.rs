@@ -12,7 +12,7 @@ use crate::def::RelationDef;
 use crate::error::DbError;
 use crate::error::Op;
 use crate::key::{IntoKey, Key, saved};
-use crate::query::Query;
+use crate::query::{Column, Query};
 use crate::relation::{SyncMode, SyncReport, Through};
 use crate::types::PrimaryKey;
 use crate::value::{BindError, RowReader, SqlValue};
@@ -212,15 +212,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     ) -> Result<()> {
         let fail = self.op(op).fail();
         let def = self.def();
-        let owner_exists: bool = s
-            .one(s.sql().row_exists(def.owner), &[&*self.owner])
-            .map_err(fail)?;
-        if !owner_exists {
-            return Err(Error::MissingOwner {
-                relation: def.name,
-                key: crate::sqlite::render_key(&*self.owner),
-            });
-        }
+        self.owner_row(s, op)?;
         let missing: Vec<rusqlite::types::Value> = s
             .rows(
                 s.sql().missing_target(def, batch.list.blobs),
@@ -234,6 +226,22 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
                 key: crate::sqlite::render(key),
             }),
             None => Ok(()),
+        }
+    }
+
+    /// [`Error::MissingOwner`] when the owner key has no row.
+    pub(crate) fn owner_row(&self, s: Session<'_>, op: &'static str) -> Result<()> {
+        let def = self.def();
+        let exists: bool = s
+            .one(s.sql().row_exists(def.owner), &[&*self.owner])
+            .map_err(self.op(op).fail())?;
+        if exists {
+            Ok(())
+        } else {
+            Err(Error::MissingOwner {
+                relation: def.name,
+                key: crate::sqlite::render_key(&*self.owner),
+            })
         }
     }
 
@@ -539,21 +547,82 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     {
         let s = conn.__session();
         let fail = self.op("create").fail();
-        let owner = self.write_owner(s, "create")?;
-        let def = self.def();
+        self.write_owner(s, "create")?;
         let tx = Atomic::begin(s).map_err(fail)?;
         // Checked before the insert: a new row may take a deleted owner's key
         // (SQLite reuses the largest rowid), and would then be linked to itself.
-        let exists: bool = s
-            .one(s.sql().row_exists(def.owner), &[owner])
-            .map_err(fail)?;
-        if !exists {
-            return Err(Error::MissingOwner {
-                relation: def.name,
-                key: crate::sqlite::render_key(owner),
-            });
-        }
+        self.owner_row(s, "create")?;
         target.insert(conn)?;
+        self.add(conn, [&target])?;
+        tx.commit().map_err(fail)?;
+        Ok(target)
+    }
+
+    /// Links the target found by its column `by`, inserting it first when no
+    /// row holds its value of that column ([`Model::get_or_insert`]);
+    /// returns it as stored, with its key. A link that exists is left as it
+    /// is. Prisma's `connectOrCreate`: the call for seed data, which may run
+    /// twice.
+    ///
+    /// `by` must be `#[model(unique)]` or the key, else
+    /// [`Error::NotUnique`]. Atomic (one transaction, or a savepoint inside
+    /// yours): a missing owner ([`Error::MissingOwner`]), a NaN or any other
+    /// failure leaves neither the target nor the link. Race-free as
+    /// `get_or_insert` is: concurrent calls with the same value insert one
+    /// target, and all of them link it.
+    ///
+    /// ```
+    /// use m2m_core::{ManyToMany, Model};
+    ///
+    /// #[derive(Model, Debug, Clone, PartialEq)]
+    /// struct Tag { id: i64, #[model(unique)] name: String }
+    ///
+    /// #[derive(Model)]
+    /// struct Post {
+    ///     id: i64,
+    ///     #[model(unique)]
+    ///     slug: String,
+    ///     #[many_to_many(related_name = "posts")]
+    ///     tags: ManyToMany<Tag>,
+    /// }
+    ///
+    /// fn seed(conn: &m2m_core::rusqlite::Connection) -> m2m_core::Result<Post> {
+    ///     let mut post = Post { id: 0, slug: "hello".into(), tags: ManyToMany::default() };
+    ///     post.get_or_insert(conn, |c| c.slug)?;
+    ///     for name in ["rust", "sql"] {
+    ///         post.tags().connect_or_create(conn, Tag { id: 0, name: name.into() }, |c| c.name)?;
+    ///     }
+    ///     Ok(post)
+    /// }
+    ///
+    /// # fn main() -> m2m_core::Result<()> {
+    /// let conn = m2m_core::open_in_memory()?;
+    /// Tag::create_table(&conn)?;
+    /// Post::create_table(&conn)?;
+    /// let post = seed(&conn)?;
+    /// assert_eq!(seed(&conn)?.id, post.id); // run twice: nothing new
+    /// assert_eq!(post.tags().count(&conn)?, 2);
+    /// assert_eq!(Tag::query().count(&conn)?, 2);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn connect_or_create<V>(
+        &self,
+        conn: &impl Db,
+        mut target: T,
+        by: impl FnOnce(&T::Columns) -> Column<T, V>,
+    ) -> Result<T>
+    where
+        P: Default,
+    {
+        let s = conn.__session();
+        let fail = self.op("connect_or_create").fail();
+        self.write_owner(s, "connect_or_create")?;
+        let by = crate::model::unique_column::<T>(by(&T::COLUMNS).name())?;
+        let tx = Atomic::begin(s).map_err(fail)?;
+        // Before the insert, as in `create`.
+        self.owner_row(s, "connect_or_create")?;
+        crate::model::get_or_insert(s, &mut target, by)?;
         self.add(conn, [&target])?;
         tx.commit().map_err(fail)?;
         Ok(target)

@@ -11,6 +11,7 @@ mod diff;
 mod eager;
 mod edges;
 mod field_order;
+mod get_or_create;
 mod options;
 mod pivot;
 mod queries;

@@ -816,3 +816,180 @@ fn concurrent_update_pivot_increments_lose_nothing() {
         "increments lost"
     );
 }
+
+/// Names the get-or-create writers fight over.
+const SEED_NAMES: usize = 10;
+/// Calls per thread in the get-or-create test.
+const SEED_CALLS: usize = 200;
+
+/// What one get-or-create thread saw.
+#[derive(Default)]
+struct SeedLog {
+    /// `get_or_insert` calls that inserted, per `g` name.
+    inserted: BTreeMap<String, usize>,
+    /// The key every call returned, per name (one key per name, or an error).
+    keys: BTreeMap<String, i64>,
+    /// The `c` names linked to the thread's own post, and to the shared one.
+    own: BTreeSet<i64>,
+    shared: BTreeSet<i64>,
+}
+
+impl SeedLog {
+    /// Records the key a call returned for `name`; a name's key never changes.
+    fn saw(&mut self, name: String, key: i64) -> Result<(), String> {
+        match self.keys.insert(name.clone(), key) {
+            Some(old) if old != key => Err(format!("{name}: key {key}, earlier {old}")),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn seed_worker(thread: usize, conn: &Connection) -> Result<SeedLog, String> {
+    let mut rng = Rng::new(100 + thread as u64);
+    let mut log = SeedLog::default();
+    let own = Post::LABELS.of_key(post_id(thread, 0));
+    let shared = Post::LABELS.of_key(SHARED_POST);
+    for n in 0..SEED_CALLS {
+        let k = rng.range(0, SEED_NAMES as i64 - 1);
+        // A name `get_or_insert` finds or makes, and one `connect_or_create` does.
+        let mut label = Label {
+            id: 0,
+            name: format!("g{k}"),
+        };
+        let inserted = label
+            .get_or_insert(conn, |c| c.name)
+            .map_err(|e| format!("get_or_insert g{k}: {e:?}"))?;
+        if inserted {
+            *log.inserted.entry(label.name.clone()).or_default() += 1;
+        }
+        log.saw(label.name, label.id)?;
+
+        let target = Label {
+            id: 0,
+            name: format!("c{k}"),
+        };
+        let on = if n % 3 == 0 { &shared } else { &own };
+        let linked = on
+            .connect_or_create(conn, target, |c| c.name)
+            .map_err(|e| format!("connect_or_create c{k}: {e:?}"))?;
+        if n % 3 == 0 {
+            log.shared.insert(linked.id);
+        } else {
+            log.own.insert(linked.id);
+        }
+        log.saw(linked.name, linked.id)?;
+    }
+    Ok(log)
+}
+
+/// Four writers, each with its own connection to one WAL file, find or
+/// create the same ten rows by name, many times each, with `get_or_insert`
+/// and `connect_or_create`: no call fails (no busy timeout, no unique
+/// violation), each row is inserted once, every call returns its one key,
+/// and each post holds exactly the links its callers made.
+#[test]
+fn concurrent_get_or_create_inserts_each_row_once_and_never_fails() {
+    let dir = TempDir::new("get-or-create");
+    let path = dir.file("seed.db");
+    {
+        let conn = m2m_core::open(&path).unwrap();
+        create_all(&conn);
+        for t in 0..THREADS {
+            for id in [SHARED_POST, post_id(t, 0)] {
+                let labels = Default::default();
+                let title = format!("post {id}");
+                let mut post = Post {
+                    id,
+                    title,
+                    body: None,
+                    labels,
+                };
+                post.get_or_insert(&conn, |c| c.id).unwrap();
+            }
+        }
+        // Every insert into the label table, as committed.
+        conn.execute_batch(
+            "CREATE TABLE label_log (name TEXT NOT NULL);
+             CREATE TRIGGER label_log AFTER INSERT ON label BEGIN INSERT INTO label_log VALUES (new.name); END;",
+        )
+        .unwrap();
+    }
+
+    let start = Barrier::new(THREADS);
+    let logs: Vec<SeedLog> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (path, start) = (&path, &start);
+                s.spawn(move || {
+                    let conn = m2m_core::open(path).map_err(|e| format!("open: {e}"))?;
+                    start.wait();
+                    seed_worker(t, &conn).map_err(|e| format!("thread {t}: {e}"))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .expect("worker panicked")
+                    .unwrap_or_else(|e| panic!("{e}"))
+            })
+            .collect()
+    });
+
+    let conn = m2m_core::open(&path).unwrap();
+    assert_eq!(rows_in(&conn, "label"), 2 * SEED_NAMES as i64);
+    let mut per_name: BTreeMap<String, i64> = BTreeMap::new();
+    let mut stmt = conn
+        .prepare("SELECT name, count(*) FROM label_log GROUP BY name")
+        .unwrap();
+    for row in stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+        .unwrap()
+    {
+        let (name, n) = row.unwrap();
+        per_name.insert(name, n);
+    }
+    assert_eq!(per_name.len(), 2 * SEED_NAMES);
+    assert!(per_name.values().all(|&n| n == 1), "inserts: {per_name:?}");
+
+    // `get_or_insert` said `true` exactly once per name, over all threads.
+    let mut inserted: BTreeMap<String, usize> = BTreeMap::new();
+    for log in &logs {
+        for (name, n) in &log.inserted {
+            *inserted.entry(name.clone()).or_default() += n;
+        }
+    }
+    let drawn: BTreeSet<&String> = logs
+        .iter()
+        .flat_map(|l| l.keys.keys())
+        .filter(|n| n.starts_with('g'))
+        .collect();
+    assert_eq!(drawn.len(), SEED_NAMES, "every name drawn");
+    assert_eq!(inserted.len(), SEED_NAMES, "{inserted:?}");
+    assert!(inserted.values().all(|&n| n == 1), "{inserted:?}");
+
+    // Every thread saw the stored key of each name.
+    for log in &logs {
+        for (name, &key) in &log.keys {
+            let stored: i64 = conn
+                .query_row("SELECT id FROM label WHERE name = ?1", [name], |r| r.get(0))
+                .unwrap();
+            assert_eq!(key, stored, "{name}");
+        }
+    }
+
+    // Each post holds exactly the links made to it.
+    let mut shared = BTreeSet::new();
+    for (t, log) in logs.iter().enumerate() {
+        let got = ids(&Post::LABELS.of_key(post_id(t, 0)).keys(&conn).unwrap());
+        assert_eq!(
+            got,
+            log.own.iter().copied().collect::<Vec<_>>(),
+            "post of thread {t}"
+        );
+        shared.extend(&log.shared);
+    }
+    let got = ids(&Post::LABELS.of_key(SHARED_POST).keys(&conn).unwrap());
+    assert_eq!(got, shared.into_iter().collect::<Vec<_>>(), "shared post");
+}

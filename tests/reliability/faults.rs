@@ -60,6 +60,8 @@ pub enum Op {
     Toggle,
     /// `Post.labels` create (the target row is inserted before the link).
     Create,
+    /// `Post.labels` connect_or_create of a new target (inserted, then linked).
+    ConnectOrCreate,
     /// `Member.clubs` set: the kept link's through row must survive as it was.
     ThroughSet,
     /// `Member.clubs` add_with (one row, with pivot data).
@@ -81,9 +83,13 @@ impl Op {
     /// The accessor's owner and its relation.
     fn owner(self) -> (i64, &'static RelationDef) {
         match self {
-            Op::Add | Op::Set | Op::SyncReplace | Op::SyncAdd | Op::Toggle | Op::Create => {
-                (1, Post::LABELS.def())
-            }
+            Op::Add
+            | Op::Set
+            | Op::SyncReplace
+            | Op::SyncAdd
+            | Op::Toggle
+            | Op::Create
+            | Op::ConnectOrCreate => (1, Post::LABELS.def()),
             Op::ThroughSet | Op::AddWith | Op::SyncWith | Op::UpdatePivot => {
                 (1, Member::CLUBS.def())
             }
@@ -207,6 +213,19 @@ fn run(op: Op, fault: Fault, conn: &Connection, bad: i64) -> m2m_core::Result<()
                 .create(conn, Label { id: 0, name })
                 .map(drop)
         }
+        Op::ConnectOrCreate => {
+            // The foreign-key fault: an owner that does not exist.
+            let owner = if bad == GHOST { GHOST } else { 1 };
+            let name = if fault == Fault::Full {
+                "y".repeat(1 << 20)
+            } else {
+                "connected".to_owned()
+            };
+            Post::LABELS
+                .of_key(owner)
+                .connect_or_create(conn, Label { id: 0, name }, |c| c.name)
+                .map(drop)
+        }
         Op::ThroughSet => member.set(conn, [1].into_iter().chain(ts)).map(drop),
         Op::AddWith => {
             let target = add_with_target(fault, bad);
@@ -281,7 +300,7 @@ fn check_error(op: Op, fault: Fault, e: &Error) {
         .and_then(m2m_core::rusqlite::Error::sqlite_error_code);
     match fault {
         Fault::Trigger => assert!(e.to_string().contains("boom"), "{op:?}: {e:?}"),
-        Fault::ForeignKey if op == Op::Create => {
+        Fault::ForeignKey if matches!(op, Op::Create | Op::ConnectOrCreate) => {
             assert!(matches!(e, Error::MissingOwner { .. }), "{op:?}: {e:?}")
         }
         Fault::ForeignKey => assert!(
@@ -352,7 +371,7 @@ fn scenario(op: Op, fault: Fault, in_tx: bool) {
             .unwrap();
         }
         Fault::Trigger => {
-            let bad = (op != Op::Create).then_some(bad);
+            let bad = (!matches!(op, Op::Create | Op::ConnectOrCreate)).then_some(bad);
             conn.execute_batch(&trigger_sql(def, owner, bad)).unwrap();
         }
         Fault::Full => {
@@ -474,6 +493,11 @@ fn retried_call_visible(op: Op, fault: Fault, conn: &Connection) -> bool {
             .filter(|c| c.name.eq("created").or(c.name.like("xxxx%")))
             .exists(conn)
             .unwrap(),
+        Op::ConnectOrCreate => Post::LABELS
+            .of_key(1)
+            .filter(|c| c.name.eq("connected").or(c.name.like("yyyy%")))
+            .exists(conn)
+            .unwrap(),
         Op::ThroughSet | Op::SyncWith => Member::CLUBS.of_key(1).contains(conn, last).unwrap(),
         Op::AddWith => Member::CLUBS
             .of_key(1)
@@ -531,6 +555,10 @@ fault_tests! {
     create_rolls_back_on_foreign_key_violation: Create, ForeignKey;
     create_rolls_back_on_full_database: Create, Full;
     create_rolls_back_on_busy_database: Create, Busy;
+    connect_or_create_rolls_back_on_trigger_abort: ConnectOrCreate, Trigger;
+    connect_or_create_rolls_back_on_foreign_key_violation: ConnectOrCreate, ForeignKey;
+    connect_or_create_rolls_back_on_full_database: ConnectOrCreate, Full;
+    connect_or_create_rolls_back_on_busy_database: ConnectOrCreate, Busy;
     through_set_rolls_back_on_trigger_abort: ThroughSet, Trigger;
     through_set_rolls_back_on_foreign_key_violation: ThroughSet, ForeignKey;
     through_set_rolls_back_on_full_database: ThroughSet, Full;

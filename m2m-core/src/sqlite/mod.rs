@@ -120,6 +120,12 @@ pub(crate) fn check_value(column: &'static str, v: ValueRef<'_>) -> rusqlite::Re
     }
 }
 
+/// True when `v` binds as NULL.
+pub(crate) fn is_null(v: &dyn crate::value::SqlValue) -> bool {
+    v.sqlite()
+        .is_ok_and(|out| matches!(value_ref(&out), Ok(ValueRef::Null)))
+}
+
 /// The owned value of anything `ToSql`.
 pub(crate) fn to_value<V: ToSql + ?Sized>(v: &V) -> rusqlite::Result<Value> {
     use rusqlite::types::ToSqlOutput;

@@ -10,7 +10,7 @@ use rusqlite::types::ValueRef;
 
 use rusqlite::types::Value;
 
-use crate::def::{RelationDef, Slot, TableDef};
+use crate::def::{ColumnSlot, RelationDef, Slot, TableDef};
 use crate::dialect::{Cond, List, Statements};
 use crate::error::DbResult;
 use crate::value::SqlValue;
@@ -490,6 +490,33 @@ impl Statements for Sqlite {
             values.join(", ")
         )
     })
+    }
+
+    fn insert_unless<'a>(&self, t: &'a TableDef, with_key: bool, column: usize) -> &'a str {
+        let slot = if with_key {
+            ColumnSlot::InsertUnless
+        } else {
+            ColumnSlot::InsertUnlessAuto
+        };
+        t.sql.get_column(t, slot, column, || {
+            // `insert`'s text ends in `WHERE true` so that this clause may follow.
+            format!(
+                "{} ON CONFLICT ({}) DO NOTHING",
+                self.insert(t, with_key),
+                ident(t.columns[column].name)
+            )
+        })
+    }
+
+    fn get_by<'a>(&self, t: &'a TableDef, column: usize) -> &'a str {
+        t.sql.get_column(t, ColumnSlot::GetBy, column, || {
+            format!(
+                "SELECT {} FROM {} WHERE {} = ?1",
+                select_list_ref(t),
+                ident(t.name),
+                ident(t.columns[column].name)
+            )
+        })
     }
 
     fn delete_rowid<'a>(&self, t: &'a TableDef) -> &'a str {
