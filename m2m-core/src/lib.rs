@@ -425,7 +425,7 @@ pub use sqlite::{BUSY_TIMEOUT, configure, open, open_in_memory};
 #[cfg(feature = "trace")]
 pub use trace::StatementLog;
 pub use types::{PrimaryKey, SqlType};
-pub use verify::{Schema, SchemaProblem, verify_schema};
+pub use verify::{Schema, SchemaProblem, schema_sql, verify_schema};
 
 #[doc(hidden)]
 #[path = "private.rs"]

@@ -43,6 +43,41 @@ impl fmt::Display for SchemaProblem {
     }
 }
 
+/// The SQLite DDL of every model of an app as one script: each model's
+/// table and indexes, then the junctions of its relations, in the order
+/// given, each statement `IF NOT EXISTS` — what a migration tool runs once
+/// (`rusqlite_migration`'s `M::up(&script)`), where `create_table` runs per
+/// model. A model listed twice is written once.
+///
+/// ```
+/// use m2m_core::{ManyToMany, Model, Schema};
+///
+/// #[derive(Model)]
+/// struct Tag { id: i64, name: String }
+/// #[derive(Model)]
+/// struct Post { id: i64, #[many_to_many(related_name = "posts")] tags: ManyToMany<Tag> }
+///
+/// # fn main() -> m2m_core::Result<()> {
+/// let script = m2m_core::schema_sql(&[Schema::of::<Tag>(), Schema::of::<Post>()]);
+/// assert!(script.contains("CREATE TABLE IF NOT EXISTS \"post_tags\""));
+/// let conn = m2m_core::open_in_memory()?;
+/// conn.execute_batch(&script)?;
+/// let all = [Schema::of::<Tag>(), Schema::of::<Post>()];
+/// assert!(m2m_core::verify_schema(&conn, &all)?.is_empty());
+/// # Ok(())
+/// # }
+/// ```
+pub fn schema_sql(models: &[Schema]) -> String {
+    let mut out = String::new();
+    for (i, m) in models.iter().enumerate() {
+        if models[..i].iter().any(|o| std::ptr::eq(o.table, m.table)) {
+            continue;
+        }
+        out.push_str(&crate::sqlite::ddl::create_sql(m.table, m.relations));
+    }
+    out
+}
+
 /// Lists what the database lacks or has differently from what the models
 /// need: missing tables and columns, columns of another type or nullability,
 /// another primary key, a junction without its pair key, foreign keys that
