@@ -18,3 +18,4 @@ mod relations;
 mod safety;
 mod self_relations;
 mod string_keys;
+mod uuid_keys;
