@@ -275,8 +275,8 @@
 //! |---|---|
 //! | `derive` (default) | `#[derive(Model)]`, re-exported |
 //! | `chrono`, `time`, `uuid`, `serde_json` | the column types above; each turns on rusqlite's feature of the same name, so enable m2m-core's, not rusqlite's. `uuid` also makes `Uuid` a key, on every side of every relation |
-//! | `serde` | `Serialize` and `Deserialize` for [`Key`] and [`ManyToMany`], `Serialize` for [`SyncReport`] |
-//! | `trace` | [`StatementLog`](crate::StatementLog): count the statements a piece of code runs |
+//! | `serde` | `Serialize` and `Deserialize` for [`Key`] and [`ManyToMany`], `Serialize` for [`SyncReport`]; with `uuid`, turns on uuid's `serde` so uuid keys serialize |
+//! | `trace` | `StatementLog`: count the statements a piece of code runs |
 //!
 //! With `serde`, what an API returns reads as plain data:
 //!
@@ -286,8 +286,8 @@
 //! - a [`ManyToMany<T>`](ManyToMany) is its loaded list, and `null` when
 //!   not loaded, since an empty list would claim there are no links. Write
 //!   `#[serde(skip_serializing_if = "ManyToMany::is_not_loaded")]` to leave
-//!   it out instead. A list deserializes to a loaded slot; `null`, or an
-//!   absent field with `#[serde(default)]`, to an unloaded one.
+//!   it out instead. A list deserializes to a loaded slot; `null` or an
+//!   absent field (best marked `#[serde(default)]`) to an unloaded one.
 //!
 //! ```
 //! # #[cfg(feature = "serde")]

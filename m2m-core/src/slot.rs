@@ -14,8 +14,9 @@ use std::fmt;
 /// unloaded slot out instead, write
 /// `#[serde(skip_serializing_if = "ManyToMany::is_not_loaded")]` on the
 /// field. It deserializes from a list (a loaded slot) or `null` (an
-/// unloaded one); with `#[serde(default)]` on the field an absent field
-/// gives an unloaded slot too. The list holds whatever `T` serializes as.
+/// unloaded one). An absent field gives an unloaded slot too: serde's
+/// derive reads it as `null`, as for an `Option`; `#[serde(default)]` says
+/// so explicitly. The list holds whatever `T` serializes as.
 ///
 /// ```
 /// # #[cfg(feature = "serde")] {

@@ -5,6 +5,7 @@ mod models;
 
 mod accepted;
 mod bulk;
+mod column_types;
 mod connection;
 mod crud;
 mod diff;
@@ -17,5 +18,6 @@ mod queries;
 mod relations;
 mod safety;
 mod self_relations;
+mod serialization;
 mod string_keys;
 mod uuid_keys;

@@ -157,7 +157,8 @@ fn uuid_columns_are_blobs() {
         .unwrap();
     assert_eq!((kind.as_str(), len), ("blob", 16));
     assert_eq!(Label::get(&conn, l.id).unwrap(), Some(l.clone()));
-    assert_eq!(Label::get(&conn, &l.id).unwrap(), Some(l));
+    let by_ref: &Uuid = &l.id;
+    assert_eq!(Label::get(&conn, by_ref).unwrap(), Some(l));
     assert_eq!(Label::get(&conn, uuid(2)).unwrap(), None);
 }
 
@@ -406,7 +407,7 @@ fn uuid_reverse_side() {
     assert_eq!(ls[1].docs().toggle(&conn, [&a]).unwrap().added.len(), 1);
     assert_eq!(
         Label::DOCS.prefetch(&conn, &ls).unwrap().get(&ls[1]),
-        [a.clone()]
+        vec![a.clone()]
     );
     assert_eq!(ls[0].docs().fetch_all(&conn).unwrap(), vec![b.clone()]);
     assert!(a.delete(&conn).unwrap());
