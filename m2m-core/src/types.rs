@@ -79,6 +79,7 @@ use rusqlite::types::{FromSql, ToSql, Value};
     label = "not a column type",
     note = "a column holds one value: an integer up to `i64` (SQLite's integers are signed 64-bit, so not `u64`), `f64`, `bool`, `String`, `Vec<u8>`, ..., or an `Option` of one",
     note = "a relation is a `ManyToMany<T>` field written as such, not wrapped in `Option` or hidden behind a type alias",
+    note = "dates and times, uuids and JSON values are columns with m2m-core's features `chrono`, `time`, `uuid` and `serde_json`",
     note = "a list can be stored by serializing it, e.g. to JSON text in a `String` field",
     note = "a field that is not stored takes `#[model(skip)]`",
     note = "a type of your own implements `m2m_core::SqlType` besides rusqlite's `ToSql` and `FromSql`"
@@ -167,7 +168,7 @@ impl<T: SqlType> SqlType for Option<T> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a primary key",
     label = "not a primary key type",
-    note = "a key is an `i64` (or a narrower integer: `i32`, `u32`, ...; SQLite's integers are signed 64-bit, so not `u64`), a `String`, a `Vec<u8>`, or a type with `impl m2m_core::PrimaryKey`"
+    note = "a key is an `i64` (or a narrower integer: `i32`, `u32`, ...; SQLite's integers are signed 64-bit, so not `u64`), a `String`, a `Vec<u8>`, a `uuid::Uuid` (m2m-core's feature `uuid`), or a type with `impl m2m_core::PrimaryKey`"
 )]
 pub trait PrimaryKey:
     SqlType + ToSql + FromSql + Clone + Ord + Hash + fmt::Debug + 'static
