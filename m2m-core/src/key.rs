@@ -21,6 +21,10 @@ use crate::types::PrimaryKey;
 /// assert_eq!(*key.get(), 3);
 /// assert_eq!(Tag { id: 3, name: "rust".into() }.key(), key);
 /// ```
+///
+/// With the `serde` feature a key serializes as its raw value (`3`, not
+/// `{"0": 3}` or a tagged form) and deserializes from it, so an API can
+/// take and return keys as plain ids while the Rust side keeps them typed.
 pub struct Key<T: Model>(T::Pk);
 
 impl<T: Model> Key<T> {

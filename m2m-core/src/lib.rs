@@ -141,13 +141,27 @@
 //!
 //! Every field whose type implements [`SqlType`] and rusqlite's
 //! `ToSql + FromSql` is a column; `Option<T>` makes it nullable. The column's
-//! declared SQL type is `SqlType::SQLITE` (`INTEGER` for integers and `bool`,
-//! `REAL` for floats, `TEXT` for `String`, `BLOB` for `Vec<u8>` and
-//! `[u8; N]`); a type of your own implements `SqlType` to declare one. Any
+//! declared SQL type is `SqlType::SQLITE`:
+//!
+//! | Rust type | declared | feature |
+//! |---|---|---|
+//! | `i8` to `i64`, `u8` to `u32`, `isize`, `bool` | `INTEGER` | |
+//! | `f32`, `f64` | `REAL` | |
+//! | `String` | `TEXT` | |
+//! | `Vec<u8>`, `[u8; N]` | `BLOB` | |
+//! | `rusqlite::types::Value` | none (any value) | |
+//! | `chrono::{NaiveDate, NaiveTime, NaiveDateTime}`, `chrono::DateTime<Utc>`, `DateTime<FixedOffset>`, `DateTime<Local>` | `TEXT` | `chrono` |
+//! | `time::{Date, Time, PrimitiveDateTime, OffsetDateTime, UtcDateTime}` | `TEXT` | `time` |
+//! | `uuid::Uuid` | `BLOB` (16 bytes) | `uuid` |
+//! | `serde_json::Value` | `TEXT` | `serde_json` |
+//!
+//! A type of your own implements `SqlType` to declare one. Any
 //! other field type (a list, a relation wrapped in `Option`) is a compile
 //! error at the field, saying what to write. An integer key is SQLite's
 //! rowid: `0` means "not saved yet" and `insert` assigns it. Other key types
-//! (`String`, or your own type with `impl PrimaryKey`) are inserted as given.
+//! (`String`, `Vec<u8>`, `uuid::Uuid`, or your own type with
+//! `impl PrimaryKey`) are inserted as given; a nil uuid counts as "not saved"
+//! and is refused (see [`PrimaryKey`]).
 //!
 //! ```
 //! use m2m_core::Model;
@@ -289,6 +303,73 @@
 //! # }
 //! ```
 //!
+//! # Features
+//!
+//! Only `derive` is on by default; each other feature pulls in its crate
+//! only when asked.
+//!
+//! | feature | gives |
+//! |---|---|
+//! | `derive` (default) | `#[derive(Model)]`, re-exported |
+//! | `chrono`, `time`, `uuid`, `serde_json` | the column types above; each turns on rusqlite's feature of the same name, so enable m2m-core's, not rusqlite's. `uuid` also makes `Uuid` a key, on every side of every relation |
+//! | `serde` | `Serialize` and `Deserialize` for [`Key`] and [`ManyToMany`], `Serialize` for [`SyncReport`]; with `uuid`, turns on uuid's `serde` so uuid keys serialize |
+//! | `trace` | `StatementLog`: count the statements a piece of code runs |
+//!
+//! With `serde`, what an API returns reads as plain data:
+//!
+//! - a [`Key<T>`](Key) is its raw value (`3`, `"FR"`), in both directions;
+//! - a [`SyncReport`] is `{"added": [..], "removed": [..], "updated": [..]}`
+//!   of raw keys (serialized only: it reports a call);
+//! - a [`ManyToMany<T>`](ManyToMany) is its loaded list, and `null` when
+//!   not loaded, since an empty list would claim there are no links. Write
+//!   `#[serde(skip_serializing_if = "ManyToMany::is_not_loaded")]` to leave
+//!   it out instead. A list deserializes to a loaded slot; `null` or an
+//!   absent field (best marked `#[serde(default)]`) to an unloaded one.
+//!
+//! ```
+//! # #[cfg(feature = "serde")]
+//! # fn main() -> m2m_core::Result<()> {
+//! use m2m_core::{ManyToMany, Model};
+//! use serde::Serialize;
+//!
+//! #[derive(Model, Serialize)]
+//! struct Tag { id: i64, name: String }
+//!
+//! #[derive(Model, Serialize)]
+//! struct Article {
+//!     id: i64,
+//!     title: String,
+//!     #[serde(skip_serializing_if = "ManyToMany::is_not_loaded")]
+//!     tags: ManyToMany<Tag>,
+//! }
+//!
+//! let conn = m2m_core::open_in_memory()?;
+//! Tag::create_table(&conn)?;
+//! Article::create_table(&conn)?;
+//! let mut rust = Tag { id: 0, name: "rust".into() };
+//! rust.insert(&conn)?;
+//! let mut post = Article { id: 0, title: "Hello".into(), tags: ManyToMany::new() };
+//! post.insert(&conn)?;
+//! post.tags().add(&conn, [&rust])?;
+//!
+//! let loaded = Article::query().prefetch(Article::TAGS).fetch_all(&conn)?;
+//! assert_eq!(
+//!     serde_json::to_string(&loaded).unwrap(),
+//!     r#"[{"id":1,"title":"Hello","tags":[{"id":1,"name":"rust"}]}]"#
+//! );
+//! let plain = Article::get(&conn, post.id)?; // tags not loaded: left out
+//! assert_eq!(serde_json::to_string(&plain).unwrap(), r#"{"id":1,"title":"Hello"}"#);
+//! let report = post.tags().toggle(&conn, [&rust])?;
+//! assert_eq!(
+//!     serde_json::to_string(&report).unwrap(),
+//!     r#"{"added":[],"removed":[1],"updated":[]}"#
+//! );
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "serde"))]
+//! # fn main() {}
+//! ```
+//!
 //! # Guarantees and decisions
 //!
 //! - **Atomic writes.** Each call is all or nothing. `add`, `clear` and
@@ -372,6 +453,7 @@
 //! | `db` | the seam: [`Db`], and the session every call runs through (prepare, bind, rows, atomic units; its dialect's SQL) |
 //! | `sqlite/` | the SQLite backend: connections ([`open`], [`configure`]), and every piece of SQLite's SQL: statements (`sql.rs`), DDL (`ddl.rs`), introspection (`introspect.rs`). A second backend is a sibling module and a variant of the session |
 //! | `model`, `key`, `slot` | [`Model`] and the row calls, [`Key`] and [`IntoKey`], [`ManyToMany`] |
+//! | `serialize` | the `serde` feature: `Serialize`/`Deserialize` for [`Key`], [`ManyToMany`], [`SyncReport`] |
 //! | `relation`, `related`, `pivot`, `prefetch`, `query` | the typed API: descriptors ([`Relation`]), the accessor and its calls ([`Related`]), pivot calls, eager loading, typed queries |
 //! | `verify` | schema checks ([`verify_schema`]) |
 //! | `__private` | what generated code calls and names, nothing else |
@@ -400,6 +482,8 @@ mod prefetch;
 mod query;
 mod related;
 mod relation;
+#[cfg(feature = "serde")]
+mod serialize;
 mod slot;
 mod sqlite;
 #[cfg(feature = "trace")]

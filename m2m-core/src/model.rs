@@ -280,6 +280,15 @@ pub(crate) fn insert<M: Model>(s: Session<'_>, m: &M) -> Result<Option<M::Pk>> {
     let t = M::TABLE;
     let auto = t.auto_key && m.pk().is_unset();
     let fail = op::<M>("insert").fail();
+    if !t.auto_key && m.pk().is_unset() {
+        // A row keyed by the "not saved" value (a nil uuid) could never be
+        // linked: every relation call would call it unsaved.
+        return Err(Error::InvalidValue {
+            context: op::<M>("insert").to_string(),
+            column: t.pk_column().name,
+            reason: "the key is unset (a nil uuid): give the row its key before inserting it",
+        });
+    }
     if !auto {
         return write_row(s, s.sql().insert(t, true), m, true)
             .map(|_| None)

@@ -156,6 +156,11 @@ pub enum SyncMode {
 }
 
 /// What a `set`, `sync` or `toggle` call changed.
+///
+/// With the `serde` feature it serializes as
+/// `{"added": [..], "removed": [..], "updated": [..]}`, each a list of raw
+/// keys (see [`Key`](crate::Key)), to return from an API as it is. It is
+/// not deserialized: it reports a call, it is not an input to one.
 pub struct SyncReport<T: Model> {
     /// Keys linked by the call, in key order.
     pub added: Vec<crate::Key<T>>,

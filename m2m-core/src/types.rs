@@ -19,6 +19,17 @@ use rusqlite::types::{FromSql, ToSql, Value};
 /// rusqlite's dynamic [`Value`] (no declared type: any value), and
 /// `Option<T>` (`T`'s type; the column is then nullable).
 ///
+/// Features of m2m-core add the types rusqlite reads and writes with its
+/// feature of the same name (m2m turns it on), declared as rusqlite stores
+/// them:
+///
+/// | feature | types | declared | stored as |
+/// |---|---|---|---|
+/// | `chrono` | `NaiveDate`, `NaiveTime`, `NaiveDateTime`, `DateTime<Utc>`, `DateTime<FixedOffset>`, `DateTime<Local>` | `TEXT` | ISO 8601 text (`2024-05-01 12:30:00+00:00`; `Local` is stored in UTC) |
+/// | `time` | `Date`, `Time`, `PrimitiveDateTime`, `OffsetDateTime`, `UtcDateTime` | `TEXT` | ISO 8601 text |
+/// | `uuid` | `Uuid` | `BLOB` | its 16 bytes, big-endian; also a [`PrimaryKey`] |
+/// | `serde_json` | `Value` | `TEXT` | JSON text; `null` is SQL `NULL`, so store it in an `Option<Value>` |
+///
 /// A type of your own implements it next to `ToSql` and `FromSql`:
 ///
 /// ```
@@ -68,6 +79,7 @@ use rusqlite::types::{FromSql, ToSql, Value};
     label = "not a column type",
     note = "a column holds one value: an integer up to `i64` (SQLite's integers are signed 64-bit, so not `u64`), `f64`, `bool`, `String`, `Vec<u8>`, ..., or an `Option` of one",
     note = "a relation is a `ManyToMany<T>` field written as such, not wrapped in `Option` or hidden behind a type alias",
+    note = "dates and times, uuids and JSON values are columns with m2m-core's features `chrono`, `time`, `uuid` and `serde_json`",
     note = "a list can be stored by serializing it, e.g. to JSON text in a `String` field",
     note = "a field that is not stored takes `#[model(skip)]`",
     note = "a type of your own implements `m2m_core::SqlType` besides rusqlite's `ToSql` and `FromSql`"
@@ -107,6 +119,33 @@ impl<const N: usize> SqlType for [u8; N] {
     const SQLITE: &'static str = "BLOB";
 }
 
+#[cfg(feature = "chrono")]
+sql_types!("TEXT":
+    chrono::NaiveDate,
+    chrono::NaiveTime,
+    chrono::NaiveDateTime,
+    chrono::DateTime<chrono::Utc>,
+    chrono::DateTime<chrono::FixedOffset>,
+    chrono::DateTime<chrono::Local>
+);
+
+#[cfg(feature = "time")]
+sql_types!("TEXT":
+    time::Date,
+    time::Time,
+    time::PrimitiveDateTime,
+    time::OffsetDateTime,
+    time::UtcDateTime
+);
+
+#[cfg(feature = "uuid")]
+sql_types!("BLOB": uuid::Uuid);
+
+// rusqlite writes JSON numbers as SQLite numbers; a `TEXT` column turns them
+// into their text, which reads back as the same JSON number.
+#[cfg(feature = "serde_json")]
+sql_types!("TEXT": serde_json::Value);
+
 impl<T: SqlType> SqlType for Option<T> {
     const SQLITE: &'static str = T::SQLITE;
 }
@@ -117,7 +156,7 @@ impl<T: SqlType> SqlType for Option<T> {
 /// integers (`i8` to `i64`, `u8` to `u32`; assigned by SQLite on insert when
 /// `0`; a type narrower than `i64` gets a `CHECK` of its range, see
 /// [`Error::KeysExhausted`](crate::Error::KeysExhausted)), `String` and
-/// `Vec<u8>`. A key type of your own implements it with an empty
+/// `Vec<u8>`, and with the `uuid` feature `uuid::Uuid`. A key type of your own implements it with an empty
 /// `impl PrimaryKey for MyId {}` if it is
 /// `SqlType + ToSql + FromSql + Clone + Ord + Hash + Debug`; such keys are
 /// inserted as given. The key column and the junction columns that refer to
@@ -129,7 +168,7 @@ impl<T: SqlType> SqlType for Option<T> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a primary key",
     label = "not a primary key type",
-    note = "a key is an `i64` (or a narrower integer: `i32`, `u32`, ...; SQLite's integers are signed 64-bit, so not `u64`), a `String`, a `Vec<u8>`, or a type with `impl m2m_core::PrimaryKey`"
+    note = "a key is an `i64` (or a narrower integer: `i32`, `u32`, ...; SQLite's integers are signed 64-bit, so not `u64`), a `String`, a `Vec<u8>`, a `uuid::Uuid` (m2m-core's feature `uuid`), or a type with `impl m2m_core::PrimaryKey`"
 )]
 pub trait PrimaryKey:
     SqlType + ToSql + FromSql + Clone + Ord + Hash + fmt::Debug + 'static
@@ -174,3 +213,17 @@ integer_keys!(i8, i16, i32, i64, u8, u16, u32);
 impl PrimaryKey for String {}
 
 impl PrimaryKey for Vec<u8> {}
+
+/// Inserted as given, like a `String` key: m2m does not make uuids (make
+/// them with the `uuid` crate's `v4` or `v7` features). The nil uuid (all
+/// zeros) counts as "not saved", so a forgotten key (`Uuid::nil()`,
+/// `Default::default()`) is caught instead of keying a row by zeros:
+/// `insert` and `save` refuse it with
+/// [`Error::InvalidValue`](crate::Error::InvalidValue) naming the key
+/// column, and relation calls with [`Error::Unsaved`](crate::Error::Unsaved).
+#[cfg(feature = "uuid")]
+impl PrimaryKey for uuid::Uuid {
+    fn is_unset(&self) -> bool {
+        self.is_nil()
+    }
+}

@@ -5,6 +5,7 @@ mod models;
 
 mod accepted;
 mod bulk;
+mod column_types;
 mod connection;
 mod crud;
 mod diff;
@@ -18,4 +19,6 @@ mod queries;
 mod relations;
 mod safety;
 mod self_relations;
+mod serialization;
 mod string_keys;
+mod uuid_keys;
