@@ -980,7 +980,7 @@ fn concurrent_get_or_create_inserts_each_row_once_and_never_fails() {
     }
 
     // Each post holds exactly the links made to it.
-    let mut shared = BTreeSet::new();
+    let mut shared: BTreeSet<i64> = BTreeSet::new();
     for (t, log) in logs.iter().enumerate() {
         let got = ids(&Post::LABELS.of_key(post_id(t, 0)).keys(&conn).unwrap());
         assert_eq!(
