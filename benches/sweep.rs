@@ -16,8 +16,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use m2m_core::rusqlite::Connection;
-use m2m_core::{Key, ManyToMany, Model, SyncMode};
+use m2m::rusqlite::Connection;
+use m2m::{Key, ManyToMany, Model, SyncMode};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
@@ -49,7 +49,7 @@ fn rows(conn: &Connection, tags: i64, posts: i64) {
 }
 
 fn fresh(scratch: &Scratch, name: &str) -> Connection {
-    let conn = m2m_core::open(scratch.db(name)).expect("open");
+    let conn = m2m::open(scratch.db(name)).expect("open");
     Tag::create_table(&conn).expect("tags");
     Post::create_table(&conn).expect("posts");
     conn

@@ -15,8 +15,8 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use common::*;
-use m2m_core::rusqlite::{self, Connection};
-use m2m_core::{ManyToMany, Model};
+use m2m::rusqlite::{self, Connection};
+use m2m::{ManyToMany, Model};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
@@ -71,7 +71,7 @@ fn overlapping(p: i64) -> Vec<i64> {
 }
 
 fn setup(path: &std::path::Path) -> Connection {
-    let conn = m2m_core::open(path).expect("open");
+    let conn = m2m::open(path).expect("open");
     Tag::create_table(&conn).expect("tags");
     Post::create_table(&conn).expect("posts");
     WPost::create_table(&conn).expect("wposts");

@@ -4,7 +4,7 @@
 //! Run it with `cargo run --example blog`. It prints what it does and ends
 //! in assertions, so `cargo test` checks it too.
 
-use m2m_core::{Key, ManyToMany, Model, SyncMode};
+use m2m::{Key, ManyToMany, Model, SyncMode};
 
 #[derive(Model, Debug, Clone, PartialEq)]
 #[model(table = "articles")]
@@ -46,7 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for stale in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{stale}", path.display()));
     }
-    let conn = m2m_core::open(&path)?;
+    let conn = m2m::open(&path)?;
     println!("database: {}", path.display());
 
     Tag::create_table(&conn)?;
@@ -190,7 +190,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     assert_eq!(rust_articles, 1);
     assert_eq!(names(&matching, |t| &t.name), "sqlite");
-    assert!(matches!(err, m2m_core::Error::MissingTarget { .. }));
+    assert!(matches!(err, m2m::Error::MissingTarget { .. }));
     assert_eq!(names(&grace_friends, |u| &u.name), "ada");
     assert_eq!(names(&grace_followers, |u| &u.name), "ada, linus");
     assert_eq!(grace.following().count(&conn)?, 0);

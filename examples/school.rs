@@ -6,7 +6,7 @@
 //! the way a web service would, printing the change report. It ends in
 //! assertions, so `cargo test` checks it too.
 
-use m2m_core::{ManyToMany, Model, SyncMode};
+use m2m::{ManyToMany, Model, SyncMode};
 
 /// The junction as a model: one row per (student, course), with a grade.
 #[derive(Model, Debug, Clone, PartialEq, Default)]
@@ -41,7 +41,7 @@ fn graded(grade: &str) -> Enrollment {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let conn = m2m_core::open_in_memory()?;
+    let conn = m2m::open_in_memory()?;
     Course::create_table(&conn)?;
     Student::create_table(&conn)?; // also creates `enrollment`, with its foreign keys
 
@@ -105,7 +105,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Student::COURSES
             .of_key(students[0].id)
             .sync_with(&conn, request, SyncMode::Replace)?;
-    let titles = |keys: &[m2m_core::Key<Course>]| -> Vec<String> {
+    let titles = |keys: &[m2m::Key<Course>]| -> Vec<String> {
         keys.iter()
             .filter_map(|k| {
                 courses

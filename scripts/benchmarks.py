@@ -105,7 +105,7 @@ def main():
         wl = workload["workload"]
         md += ["## Standard workload: m2m / hand-written rusqlite", "",
                f"{wl['posts']:,} posts, {wl['tags']} tags, {wl['links_per_post']} links per post; WAL file on disk, "
-               f"foreign keys on, `synchronous = NORMAL`, one connection from `m2m_core::open` for both; "
+               f"foreign keys on, `synchronous = NORMAL`, one connection from `m2m::open` for both; "
                f"median of {wl['samples']} alternating runs of the whole operation. The hand-written side uses "
                "cached prepared statements and a transaction around each multi-row write.", "",
                "| operation (over all posts) | m2m | rusqlite | ratio | target |", "|---|---:|---:|---:|---:|"]

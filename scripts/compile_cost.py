@@ -25,7 +25,7 @@ MODELS = 100
 
 
 def model_crate() -> str:
-    lines = ["#![allow(dead_code)]", "use m2m_core::{ManyToMany, Model};", ""]
+    lines = ["#![allow(dead_code)]", "use m2m::{ManyToMany, Model};", ""]
     for i in range(MODELS):
         a, b = (i + 1) % MODELS, (i + 2) % MODELS
         lines += [
@@ -80,9 +80,9 @@ def build(d: Path, env: dict) -> float:
 
 def main() -> None:
     runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 5
-    core = (ROOT / "m2m-core").as_posix()
+    core = (ROOT / "m2m").as_posix()
     crates = {
-        "m2m": write_crate("cc-m2m", f'm2m-core = {{ path = "{core}" }}', model_crate()),
+        "m2m": write_crate("cc-m2m", f'm2m = {{ path = "{core}" }}', model_crate()),
         "serde": write_crate("cc-serde", 'serde = { version = "1", features = ["derive"] }', serde_crate()),
     }
     env = dict(os.environ, CARGO_TARGET_DIR=str(WORK / "target"), CARGO_INCREMENTAL="0")

@@ -4,7 +4,7 @@
 //! snapshots in `tests/expand/` (`cargo test -p m2m-derive snapshots`).
 #![allow(missing_docs)]
 
-use m2m_core::{Key, ManyToMany, Model, SyncMode};
+use m2m::{Key, ManyToMany, Model, SyncMode};
 
 #[derive(Model, Debug, Clone, PartialEq)]
 #[model(table = "articles")]
@@ -74,7 +74,7 @@ CREATE INDEX IF NOT EXISTS "user_following.to_user_id" ON "user_following" ("to_
 fn schema_text_of_derived_models() {
     assert_eq!(Article::schema_sql(), ARTICLE_SQL);
     assert_eq!(User::schema_sql(), USER_SQL);
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     Tag::create_table(&conn).unwrap();
     Article::create_table(&conn).unwrap();
     User::create_table(&conn).unwrap();
@@ -119,7 +119,7 @@ fn table_descriptions_of_derived_models() {
 
 #[test]
 fn relation_descriptions_of_both_directions() {
-    let def = |d: &m2m_core::RelationDef| {
+    let def = |d: &m2m::RelationDef| {
         (
             d.name(),
             d.junction_table(),
@@ -194,7 +194,7 @@ fn relation_descriptions_of_both_directions() {
 /// sets, toggles, filters, self relations, deletes.
 #[test]
 fn derived_accessors_at_work() {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     Tag::create_table(&conn).unwrap();
     Article::create_table(&conn).unwrap();
     User::create_table(&conn).unwrap();
@@ -229,7 +229,7 @@ fn derived_accessors_at_work() {
         .tags()
         .add(&conn, [Key::<Tag>::new(99), tags[3].key()])
         .unwrap_err();
-    assert!(matches!(e, m2m_core::Error::MissingTarget { .. }));
+    assert!(matches!(e, m2m::Error::MissingTarget { .. }));
     assert_eq!(
         a.tags().keys(&conn).unwrap(),
         vec![tags[1].key(), tags[2].key()]
@@ -312,7 +312,7 @@ fn derived_accessors_at_work() {
 /// in the number of statements promised.
 #[test]
 fn derived_descriptors_load_eagerly() {
-    let mut conn = m2m_core::open_in_memory().unwrap();
+    let mut conn = m2m::open_in_memory().unwrap();
     Tag::create_table(&conn).unwrap();
     Article::create_table(&conn).unwrap();
     User::create_table(&conn).unwrap();
@@ -339,7 +339,7 @@ fn derived_descriptors_load_eagerly() {
     arts[0].tags().add(&conn, [&tags[0], &tags[1]]).unwrap();
     arts[1].tags().add(&conn, [&tags[0]]).unwrap();
     arts[2].tags().add(&conn, [&tags[1], &tags[2]]).unwrap();
-    let log = m2m_core::StatementLog::attach(&mut conn).unwrap();
+    let log = m2m::StatementLog::attach(&mut conn).unwrap();
     let p = Article::TAGS.prefetch(&conn, &arts).unwrap();
     assert_eq!(log.count(), 1);
     assert_eq!(p.get(&arts[0]).len(), 2);
@@ -425,7 +425,7 @@ fn derived_descriptors_load_eagerly() {
 /// A relation with pivot data. `source`/`target` name the through model's
 /// fields; the junction's columns are those fields' columns.
 pub mod pivot {
-    use m2m_core::{ManyToMany, Model};
+    use m2m::{ManyToMany, Model};
 
     #[derive(Model, Debug, Clone, PartialEq, Default)]
     pub struct Enrollment {
@@ -477,7 +477,7 @@ pub mod pivot {
 #[test]
 fn through_model_relations_use_the_through_table() {
     use pivot::{Collab, Colleague, Course, Enrollment, Student};
-    let def = |d: &m2m_core::RelationDef| {
+    let def = |d: &m2m::RelationDef| {
         (
             d.name(),
             d.junction_table(),
@@ -567,7 +567,7 @@ fn through_model_relations_use_the_through_table() {
 #[test]
 fn through_model_relations_carry_pivot_data() {
     use pivot::{Collab, Colleague, Course, Enrollment, Student};
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     Course::create_table(&conn).unwrap();
     Student::create_table(&conn).unwrap();
     Colleague::create_table(&conn).unwrap();
@@ -631,7 +631,7 @@ fn through_model_relations_carry_pivot_data() {
 pub mod pivot_hygiene {
     #![deny(warnings, missing_docs)]
 
-    use m2m_core::{ManyToMany, Model};
+    use m2m::{ManyToMany, Model};
 
     /// Shadows `core::result::Result`.
     pub struct Result;

@@ -6,7 +6,7 @@
 pub mod shadowed {
     #![deny(warnings, missing_docs)]
 
-    use m2m_core::{ManyToMany, Model};
+    use m2m::{ManyToMany, Model};
 
     /// Shadows `core::result::Result`.
     pub struct Result;
@@ -94,7 +94,7 @@ pub mod shadowed {
     }
 
     /// Links a new `Draft` to the label `code` and counts the label's drafts.
-    pub fn draft_count(conn: &m2m_core::rusqlite::Connection, code: &str) -> m2m_core::Result<u64> {
+    pub fn draft_count(conn: &m2m::rusqlite::Connection, code: &str) -> m2m::Result<u64> {
         Draft::create_table(conn)?;
         let mut draft = Draft {
             id: 0,
@@ -124,7 +124,7 @@ pub mod shadowed {
     }
 
     /// Uses the lower-case model's accessor and columns.
-    pub fn note_labels(conn: &m2m_core::rusqlite::Connection) -> m2m_core::Result<u64> {
+    pub fn note_labels(conn: &m2m::rusqlite::Connection) -> m2m::Result<u64> {
         note::create_table(conn)?;
         let mut n = note {
             ID: 0,
@@ -145,12 +145,12 @@ pub mod shadowed {
     }
 }
 
-use m2m_core::Model;
+use m2m::Model;
 use shadowed::{Label, Person, Post};
 
 #[test]
 fn round_trip_through_the_shadowed_models() {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     Label::create_table(&conn).unwrap();
     Post::create_table(&conn).unwrap();
     Person::create_table(&conn).unwrap();

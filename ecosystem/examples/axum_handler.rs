@@ -21,7 +21,7 @@ use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use deadpool_sqlite::{Config, Hook, HookError, InteractError, Pool, PoolError, Runtime};
-use m2m_core::{Model, SyncMode};
+use m2m::{Model, SyncMode};
 use m2m_ecosystem::{Post, Tag};
 use serde::{Deserialize, Serialize};
 use tower::ServiceExt;
@@ -53,13 +53,13 @@ async fn add_tags(
 /// Everything a handler can fail with; `?` converts into it.
 #[derive(Debug)]
 enum ApiError {
-    Db(m2m_core::Error),
+    Db(m2m::Error),
     Pool(PoolError),
     Interact(InteractError),
 }
 
-impl From<m2m_core::Error> for ApiError {
-    fn from(e: m2m_core::Error) -> Self {
+impl From<m2m::Error> for ApiError {
+    fn from(e: m2m::Error) -> Self {
         ApiError::Db(e)
     }
 }
@@ -83,7 +83,7 @@ struct ErrorBody {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        use m2m_core::Error;
+        use m2m::Error;
         let status = match &self {
             // Nothing was written: the client named a row that is not there.
             ApiError::Db(Error::MissingOwner { .. }) => StatusCode::NOT_FOUND,
@@ -135,11 +135,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .post_create(Hook::async_fn(|conn, _| {
             Box::pin(async move {
                 conn.interact(|c| {
-                    m2m_core::configure(c)?;
+                    m2m::configure(c)?;
                     // A request should not wait 5 s for a lock: fail fast
                     // and answer 503.
                     c.busy_timeout(Duration::from_millis(200))?;
-                    Ok::<_, m2m_core::Error>(())
+                    Ok::<_, m2m::Error>(())
                 })
                 .await
                 .map_err(|e| HookError::message(e.to_string()))?
@@ -152,7 +152,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (post_id, rust, sql) = pool
         .get()
         .await?
-        .interact(|c| -> m2m_core::Result<(i64, i64, i64)> {
+        .interact(|c| -> m2m::Result<(i64, i64, i64)> {
             Tag::create_table(&*c)?;
             Post::create_table(&*c)?;
             let mut rust = Tag {
@@ -211,7 +211,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .await
             .map_err(|e| e.to_string())??
     };
-    let locker = m2m_core::rusqlite::Connection::open(&path)?;
+    let locker = m2m::rusqlite::Connection::open(&path)?;
     locker.execute_batch("BEGIN IMMEDIATE")?;
     let (status, body) = call(&app, &uri, &format!(r#"{{"ids": [{third_id}]}}"#)).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");

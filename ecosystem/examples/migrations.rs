@@ -1,19 +1,19 @@
 //! Tables made by a migration tool instead of `create_table`:
-//! `m2m_core::schema_sql` is the first `rusqlite_migration` migration, a
-//! later one adds a column, and `m2m_core::verify_schema` checks the file
+//! `m2m::schema_sql` is the first `rusqlite_migration` migration, a
+//! later one adds a column, and `m2m::verify_schema` checks the file
 //! against the models after each step. A hand-written migration that gets
 //! the junction table wrong is reported, not silently used.
 //!
 //! `cargo run --example migrations`; it ends in assertions, so `cargo test`
 //! runs it too.
 
-use m2m_core::rusqlite::Connection;
-use m2m_core::{Schema, verify_schema};
+use m2m::rusqlite::Connection;
+use m2m::{Schema, verify_schema};
 use rusqlite_migration::{M, Migrations};
 
 /// The app's models when it shipped.
 mod v1 {
-    use m2m_core::{ManyToMany, Model};
+    use m2m::{ManyToMany, Model};
 
     #[derive(Model)]
     pub struct Tag {
@@ -33,7 +33,7 @@ mod v1 {
 
 /// The same tables a release later: posts have a summary.
 mod v2 {
-    use m2m_core::{ManyToMany, Model};
+    use m2m::{ManyToMany, Model};
 
     #[derive(Model)]
     pub struct Tag {
@@ -60,13 +60,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let models_v2 = [Schema::of::<v2::Tag>(), Schema::of::<v2::Post>()];
 
     // The first migration is m2m's DDL of every model, as one script.
-    let initial = m2m_core::schema_sql(&models_v1);
+    let initial = m2m::schema_sql(&models_v1);
     let add_summary = "ALTER TABLE post ADD COLUMN summary TEXT;";
     let first = Migrations::new(vec![M::up(&initial)]);
     first.validate()?;
 
     let mut conn = Connection::open(dir.join("app.db"))?;
-    m2m_core::configure(&conn)?;
+    m2m::configure(&conn)?;
     first.to_latest(&mut conn)?;
     assert_eq!(verify_schema(&conn, &models_v1)?, vec![]);
     // The next release's models see what is missing before its migration.
@@ -93,7 +93,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                  CREATE TABLE post (id INTEGER PRIMARY KEY, title TEXT NOT NULL);
                  CREATE TABLE post_tags (post_id INTEGER, tag_id INTEGER);";
     let mut conn = Connection::open(dir.join("wrong.db"))?;
-    m2m_core::configure(&conn)?;
+    m2m::configure(&conn)?;
     Migrations::new(vec![M::up(wrong)]).to_latest(&mut conn)?;
     let problems = verify_schema(&conn, &models_v1)?;
     assert!(!problems.is_empty());

@@ -1,5 +1,5 @@
 //! A deadpool-sqlite pool whose `post_create` hook runs
-//! `m2m_core::configure` on every new connection, written from 4 tokio tasks
+//! `m2m::configure` on every new connection, written from 4 tokio tasks
 //! at once through `conn.interact(..)`, which runs the blocking SQLite calls
 //! on tokio's blocking threads.
 //!
@@ -25,7 +25,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Runs once per new connection, before anyone gets it.
         .post_create(Hook::async_fn(|conn, _| {
             Box::pin(async move {
-                conn.interact(|c| m2m_core::configure(c))
+                conn.interact(|c| m2m::configure(c))
                     .await
                     .map_err(|e| HookError::message(e.to_string()))?
                     .map_err(|e| HookError::message(e.to_string()))
@@ -58,7 +58,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                         .expect("interact");
                     total += t?;
                 }
-                Ok::<_, m2m_core::Error>(total)
+                Ok::<_, m2m::Error>(total)
             })
         })
         .collect();

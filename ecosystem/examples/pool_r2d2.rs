@@ -1,4 +1,4 @@
-//! An r2d2 pool of SQLite connections, each set up by `m2m_core::configure`
+//! An r2d2 pool of SQLite connections, each set up by `m2m::configure`
 //! (foreign keys, WAL, busy timeout, statement cache), written from 4 threads
 //! at once: every thread adds, removes and sets links of the same two posts.
 //!
@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::thread;
 
-use m2m_core::rusqlite::{self, Connection};
+use m2m::rusqlite::{self, Connection};
 use m2m_ecosystem::{Tally, WORKERS, assert_configured, check, round, seed};
 use r2d2_sqlite::SqliteConnectionManager;
 
@@ -16,9 +16,9 @@ const ROUNDS: usize = 50;
 
 /// What r2d2_sqlite runs on each new connection; it wants a rusqlite error.
 fn init(c: &mut Connection) -> Result<(), rusqlite::Error> {
-    m2m_core::configure(c).map_err(|e| match e {
+    m2m::configure(c).map_err(|e| match e {
         // `configure` fails with SQLite's own error: hand it back.
-        m2m_core::Error::Sqlite { source, .. } => source,
+        m2m::Error::Sqlite { source, .. } => source,
         other => rusqlite::Error::SqliteFailure(
             rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
             Some(other.to_string()),
@@ -43,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let workers: Vec<_> = (0..WORKERS)
         .map(|w| {
             let (pool, s) = (pool.clone(), Arc::clone(&s));
-            thread::spawn(move || -> m2m_core::Result<Tally> {
+            thread::spawn(move || -> m2m::Result<Tally> {
                 let mut total = Tally::default();
                 for _ in 0..ROUNDS {
                     // A connection per round: each thread gets whichever

@@ -6,18 +6,18 @@
 //! `cargo test` runs them:
 //!
 //! - `pool_r2d2`: an r2d2 pool whose every connection is set up by
-//!   [`m2m_core::configure`], written from 4 threads;
+//!   [`m2m::configure`], written from 4 threads;
 //! - `pool_deadpool`: the same with deadpool-sqlite and 4 tokio tasks;
 //! - `axum_handler`: an HTTP handler linking tags to a post, with an error
 //!   type that `?` converts into and that maps to status codes;
-//! - `migrations`: [`m2m_core::schema_sql`] as a `rusqlite_migration`
-//!   migration, checked by [`m2m_core::verify_schema`].
+//! - `migrations`: [`m2m::schema_sql`] as a `rusqlite_migration`
+//!   migration, checked by [`m2m::verify_schema`].
 //!
 //! This library holds what the two pool examples share: the models and the
 //! concurrent workload, written once against `&impl Db` so it runs on any
 //! pool's connection.
 
-use m2m_core::{Db, ManyToMany, Model, Schema, SyncMode};
+use m2m::{Db, ManyToMany, Model, Schema, SyncMode};
 
 /// A tag.
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -41,8 +41,8 @@ pub struct Post {
     pub tags: ManyToMany<Tag>,
 }
 
-/// Every model of the app, for [`m2m_core::schema_sql`] and
-/// [`m2m_core::verify_schema`].
+/// Every model of the app, for [`m2m::schema_sql`] and
+/// [`m2m::verify_schema`].
 pub fn schema() -> [Schema; 2] {
     [Schema::of::<Tag>(), Schema::of::<Post>()]
 }
@@ -64,10 +64,10 @@ pub struct Seed {
 }
 
 /// Creates the tables and the rows of the workload.
-pub fn seed(conn: &impl Db) -> m2m_core::Result<Seed> {
+pub fn seed(conn: &impl Db) -> m2m::Result<Seed> {
     Tag::create_table(conn)?;
     Post::create_table(conn)?;
-    let tag = |name: String| -> m2m_core::Result<i64> {
+    let tag = |name: String| -> m2m::Result<i64> {
         let mut t = Tag { id: 0, name };
         t.insert(conn)?;
         Ok(t.id)
@@ -122,7 +122,7 @@ impl std::ops::AddAssign for Tally {
 ///   the scratch tag (`sync` Add) and unlink it (`remove`);
 /// - second post: `set` to the shared tags (the same set from every worker),
 ///   then `sync` Remove of the worker's own tag (never linked there).
-pub fn round(conn: &impl Db, s: &Seed, w: usize) -> m2m_core::Result<Tally> {
+pub fn round(conn: &impl Db, s: &Seed, w: usize) -> m2m::Result<Tally> {
     let mut t = Tally::default();
     let first = Post::TAGS.of_key(s.posts[0]);
     t.shared_added += first.add(conn, s.shared)?;
@@ -142,8 +142,8 @@ pub fn round(conn: &impl Db, s: &Seed, w: usize) -> m2m_core::Result<Tally> {
 
 /// Checks the links after every worker's rounds: exactly the expected ones,
 /// and each link made once however many workers raced to make it.
-pub fn check(conn: &impl Db, s: &Seed, total: Tally) -> m2m_core::Result<()> {
-    let keys = |post: i64| -> m2m_core::Result<Vec<i64>> {
+pub fn check(conn: &impl Db, s: &Seed, total: Tally) -> m2m::Result<()> {
+    let keys = |post: i64| -> m2m::Result<Vec<i64>> {
         let mut k: Vec<i64> = Post::TAGS
             .of_key(post)
             .keys(conn)?
@@ -169,17 +169,14 @@ pub fn check(conn: &impl Db, s: &Seed, total: Tally) -> m2m_core::Result<()> {
     Ok(())
 }
 
-/// Asserts that [`m2m_core::configure`] ran on this connection: foreign
+/// Asserts that [`m2m::configure`] ran on this connection: foreign
 /// keys on and m2m's busy timeout (a per-connection setting SQLite does not
 /// default to; the bundled SQLite may default foreign keys to on).
-pub fn assert_configured(conn: &m2m_core::rusqlite::Connection) {
+pub fn assert_configured(conn: &m2m::rusqlite::Connection) {
     let pragma = |name: &str| -> i64 {
         conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
             .expect("PRAGMA")
     };
     assert_eq!(pragma("foreign_keys"), 1);
-    assert_eq!(
-        pragma("busy_timeout"),
-        m2m_core::BUSY_TIMEOUT.as_millis() as i64
-    );
+    assert_eq!(pragma("busy_timeout"), m2m::BUSY_TIMEOUT.as_millis() as i64);
 }

@@ -1,4 +1,4 @@
-//! The derive of m2m: `#[derive(Model)]`. Use it through `m2m_core`, which
+//! The derive of m2m: `#[derive(Model)]`. Use it through `m2m`, which
 //! re-exports it; its crate docs have compiled examples of everything below.
 //!
 //! The derive reads the struct and its attributes (`attr`, `ast`: names and
@@ -51,7 +51,7 @@
 //! An `Option<T>` field is a nullable column of `T` (judged by name, so a
 //! local type called `Option` is taken for the standard one). The declared
 //! SQL type of every column, the key's included, is
-//! `<T as m2m_core::SqlType>::SQLITE`, emitted at the field's type: a type
+//! `<T as m2m::SqlType>::SQLITE`, emitted at the field's type: a type
 //! that is no column (`Vec<String>`, `Option<ManyToMany<Tag>>`, a type alias
 //! of a relation) is one error there, in `SqlType`'s words, and the reads
 //! and binds of that field add none of rusqlite's.
@@ -165,8 +165,8 @@ mod valid;
 
 use proc_macro::TokenStream;
 
-/// Derives `m2m_core::Model` for a struct with named fields. See the
-/// `m2m_core` crate docs for the generated items and the `#[model(...)]` and
+/// Derives `m2m::Model` for a struct with named fields. See the
+/// `m2m` crate docs for the generated items and the `#[model(...)]` and
 /// `#[many_to_many(...)]` attributes.
 #[proc_macro_derive(Model, attributes(model, many_to_many))]
 pub fn derive_model(input: TokenStream) -> TokenStream {

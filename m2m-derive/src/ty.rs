@@ -132,10 +132,7 @@ mod tests {
     fn relation_types() {
         let target = |t: &str| relation_target(&ty(t)).map(|t| t.to_token_stream().to_string());
         assert_eq!(target("ManyToMany<Tag>").as_deref(), Some("Tag"));
-        assert_eq!(
-            target("m2m_core::ManyToMany<Self>").as_deref(),
-            Some("Self")
-        );
+        assert_eq!(target("m2m::ManyToMany<Self>").as_deref(), Some("Self"));
         assert_eq!(target("ManyToMany"), None);
         assert_eq!(target("ManyToMany<A, B>"), None);
         assert_eq!(target("Vec<Tag>"), None);

@@ -21,63 +21,63 @@ pub struct Document {
 #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
 pub struct DocumentColumns {
     #[doc = "The `id` column."]
-    pub id: ::m2m_core::Column<Document, i64>,
+    pub id: ::m2m::Column<Document, i64>,
     #[doc = "The `headline` column."]
-    pub title: ::m2m_core::Column<Document, String>,
+    pub title: ::m2m::Column<Document, String>,
     #[doc = "The `body` column."]
-    pub body: ::m2m_core::Column<Document, String>,
+    pub body: ::m2m::Column<Document, String>,
     #[doc = "The `data` column."]
-    pub data: ::m2m_core::Column<Document, ::std::vec::Vec<u8>>,
+    pub data: ::m2m::Column<Document, ::std::vec::Vec<u8>>,
     #[doc = "The `type` column."]
-    pub r#type: ::m2m_core::Column<Document, String>,
+    pub r#type: ::m2m::Column<Document, String>,
 }
 const _: () = {
-    static __M2M_TABLE: ::m2m_core::TableDef = ::m2m_core::__private::table(
+    static __M2M_TABLE: ::m2m::TableDef = ::m2m::__private::table(
         "Document",
         "documents",
         &[
-            ::m2m_core::__private::column(
+            ::m2m::__private::column(
                 "id",
-                ::m2m_core::__private::key_sql_type::<i64>(),
+                ::m2m::__private::key_sql_type::<i64>(),
                 false,
                 false,
                 false,
             ),
-            ::m2m_core::__private::column(
+            ::m2m::__private::column(
                 "headline",
-                <String as ::m2m_core::SqlType>::SQLITE,
+                <String as ::m2m::SqlType>::SQLITE,
                 false,
                 true,
                 false,
             ),
-            ::m2m_core::__private::column(
+            ::m2m::__private::column(
                 "body",
-                <String as ::m2m_core::SqlType>::SQLITE,
+                <String as ::m2m::SqlType>::SQLITE,
                 true,
                 false,
                 true,
             ),
-            ::m2m_core::__private::column(
+            ::m2m::__private::column(
                 "data",
-                <::std::vec::Vec<u8> as ::m2m_core::SqlType>::SQLITE,
+                <::std::vec::Vec<u8> as ::m2m::SqlType>::SQLITE,
                 false,
                 false,
                 false,
             ),
-            ::m2m_core::__private::column(
+            ::m2m::__private::column(
                 "type",
-                <String as ::m2m_core::SqlType>::SQLITE,
+                <String as ::m2m::SqlType>::SQLITE,
                 false,
                 false,
                 false,
             ),
         ],
         0usize,
-        <i64 as ::m2m_core::PrimaryKey>::AUTO,
-        <i64 as ::m2m_core::PrimaryKey>::INT_RANGE,
+        <i64 as ::m2m::PrimaryKey>::AUTO,
+        <i64 as ::m2m::PrimaryKey>::INT_RANGE,
     );
     #[automatically_derived]
-    impl ::m2m_core::Model for Document {
+    impl ::m2m::Model for Document {
         type Pk = i64;
         #[inline]
         fn pk(&self) -> &i64 {
@@ -88,64 +88,62 @@ const _: () = {
             self.id = __pk;
         }
         type Columns = DocumentColumns;
-        const TABLE: &'static ::m2m_core::TableDef = &__M2M_TABLE;
+        const TABLE: &'static ::m2m::TableDef = &__M2M_TABLE;
         const COLUMNS: DocumentColumns = DocumentColumns {
-            id: ::m2m_core::Column::__new("id"),
-            title: ::m2m_core::Column::__new("headline"),
-            body: ::m2m_core::Column::__new("body"),
-            data: ::m2m_core::Column::__new("data"),
-            r#type: ::m2m_core::Column::__new("type"),
+            id: ::m2m::Column::__new("id"),
+            title: ::m2m::Column::__new("headline"),
+            body: ::m2m::Column::__new("body"),
+            data: ::m2m::Column::__new("data"),
+            r#type: ::m2m::Column::__new("type"),
         };
-        fn __from_row<__R: ::m2m_core::__private::RowReader>(
+        fn __from_row<__R: ::m2m::__private::RowReader>(
             __row: &__R,
             __start: usize,
         ) -> ::core::result::Result<Self, __R::Error> {
             #[allow(unused_imports)]
-            use ::m2m_core::__private::{NotStored as _, StoredColumn as _, StoredKey as _};
+            use ::m2m::__private::{NotStored as _, StoredColumn as _, StoredKey as _};
             ::core::result::Result::Ok(Document {
-                id: (&::m2m_core::__private::Stored::<i64>::NEW).get_key(__row, __start)?,
-                title: (&::m2m_core::__private::Stored::<String>::NEW)
-                    .get(__row, __start + 1usize)?,
-                body: (&::m2m_core::__private::Stored::<Option<String>>::NEW)
+                id: (&::m2m::__private::Stored::<i64>::NEW).get_key(__row, __start)?,
+                title: (&::m2m::__private::Stored::<String>::NEW).get(__row, __start + 1usize)?,
+                body: (&::m2m::__private::Stored::<Option<String>>::NEW)
                     .get(__row, __start + 2usize)?,
-                data: (&::m2m_core::__private::Stored::<::std::vec::Vec<u8>>::NEW)
+                data: (&::m2m::__private::Stored::<::std::vec::Vec<u8>>::NEW)
                     .get(__row, __start + 3usize)?,
-                r#type: (&::m2m_core::__private::Stored::<String>::NEW)
-                    .get(__row, __start + 4usize)?,
+                r#type: (&::m2m::__private::Stored::<String>::NEW).get(__row, __start + 4usize)?,
                 cached: ::core::default::Default::default(),
             })
         }
         #[inline]
         fn __bind_columns(
             &self,
-            __sink: &mut dyn ::m2m_core::__private::ValueSink,
-        ) -> ::core::result::Result<(), ::m2m_core::__private::BindError> {
+            __sink: &mut dyn ::m2m::__private::ValueSink,
+        ) -> ::core::result::Result<(), ::m2m::__private::BindError> {
             #[allow(unused_imports)]
-            use ::m2m_core::__private::{NotStored as _, StoredColumn as _};
-            (&::m2m_core::__private::Stored::<String>::NEW).put(__sink, &self.title)?;
-            (&::m2m_core::__private::Stored::<Option<String>>::NEW).put(__sink, &self.body)?;
-            (&::m2m_core::__private::Stored::<::std::vec::Vec<u8>>::NEW).put(__sink, &self.data)?;
-            (&::m2m_core::__private::Stored::<String>::NEW).put(__sink, &self.r#type)?;
+            use ::m2m::__private::{NotStored as _, StoredColumn as _};
+            (&::m2m::__private::Stored::<String>::NEW).put(__sink, &self.title)?;
+            (&::m2m::__private::Stored::<Option<String>>::NEW).put(__sink, &self.body)?;
+            (&::m2m::__private::Stored::<::std::vec::Vec<u8>>::NEW).put(__sink, &self.data)?;
+            (&::m2m::__private::Stored::<String>::NEW).put(__sink, &self.r#type)?;
             ::core::result::Result::Ok(())
         }
     }
     #[automatically_derived]
-    impl ::m2m_core::Pivot for Document {
+    impl ::m2m::Pivot for Document {
         type PivotColumns = DocumentColumns;
-        const PIVOT_COLUMNS: DocumentColumns = <Self as ::m2m_core::Model>::COLUMNS;
+        const PIVOT_COLUMNS: DocumentColumns = <Self as ::m2m::Model>::COLUMNS;
     }
     #[automatically_derived]
-    impl ::m2m_core::IntoKey<Document> for i64 {
+    impl ::m2m::IntoKey<Document> for i64 {
         #[inline]
-        fn into_key(self) -> ::m2m_core::Key<Document> {
-            ::m2m_core::Key::new(self)
+        fn into_key(self) -> ::m2m::Key<Document> {
+            ::m2m::Key::new(self)
         }
     }
     #[automatically_derived]
-    impl ::m2m_core::IntoKey<Document> for &i64 {
+    impl ::m2m::IntoKey<Document> for &i64 {
         #[inline]
-        fn into_key(self) -> ::m2m_core::Key<Document> {
-            ::m2m_core::Key::new(<i64 as ::core::clone::Clone>::clone(self))
+        fn into_key(self) -> ::m2m::Key<Document> {
+            ::m2m::Key::new(<i64 as ::core::clone::Clone>::clone(self))
         }
     }
 };

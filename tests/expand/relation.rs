@@ -18,107 +18,100 @@ pub struct Article {
 #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
 pub struct ArticleColumns {
     #[doc = "The `id` column."]
-    pub id: ::m2m_core::Column<Article, i64>,
+    pub id: ::m2m::Column<Article, i64>,
     #[doc = "The `title` column."]
-    pub title: ::m2m_core::Column<Article, String>,
+    pub title: ::m2m::Column<Article, String>,
 }
 const _: () = {
-    static __M2M_TABLE: ::m2m_core::TableDef = ::m2m_core::__private::table(
+    static __M2M_TABLE: ::m2m::TableDef = ::m2m::__private::table(
         "Article",
         "posts",
         &[
-            ::m2m_core::__private::column(
+            ::m2m::__private::column(
                 "id",
-                ::m2m_core::__private::key_sql_type::<i64>(),
+                ::m2m::__private::key_sql_type::<i64>(),
                 false,
                 false,
                 false,
             ),
-            ::m2m_core::__private::column(
+            ::m2m::__private::column(
                 "title",
-                <String as ::m2m_core::SqlType>::SQLITE,
+                <String as ::m2m::SqlType>::SQLITE,
                 false,
                 false,
                 false,
             ),
         ],
         0usize,
-        <i64 as ::m2m_core::PrimaryKey>::AUTO,
-        <i64 as ::m2m_core::PrimaryKey>::INT_RANGE,
+        <i64 as ::m2m::PrimaryKey>::AUTO,
+        <i64 as ::m2m::PrimaryKey>::INT_RANGE,
     );
-    static __M2M_REL_0: ::m2m_core::RelationDef = ::m2m_core::__private::relation(
+    static __M2M_REL_0: ::m2m::RelationDef = ::m2m::__private::relation(
         "Article.tags",
-        ::m2m_core::Junction::Table("posts_tags"),
+        ::m2m::Junction::Table("posts_tags"),
         "article_id",
         "tag_id",
         &__M2M_TABLE,
-        <Tag as ::m2m_core::Model>::TABLE,
+        <Tag as ::m2m::Model>::TABLE,
         false,
         true,
     );
-    const __M2M_RELATION_0: ::m2m_core::Relation<Article, Tag, ()> =
-        ::m2m_core::__private::forward(&__M2M_REL_0, |__o: &mut Article| &mut __o.tags);
+    const __M2M_RELATION_0: ::m2m::Relation<Article, Tag, ()> =
+        ::m2m::__private::forward(&__M2M_REL_0, |__o: &mut Article| &mut __o.tags);
     const _: () = {
         static __M2M_CHECK: () = ::core::assert!(
-            !::m2m_core::__private::same_name(
-                <Tag as ::m2m_core::Model>::TABLE.name(),
-                "posts_tags"
-            ),
+            !::m2m::__private::same_name(<Tag as ::m2m::Model>::TABLE.name(), "posts_tags"),
             "the default junction table of `Article.tags`, `posts_tags`, has the name of `Tag`'s table (SQLite does not tell names apart by case): name the junction, e.g. `#[many_to_many(through = \"posts_tags_links\")]`"
         );
     };
-    static __M2M_REL_0_REV: ::m2m_core::RelationDef = ::m2m_core::__private::relation(
+    static __M2M_REL_0_REV: ::m2m::RelationDef = ::m2m::__private::relation(
         "Tag.articles",
-        ::m2m_core::Junction::Table("posts_tags"),
+        ::m2m::Junction::Table("posts_tags"),
         "tag_id",
         "article_id",
-        <Tag as ::m2m_core::Model>::TABLE,
+        <Tag as ::m2m::Model>::TABLE,
         &__M2M_TABLE,
         false,
         false,
     );
-    const __M2M_RELATION_0_REV: ::m2m_core::Relation<Tag, Article, (), ::m2m_core::Reverse> =
-        ::m2m_core::__private::reverse(&__M2M_REL_0_REV);
-    static __M2M_REL_1: ::m2m_core::RelationDef = ::m2m_core::__private::relation(
+    const __M2M_RELATION_0_REV: ::m2m::Relation<Tag, Article, (), ::m2m::Reverse> =
+        ::m2m::__private::reverse(&__M2M_REL_0_REV);
+    static __M2M_REL_1: ::m2m::RelationDef = ::m2m::__private::relation(
         "Article.topics",
-        ::m2m_core::Junction::Table("article_topics"),
+        ::m2m::Junction::Table("article_topics"),
         "article",
         "topic",
         &__M2M_TABLE,
-        <crate::topics::Topic as ::m2m_core::Model>::TABLE,
+        <crate::topics::Topic as ::m2m::Model>::TABLE,
         false,
         true,
     );
-    const __M2M_RELATION_1: ::m2m_core::Relation<Article, crate::topics::Topic, ()> =
-        ::m2m_core::__private::forward(&__M2M_REL_1, |__o: &mut Article| &mut __o.topics);
+    const __M2M_RELATION_1: ::m2m::Relation<Article, crate::topics::Topic, ()> =
+        ::m2m::__private::forward(&__M2M_REL_1, |__o: &mut Article| &mut __o.topics);
     const _: () = {
         static __M2M_CHECK: () = ::core::assert!(
-            !::m2m_core::__private::same_name(
-                <crate::topics::Topic as ::m2m_core::Model>::TABLE.name(),
+            !::m2m::__private::same_name(
+                <crate::topics::Topic as ::m2m::Model>::TABLE.name(),
                 "article_topics"
             ),
             "the junction table `article_topics` of `Article.topics` has the name of `Topic`'s table (SQLite does not tell names apart by case): give the junction its own name, e.g. `through = \"posts_topics\"`"
         );
     };
-    static __M2M_REL_1_REV: ::m2m_core::RelationDef = ::m2m_core::__private::relation(
+    static __M2M_REL_1_REV: ::m2m::RelationDef = ::m2m::__private::relation(
         "Topic.article_set",
-        ::m2m_core::Junction::Table("article_topics"),
+        ::m2m::Junction::Table("article_topics"),
         "topic",
         "article",
-        <crate::topics::Topic as ::m2m_core::Model>::TABLE,
+        <crate::topics::Topic as ::m2m::Model>::TABLE,
         &__M2M_TABLE,
         false,
         false,
     );
-    const __M2M_RELATION_1_REV: ::m2m_core::Relation<
-        crate::topics::Topic,
-        Article,
-        (),
-        ::m2m_core::Reverse,
-    > = ::m2m_core::__private::reverse(&__M2M_REL_1_REV);
-    static __M2M_RELATIONS: &[&::m2m_core::RelationDef] = &[&__M2M_REL_0, &__M2M_REL_1];
+    const __M2M_RELATION_1_REV: ::m2m::Relation<crate::topics::Topic, Article, (), ::m2m::Reverse> =
+        ::m2m::__private::reverse(&__M2M_REL_1_REV);
+    static __M2M_RELATIONS: &[&::m2m::RelationDef] = &[&__M2M_REL_0, &__M2M_REL_1];
     #[automatically_derived]
-    impl ::m2m_core::Model for Article {
+    impl ::m2m::Model for Article {
         type Pk = i64;
         #[inline]
         fn pk(&self) -> &i64 {
@@ -129,21 +122,20 @@ const _: () = {
             self.id = __pk;
         }
         type Columns = ArticleColumns;
-        const TABLE: &'static ::m2m_core::TableDef = &__M2M_TABLE;
+        const TABLE: &'static ::m2m::TableDef = &__M2M_TABLE;
         const COLUMNS: ArticleColumns = ArticleColumns {
-            id: ::m2m_core::Column::__new("id"),
-            title: ::m2m_core::Column::__new("title"),
+            id: ::m2m::Column::__new("id"),
+            title: ::m2m::Column::__new("title"),
         };
-        fn __from_row<__R: ::m2m_core::__private::RowReader>(
+        fn __from_row<__R: ::m2m::__private::RowReader>(
             __row: &__R,
             __start: usize,
         ) -> ::core::result::Result<Self, __R::Error> {
             #[allow(unused_imports)]
-            use ::m2m_core::__private::{NotStored as _, StoredColumn as _, StoredKey as _};
+            use ::m2m::__private::{NotStored as _, StoredColumn as _, StoredKey as _};
             ::core::result::Result::Ok(Article {
-                id: (&::m2m_core::__private::Stored::<i64>::NEW).get_key(__row, __start)?,
-                title: (&::m2m_core::__private::Stored::<String>::NEW)
-                    .get(__row, __start + 1usize)?,
+                id: (&::m2m::__private::Stored::<i64>::NEW).get_key(__row, __start)?,
+                title: (&::m2m::__private::Stored::<String>::NEW).get(__row, __start + 1usize)?,
                 tags: ::core::default::Default::default(),
                 topics: ::core::default::Default::default(),
             })
@@ -151,64 +143,63 @@ const _: () = {
         #[inline]
         fn __bind_columns(
             &self,
-            __sink: &mut dyn ::m2m_core::__private::ValueSink,
-        ) -> ::core::result::Result<(), ::m2m_core::__private::BindError> {
+            __sink: &mut dyn ::m2m::__private::ValueSink,
+        ) -> ::core::result::Result<(), ::m2m::__private::BindError> {
             #[allow(unused_imports)]
-            use ::m2m_core::__private::{NotStored as _, StoredColumn as _};
-            (&::m2m_core::__private::Stored::<String>::NEW).put(__sink, &self.title)?;
+            use ::m2m::__private::{NotStored as _, StoredColumn as _};
+            (&::m2m::__private::Stored::<String>::NEW).put(__sink, &self.title)?;
             ::core::result::Result::Ok(())
         }
         #[inline]
-        fn __relations() -> &'static [&'static ::m2m_core::RelationDef] {
+        fn __relations() -> &'static [&'static ::m2m::RelationDef] {
             __M2M_RELATIONS
         }
     }
     #[automatically_derived]
-    impl ::m2m_core::Pivot for Article {
+    impl ::m2m::Pivot for Article {
         type PivotColumns = ArticleColumns;
-        const PIVOT_COLUMNS: ArticleColumns = <Self as ::m2m_core::Model>::COLUMNS;
+        const PIVOT_COLUMNS: ArticleColumns = <Self as ::m2m::Model>::COLUMNS;
     }
     #[automatically_derived]
-    impl ::m2m_core::IntoKey<Article> for i64 {
+    impl ::m2m::IntoKey<Article> for i64 {
         #[inline]
-        fn into_key(self) -> ::m2m_core::Key<Article> {
-            ::m2m_core::Key::new(self)
+        fn into_key(self) -> ::m2m::Key<Article> {
+            ::m2m::Key::new(self)
         }
     }
     #[automatically_derived]
-    impl ::m2m_core::IntoKey<Article> for &i64 {
+    impl ::m2m::IntoKey<Article> for &i64 {
         #[inline]
-        fn into_key(self) -> ::m2m_core::Key<Article> {
-            ::m2m_core::Key::new(<i64 as ::core::clone::Clone>::clone(self))
+        fn into_key(self) -> ::m2m::Key<Article> {
+            ::m2m::Key::new(<i64 as ::core::clone::Clone>::clone(self))
         }
     }
     #[allow(dead_code, non_snake_case)]
     impl Article {
         #[doc = "The `tags` relation of [`Article`]: `Article::TAGS.of_key(key)` for an owner known by key."]
-        pub const TAGS: ::m2m_core::Relation<Article, Tag, ()> = __M2M_RELATION_0;
+        pub const TAGS: ::m2m::Relation<Article, Tag, ()> = __M2M_RELATION_0;
         #[doc = "The [`Tag`]s linked to this [`Article`] (`tags`)."]
         #[inline]
-        pub fn tags(&self) -> ::m2m_core::Related<'_, Article, Tag, ()> {
-            ::m2m_core::__private::of(__M2M_RELATION_0, &self.id)
+        pub fn tags(&self) -> ::m2m::Related<'_, Article, Tag, ()> {
+            ::m2m::__private::of(__M2M_RELATION_0, &self.id)
         }
         #[doc = "The `topics` relation of [`Article`]: `Article::TOPICS.of_key(key)` for an owner known by key."]
-        pub const TOPICS: ::m2m_core::Relation<Article, crate::topics::Topic, ()> =
-            __M2M_RELATION_1;
+        pub const TOPICS: ::m2m::Relation<Article, crate::topics::Topic, ()> = __M2M_RELATION_1;
         #[doc = "The [`crate::topics::Topic`]s linked to this [`Article`] (`topics`)."]
         #[inline]
-        pub fn topics(&self) -> ::m2m_core::Related<'_, Article, crate::topics::Topic, ()> {
-            ::m2m_core::__private::of(__M2M_RELATION_1, &self.id)
+        pub fn topics(&self) -> ::m2m::Related<'_, Article, crate::topics::Topic, ()> {
+            ::m2m::__private::of(__M2M_RELATION_1, &self.id)
         }
     }
     #[allow(dead_code)]
     impl Tag {
         #[doc = "The reverse of [`Article::TAGS`]."]
-        pub const ARTICLES: ::m2m_core::Relation<Tag, Article, (), ::m2m_core::Reverse> =
+        pub const ARTICLES: ::m2m::Relation<Tag, Article, (), ::m2m::Reverse> =
             __M2M_RELATION_0_REV;
         #[doc = "The [`Article`]s linked to this [`Tag`] (reverse of `Article.tags`)."]
         #[inline]
-        pub fn articles(&self) -> ::m2m_core::Related<'_, Tag, Article, ()> {
-            ::m2m_core::__private::of(__M2M_RELATION_0_REV, <Tag as ::m2m_core::Model>::pk(self))
+        pub fn articles(&self) -> ::m2m::Related<'_, Tag, Article, ()> {
+            ::m2m::__private::of(__M2M_RELATION_0_REV, <Tag as ::m2m::Model>::pk(self))
         }
     }
     #[allow(dead_code)]
@@ -217,21 +208,17 @@ const _: () = {
         #[doc(alias = "ARTICLES")]
         #[doc(alias = "ARTICLE")]
         #[doc(alias = "POSTS")]
-        pub const ARTICLE_SET: ::m2m_core::Relation<
-            crate::topics::Topic,
-            Article,
-            (),
-            ::m2m_core::Reverse,
-        > = __M2M_RELATION_1_REV;
+        pub const ARTICLE_SET: ::m2m::Relation<crate::topics::Topic, Article, (), ::m2m::Reverse> =
+            __M2M_RELATION_1_REV;
         #[doc = "The [`Article`]s linked to this [`crate::topics::Topic`] (reverse of `Article.topics`).\n\n`article_set` is the default name (`{owner_snake}_set`); write `#[many_to_many(related_name = \"...\")]` on `Article.topics` to name it."]
         #[doc(alias = "articles")]
         #[doc(alias = "article")]
         #[doc(alias = "posts")]
         #[inline]
-        pub fn article_set(&self) -> ::m2m_core::Related<'_, crate::topics::Topic, Article, ()> {
-            ::m2m_core::__private::of(
+        pub fn article_set(&self) -> ::m2m::Related<'_, crate::topics::Topic, Article, ()> {
+            ::m2m::__private::of(
                 __M2M_RELATION_1_REV,
-                <crate::topics::Topic as ::m2m_core::Model>::pk(self),
+                <crate::topics::Topic as ::m2m::Model>::pk(self),
             )
         }
     }

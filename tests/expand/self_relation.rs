@@ -17,37 +17,37 @@ pub struct User {
 #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
 pub struct UserColumns {
     #[doc = "The `id` column."]
-    pub id: ::m2m_core::Column<User, i64>,
+    pub id: ::m2m::Column<User, i64>,
     #[doc = "The `name` column."]
-    pub name: ::m2m_core::Column<User, String>,
+    pub name: ::m2m::Column<User, String>,
 }
 const _: () = {
-    static __M2M_TABLE: ::m2m_core::TableDef = ::m2m_core::__private::table(
+    static __M2M_TABLE: ::m2m::TableDef = ::m2m::__private::table(
         "User",
         "user",
         &[
-            ::m2m_core::__private::column(
+            ::m2m::__private::column(
                 "id",
-                ::m2m_core::__private::key_sql_type::<i64>(),
+                ::m2m::__private::key_sql_type::<i64>(),
                 false,
                 false,
                 false,
             ),
-            ::m2m_core::__private::column(
+            ::m2m::__private::column(
                 "name",
-                <String as ::m2m_core::SqlType>::SQLITE,
+                <String as ::m2m::SqlType>::SQLITE,
                 false,
                 false,
                 false,
             ),
         ],
         0usize,
-        <i64 as ::m2m_core::PrimaryKey>::AUTO,
-        <i64 as ::m2m_core::PrimaryKey>::INT_RANGE,
+        <i64 as ::m2m::PrimaryKey>::AUTO,
+        <i64 as ::m2m::PrimaryKey>::INT_RANGE,
     );
-    static __M2M_REL_0: ::m2m_core::RelationDef = ::m2m_core::__private::relation(
+    static __M2M_REL_0: ::m2m::RelationDef = ::m2m::__private::relation(
         "User.friends",
-        ::m2m_core::Junction::Table("user_friends"),
+        ::m2m::Junction::Table("user_friends"),
         "from_user_id",
         "to_user_id",
         &__M2M_TABLE,
@@ -55,11 +55,11 @@ const _: () = {
         true,
         true,
     );
-    const __M2M_RELATION_0: ::m2m_core::Relation<User, User, ()> =
-        ::m2m_core::__private::forward(&__M2M_REL_0, |__o: &mut User| &mut __o.friends);
-    static __M2M_REL_1: ::m2m_core::RelationDef = ::m2m_core::__private::relation(
+    const __M2M_RELATION_0: ::m2m::Relation<User, User, ()> =
+        ::m2m::__private::forward(&__M2M_REL_0, |__o: &mut User| &mut __o.friends);
+    static __M2M_REL_1: ::m2m::RelationDef = ::m2m::__private::relation(
         "User.following",
-        ::m2m_core::Junction::Table("user_following"),
+        ::m2m::Junction::Table("user_following"),
         "from_user_id",
         "to_user_id",
         &__M2M_TABLE,
@@ -67,11 +67,11 @@ const _: () = {
         false,
         true,
     );
-    const __M2M_RELATION_1: ::m2m_core::Relation<User, User, ()> =
-        ::m2m_core::__private::forward(&__M2M_REL_1, |__o: &mut User| &mut __o.following);
-    static __M2M_REL_1_REV: ::m2m_core::RelationDef = ::m2m_core::__private::relation(
+    const __M2M_RELATION_1: ::m2m::Relation<User, User, ()> =
+        ::m2m::__private::forward(&__M2M_REL_1, |__o: &mut User| &mut __o.following);
+    static __M2M_REL_1_REV: ::m2m::RelationDef = ::m2m::__private::relation(
         "User.followers",
-        ::m2m_core::Junction::Table("user_following"),
+        ::m2m::Junction::Table("user_following"),
         "to_user_id",
         "from_user_id",
         &__M2M_TABLE,
@@ -79,11 +79,11 @@ const _: () = {
         false,
         false,
     );
-    const __M2M_RELATION_1_REV: ::m2m_core::Relation<User, User, (), ::m2m_core::Reverse> =
-        ::m2m_core::__private::reverse(&__M2M_REL_1_REV);
-    static __M2M_RELATIONS: &[&::m2m_core::RelationDef] = &[&__M2M_REL_0, &__M2M_REL_1];
+    const __M2M_RELATION_1_REV: ::m2m::Relation<User, User, (), ::m2m::Reverse> =
+        ::m2m::__private::reverse(&__M2M_REL_1_REV);
+    static __M2M_RELATIONS: &[&::m2m::RelationDef] = &[&__M2M_REL_0, &__M2M_REL_1];
     #[automatically_derived]
-    impl ::m2m_core::Model for User {
+    impl ::m2m::Model for User {
         type Pk = i64;
         #[inline]
         fn pk(&self) -> &i64 {
@@ -94,21 +94,20 @@ const _: () = {
             self.id = __pk;
         }
         type Columns = UserColumns;
-        const TABLE: &'static ::m2m_core::TableDef = &__M2M_TABLE;
+        const TABLE: &'static ::m2m::TableDef = &__M2M_TABLE;
         const COLUMNS: UserColumns = UserColumns {
-            id: ::m2m_core::Column::__new("id"),
-            name: ::m2m_core::Column::__new("name"),
+            id: ::m2m::Column::__new("id"),
+            name: ::m2m::Column::__new("name"),
         };
-        fn __from_row<__R: ::m2m_core::__private::RowReader>(
+        fn __from_row<__R: ::m2m::__private::RowReader>(
             __row: &__R,
             __start: usize,
         ) -> ::core::result::Result<Self, __R::Error> {
             #[allow(unused_imports)]
-            use ::m2m_core::__private::{NotStored as _, StoredColumn as _, StoredKey as _};
+            use ::m2m::__private::{NotStored as _, StoredColumn as _, StoredKey as _};
             ::core::result::Result::Ok(User {
-                id: (&::m2m_core::__private::Stored::<i64>::NEW).get_key(__row, __start)?,
-                name: (&::m2m_core::__private::Stored::<String>::NEW)
-                    .get(__row, __start + 1usize)?,
+                id: (&::m2m::__private::Stored::<i64>::NEW).get_key(__row, __start)?,
+                name: (&::m2m::__private::Stored::<String>::NEW).get(__row, __start + 1usize)?,
                 friends: ::core::default::Default::default(),
                 following: ::core::default::Default::default(),
             })
@@ -116,63 +115,62 @@ const _: () = {
         #[inline]
         fn __bind_columns(
             &self,
-            __sink: &mut dyn ::m2m_core::__private::ValueSink,
-        ) -> ::core::result::Result<(), ::m2m_core::__private::BindError> {
+            __sink: &mut dyn ::m2m::__private::ValueSink,
+        ) -> ::core::result::Result<(), ::m2m::__private::BindError> {
             #[allow(unused_imports)]
-            use ::m2m_core::__private::{NotStored as _, StoredColumn as _};
-            (&::m2m_core::__private::Stored::<String>::NEW).put(__sink, &self.name)?;
+            use ::m2m::__private::{NotStored as _, StoredColumn as _};
+            (&::m2m::__private::Stored::<String>::NEW).put(__sink, &self.name)?;
             ::core::result::Result::Ok(())
         }
         #[inline]
-        fn __relations() -> &'static [&'static ::m2m_core::RelationDef] {
+        fn __relations() -> &'static [&'static ::m2m::RelationDef] {
             __M2M_RELATIONS
         }
     }
     #[automatically_derived]
-    impl ::m2m_core::Pivot for User {
+    impl ::m2m::Pivot for User {
         type PivotColumns = UserColumns;
-        const PIVOT_COLUMNS: UserColumns = <Self as ::m2m_core::Model>::COLUMNS;
+        const PIVOT_COLUMNS: UserColumns = <Self as ::m2m::Model>::COLUMNS;
     }
     #[automatically_derived]
-    impl ::m2m_core::IntoKey<User> for i64 {
+    impl ::m2m::IntoKey<User> for i64 {
         #[inline]
-        fn into_key(self) -> ::m2m_core::Key<User> {
-            ::m2m_core::Key::new(self)
+        fn into_key(self) -> ::m2m::Key<User> {
+            ::m2m::Key::new(self)
         }
     }
     #[automatically_derived]
-    impl ::m2m_core::IntoKey<User> for &i64 {
+    impl ::m2m::IntoKey<User> for &i64 {
         #[inline]
-        fn into_key(self) -> ::m2m_core::Key<User> {
-            ::m2m_core::Key::new(<i64 as ::core::clone::Clone>::clone(self))
+        fn into_key(self) -> ::m2m::Key<User> {
+            ::m2m::Key::new(<i64 as ::core::clone::Clone>::clone(self))
         }
     }
     #[allow(dead_code, non_snake_case)]
     impl User {
         #[doc = "The `friends` relation of [`User`] (symmetrical)."]
-        pub const FRIENDS: ::m2m_core::Relation<User, User, ()> = __M2M_RELATION_0;
+        pub const FRIENDS: ::m2m::Relation<User, User, ()> = __M2M_RELATION_0;
         #[doc = "The [`User`]s linked to this [`User`] (`friends`)."]
         #[inline]
-        pub fn friends(&self) -> ::m2m_core::Related<'_, User, User, ()> {
-            ::m2m_core::__private::of(__M2M_RELATION_0, &self.id)
+        pub fn friends(&self) -> ::m2m::Related<'_, User, User, ()> {
+            ::m2m::__private::of(__M2M_RELATION_0, &self.id)
         }
         #[doc = "The `following` relation of [`User`]: `User::FOLLOWING.of_key(key)` for an owner known by key."]
-        pub const FOLLOWING: ::m2m_core::Relation<User, User, ()> = __M2M_RELATION_1;
+        pub const FOLLOWING: ::m2m::Relation<User, User, ()> = __M2M_RELATION_1;
         #[doc = "The [`User`]s linked to this [`User`] (`following`)."]
         #[inline]
-        pub fn following(&self) -> ::m2m_core::Related<'_, User, User, ()> {
-            ::m2m_core::__private::of(__M2M_RELATION_1, &self.id)
+        pub fn following(&self) -> ::m2m::Related<'_, User, User, ()> {
+            ::m2m::__private::of(__M2M_RELATION_1, &self.id)
         }
     }
     #[allow(dead_code)]
     impl User {
         #[doc = "The reverse of [`User::FOLLOWING`]."]
-        pub const FOLLOWERS: ::m2m_core::Relation<User, User, (), ::m2m_core::Reverse> =
-            __M2M_RELATION_1_REV;
+        pub const FOLLOWERS: ::m2m::Relation<User, User, (), ::m2m::Reverse> = __M2M_RELATION_1_REV;
         #[doc = "The [`User`]s linked to this [`User`] (reverse of `User.following`)."]
         #[inline]
-        pub fn followers(&self) -> ::m2m_core::Related<'_, User, User, ()> {
-            ::m2m_core::__private::of(__M2M_RELATION_1_REV, <User as ::m2m_core::Model>::pk(self))
+        pub fn followers(&self) -> ::m2m::Related<'_, User, User, ()> {
+            ::m2m::__private::of(__M2M_RELATION_1_REV, <User as ::m2m::Model>::pk(self))
         }
     }
 };

@@ -15,36 +15,36 @@ pub struct Label {
 #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
 pub struct LabelColumns {
     #[doc = "The `code` column."]
-    pub code: ::m2m_core::Column<Label, String>,
+    pub code: ::m2m::Column<Label, String>,
     #[doc = "The `title` column."]
-    pub title: ::m2m_core::Column<Label, String>,
+    pub title: ::m2m::Column<Label, String>,
 }
 const _: () = {
-    static __M2M_TABLE: ::m2m_core::TableDef = ::m2m_core::__private::table(
+    static __M2M_TABLE: ::m2m::TableDef = ::m2m::__private::table(
         "Label",
         "label",
         &[
-            ::m2m_core::__private::column(
+            ::m2m::__private::column(
                 "code",
-                ::m2m_core::__private::key_sql_type::<String>(),
+                ::m2m::__private::key_sql_type::<String>(),
                 false,
                 false,
                 false,
             ),
-            ::m2m_core::__private::column(
+            ::m2m::__private::column(
                 "title",
-                <String as ::m2m_core::SqlType>::SQLITE,
+                <String as ::m2m::SqlType>::SQLITE,
                 false,
                 true,
                 true,
             ),
         ],
         0usize,
-        <String as ::m2m_core::PrimaryKey>::AUTO,
-        <String as ::m2m_core::PrimaryKey>::INT_RANGE,
+        <String as ::m2m::PrimaryKey>::AUTO,
+        <String as ::m2m::PrimaryKey>::INT_RANGE,
     );
     #[automatically_derived]
-    impl ::m2m_core::Model for Label {
+    impl ::m2m::Model for Label {
         type Pk = String;
         #[inline]
         fn pk(&self) -> &String {
@@ -55,65 +55,64 @@ const _: () = {
             self.code = __pk;
         }
         type Columns = LabelColumns;
-        const TABLE: &'static ::m2m_core::TableDef = &__M2M_TABLE;
+        const TABLE: &'static ::m2m::TableDef = &__M2M_TABLE;
         const COLUMNS: LabelColumns = LabelColumns {
-            code: ::m2m_core::Column::__new("code"),
-            title: ::m2m_core::Column::__new("title"),
+            code: ::m2m::Column::__new("code"),
+            title: ::m2m::Column::__new("title"),
         };
-        fn __from_row<__R: ::m2m_core::__private::RowReader>(
+        fn __from_row<__R: ::m2m::__private::RowReader>(
             __row: &__R,
             __start: usize,
         ) -> ::core::result::Result<Self, __R::Error> {
             #[allow(unused_imports)]
-            use ::m2m_core::__private::{NotStored as _, StoredColumn as _, StoredKey as _};
+            use ::m2m::__private::{NotStored as _, StoredColumn as _, StoredKey as _};
             ::core::result::Result::Ok(Label {
-                code: (&::m2m_core::__private::Stored::<String>::NEW).get_key(__row, __start)?,
-                title: (&::m2m_core::__private::Stored::<String>::NEW)
-                    .get(__row, __start + 1usize)?,
+                code: (&::m2m::__private::Stored::<String>::NEW).get_key(__row, __start)?,
+                title: (&::m2m::__private::Stored::<String>::NEW).get(__row, __start + 1usize)?,
             })
         }
         #[inline]
         fn __bind_columns(
             &self,
-            __sink: &mut dyn ::m2m_core::__private::ValueSink,
-        ) -> ::core::result::Result<(), ::m2m_core::__private::BindError> {
+            __sink: &mut dyn ::m2m::__private::ValueSink,
+        ) -> ::core::result::Result<(), ::m2m::__private::BindError> {
             #[allow(unused_imports)]
-            use ::m2m_core::__private::{NotStored as _, StoredColumn as _};
-            (&::m2m_core::__private::Stored::<String>::NEW).put(__sink, &self.title)?;
+            use ::m2m::__private::{NotStored as _, StoredColumn as _};
+            (&::m2m::__private::Stored::<String>::NEW).put(__sink, &self.title)?;
             ::core::result::Result::Ok(())
         }
     }
     #[automatically_derived]
-    impl ::m2m_core::Pivot for Label {
+    impl ::m2m::Pivot for Label {
         type PivotColumns = LabelColumns;
-        const PIVOT_COLUMNS: LabelColumns = <Self as ::m2m_core::Model>::COLUMNS;
+        const PIVOT_COLUMNS: LabelColumns = <Self as ::m2m::Model>::COLUMNS;
     }
     #[automatically_derived]
-    impl ::m2m_core::IntoKey<Label> for String {
+    impl ::m2m::IntoKey<Label> for String {
         #[inline]
-        fn into_key(self) -> ::m2m_core::Key<Label> {
-            ::m2m_core::Key::new(self)
+        fn into_key(self) -> ::m2m::Key<Label> {
+            ::m2m::Key::new(self)
         }
     }
     #[automatically_derived]
-    impl ::m2m_core::IntoKey<Label> for &String {
+    impl ::m2m::IntoKey<Label> for &String {
         #[inline]
-        fn into_key(self) -> ::m2m_core::Key<Label> {
-            ::m2m_core::Key::new(<String as ::core::clone::Clone>::clone(self))
+        fn into_key(self) -> ::m2m::Key<Label> {
+            ::m2m::Key::new(<String as ::core::clone::Clone>::clone(self))
         }
     }
     #[automatically_derived]
-    impl ::m2m_core::IntoKey<Label> for &str {
+    impl ::m2m::IntoKey<Label> for &str {
         #[inline]
-        fn into_key(self) -> ::m2m_core::Key<Label> {
-            ::m2m_core::Key::new(<str as ::std::borrow::ToOwned>::to_owned(self))
+        fn into_key(self) -> ::m2m::Key<Label> {
+            ::m2m::Key::new(<str as ::std::borrow::ToOwned>::to_owned(self))
         }
     }
     #[automatically_derived]
-    impl ::m2m_core::IntoKey<Label> for &&str {
+    impl ::m2m::IntoKey<Label> for &&str {
         #[inline]
-        fn into_key(self) -> ::m2m_core::Key<Label> {
-            ::m2m_core::Key::new(<str as ::std::borrow::ToOwned>::to_owned(*self))
+        fn into_key(self) -> ::m2m::Key<Label> {
+            ::m2m::Key::new(<str as ::std::borrow::ToOwned>::to_owned(*self))
         }
     }
 };

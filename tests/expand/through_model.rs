@@ -15,117 +15,104 @@ pub struct Student {
 #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
 pub struct StudentColumns {
     #[doc = "The `id` column."]
-    pub id: ::m2m_core::Column<Student, i64>,
+    pub id: ::m2m::Column<Student, i64>,
     #[doc = "The `name` column."]
-    pub name: ::m2m_core::Column<Student, String>,
+    pub name: ::m2m::Column<Student, String>,
 }
 const _: () = {
-    static __M2M_TABLE: ::m2m_core::TableDef = ::m2m_core::__private::table(
+    static __M2M_TABLE: ::m2m::TableDef = ::m2m::__private::table(
         "Student",
         "student",
         &[
-            ::m2m_core::__private::column(
+            ::m2m::__private::column(
                 "id",
-                ::m2m_core::__private::key_sql_type::<i64>(),
+                ::m2m::__private::key_sql_type::<i64>(),
                 false,
                 false,
                 false,
             ),
-            ::m2m_core::__private::column(
+            ::m2m::__private::column(
                 "name",
-                <String as ::m2m_core::SqlType>::SQLITE,
+                <String as ::m2m::SqlType>::SQLITE,
                 false,
                 false,
                 false,
             ),
         ],
         0usize,
-        <i64 as ::m2m_core::PrimaryKey>::AUTO,
-        <i64 as ::m2m_core::PrimaryKey>::INT_RANGE,
+        <i64 as ::m2m::PrimaryKey>::AUTO,
+        <i64 as ::m2m::PrimaryKey>::INT_RANGE,
     );
-    static __M2M_REL_0: ::m2m_core::RelationDef = ::m2m_core::__private::relation(
+    static __M2M_REL_0: ::m2m::RelationDef = ::m2m::__private::relation(
         "Student.courses",
-        ::m2m_core::Junction::Model(<Enrollment as ::m2m_core::Model>::TABLE),
-        <Enrollment as ::m2m_core::Model>::COLUMNS.student_id.name(),
-        <Enrollment as ::m2m_core::Model>::COLUMNS.course_id.name(),
+        ::m2m::Junction::Model(<Enrollment as ::m2m::Model>::TABLE),
+        <Enrollment as ::m2m::Model>::COLUMNS.student_id.name(),
+        <Enrollment as ::m2m::Model>::COLUMNS.course_id.name(),
         &__M2M_TABLE,
-        <Course as ::m2m_core::Model>::TABLE,
+        <Course as ::m2m::Model>::TABLE,
         false,
         true,
     );
-    const __M2M_RELATION_0: ::m2m_core::Relation<Student, Course, Enrollment> =
-        ::m2m_core::__private::forward(&__M2M_REL_0, |__o: &mut Student| &mut __o.courses);
+    const __M2M_RELATION_0: ::m2m::Relation<Student, Course, Enrollment> =
+        ::m2m::__private::forward(&__M2M_REL_0, |__o: &mut Student| &mut __o.courses);
     const _: () = {
-        ::m2m_core::__private::key_column::<Student, _>(
-            &<Enrollment as ::m2m_core::Model>::COLUMNS.student_id,
+        ::m2m::__private::key_column::<Student, _>(
+            &<Enrollment as ::m2m::Model>::COLUMNS.student_id,
         );
         const _: () = {
             static __M2M_CHECK: () = ::core::assert!(
-                !::m2m_core::__private::same_name(
-                    ::m2m_core::__private::key_column_name(
-                        <Enrollment as ::m2m_core::Model>::TABLE
-                    ),
-                    <Enrollment as ::m2m_core::Model>::COLUMNS.student_id.name(),
+                !::m2m::__private::same_name(
+                    ::m2m::__private::key_column_name(<Enrollment as ::m2m::Model>::TABLE),
+                    <Enrollment as ::m2m::Model>::COLUMNS.student_id.name(),
                 ),
                 "`source = \"student_id\"` names `Enrollment`'s own key, but `source` names the field of `Enrollment` that holds `Student`'s key (each link row has a key of its own): write that field, `source = \"...\"`"
             );
         };
-        ::m2m_core::__private::key_column::<Course, _>(
-            &<Enrollment as ::m2m_core::Model>::COLUMNS.course_id,
-        );
+        ::m2m::__private::key_column::<Course, _>(&<Enrollment as ::m2m::Model>::COLUMNS.course_id);
         const _: () = {
             static __M2M_CHECK: () = ::core::assert!(
-                !::m2m_core::__private::same_name(
-                    ::m2m_core::__private::key_column_name(
-                        <Enrollment as ::m2m_core::Model>::TABLE
-                    ),
-                    <Enrollment as ::m2m_core::Model>::COLUMNS.course_id.name(),
+                !::m2m::__private::same_name(
+                    ::m2m::__private::key_column_name(<Enrollment as ::m2m::Model>::TABLE),
+                    <Enrollment as ::m2m::Model>::COLUMNS.course_id.name(),
                 ),
                 "`target = \"course_id\"` names `Enrollment`'s own key, but `target` names the field of `Enrollment` that holds `Course`'s key (each link row has a key of its own): write that field, `target = \"...\"`"
             );
         };
         ::core::assert!(
-            <<Enrollment as ::m2m_core::Model>::Pk as ::m2m_core::PrimaryKey>::AUTO,
+            <<Enrollment as ::m2m::Model>::Pk as ::m2m::PrimaryKey>::AUTO,
             "a `through_model` needs an integer primary key that SQLite assigns, e.g. `id: i64`"
         );
     };
     const _: () = {
         static __M2M_CHECK: () = ::core::assert!(
-            !::m2m_core::__private::same_name(
-                <Enrollment as ::m2m_core::Model>::TABLE.name(),
-                "student"
-            ),
+            !::m2m::__private::same_name(<Enrollment as ::m2m::Model>::TABLE.name(), "student"),
             "the through model `Enrollment` has the table of `Student` itself (SQLite does not tell names apart by case): a junction needs a table of its own, e.g. `#[model(table = \"student_courses\")]` on `Enrollment`"
         );
     };
     const _: () = {
         static __M2M_CHECK: () = ::core::assert!(
-            !::m2m_core::__private::same_name(
-                <Enrollment as ::m2m_core::Model>::TABLE.name(),
-                <Course as ::m2m_core::Model>::TABLE.name()
+            !::m2m::__private::same_name(
+                <Enrollment as ::m2m::Model>::TABLE.name(),
+                <Course as ::m2m::Model>::TABLE.name()
             ),
             "the through model `Enrollment` has the table of `Course` (SQLite does not tell names apart by case): a junction needs a table of its own, e.g. `#[model(table = \"student_courses\")]` on `Enrollment`"
         );
     };
-    static __M2M_REL_0_REV: ::m2m_core::RelationDef = ::m2m_core::__private::relation(
+    static __M2M_REL_0_REV: ::m2m::RelationDef = ::m2m::__private::relation(
         "Course.students",
-        ::m2m_core::Junction::Model(<Enrollment as ::m2m_core::Model>::TABLE),
-        <Enrollment as ::m2m_core::Model>::COLUMNS.course_id.name(),
-        <Enrollment as ::m2m_core::Model>::COLUMNS.student_id.name(),
-        <Course as ::m2m_core::Model>::TABLE,
+        ::m2m::Junction::Model(<Enrollment as ::m2m::Model>::TABLE),
+        <Enrollment as ::m2m::Model>::COLUMNS.course_id.name(),
+        <Enrollment as ::m2m::Model>::COLUMNS.student_id.name(),
+        <Course as ::m2m::Model>::TABLE,
         &__M2M_TABLE,
         false,
         false,
     );
-    const __M2M_RELATION_0_REV: ::m2m_core::Relation<
-        Course,
-        Student,
-        Enrollment,
-        ::m2m_core::Reverse,
-    > = ::m2m_core::__private::reverse(&__M2M_REL_0_REV);
-    static __M2M_RELATIONS: &[&::m2m_core::RelationDef] = &[&__M2M_REL_0];
+    const __M2M_RELATION_0_REV: ::m2m::Relation<Course, Student, Enrollment, ::m2m::Reverse> =
+        ::m2m::__private::reverse(&__M2M_REL_0_REV);
+    static __M2M_RELATIONS: &[&::m2m::RelationDef] = &[&__M2M_REL_0];
     #[automatically_derived]
-    impl ::m2m_core::Model for Student {
+    impl ::m2m::Model for Student {
         type Pk = i64;
         #[inline]
         fn pk(&self) -> &i64 {
@@ -136,80 +123,76 @@ const _: () = {
             self.id = __pk;
         }
         type Columns = StudentColumns;
-        const TABLE: &'static ::m2m_core::TableDef = &__M2M_TABLE;
+        const TABLE: &'static ::m2m::TableDef = &__M2M_TABLE;
         const COLUMNS: StudentColumns = StudentColumns {
-            id: ::m2m_core::Column::__new("id"),
-            name: ::m2m_core::Column::__new("name"),
+            id: ::m2m::Column::__new("id"),
+            name: ::m2m::Column::__new("name"),
         };
-        fn __from_row<__R: ::m2m_core::__private::RowReader>(
+        fn __from_row<__R: ::m2m::__private::RowReader>(
             __row: &__R,
             __start: usize,
         ) -> ::core::result::Result<Self, __R::Error> {
             #[allow(unused_imports)]
-            use ::m2m_core::__private::{NotStored as _, StoredColumn as _, StoredKey as _};
+            use ::m2m::__private::{NotStored as _, StoredColumn as _, StoredKey as _};
             ::core::result::Result::Ok(Student {
-                id: (&::m2m_core::__private::Stored::<i64>::NEW).get_key(__row, __start)?,
-                name: (&::m2m_core::__private::Stored::<String>::NEW)
-                    .get(__row, __start + 1usize)?,
+                id: (&::m2m::__private::Stored::<i64>::NEW).get_key(__row, __start)?,
+                name: (&::m2m::__private::Stored::<String>::NEW).get(__row, __start + 1usize)?,
                 courses: ::core::default::Default::default(),
             })
         }
         #[inline]
         fn __bind_columns(
             &self,
-            __sink: &mut dyn ::m2m_core::__private::ValueSink,
-        ) -> ::core::result::Result<(), ::m2m_core::__private::BindError> {
+            __sink: &mut dyn ::m2m::__private::ValueSink,
+        ) -> ::core::result::Result<(), ::m2m::__private::BindError> {
             #[allow(unused_imports)]
-            use ::m2m_core::__private::{NotStored as _, StoredColumn as _};
-            (&::m2m_core::__private::Stored::<String>::NEW).put(__sink, &self.name)?;
+            use ::m2m::__private::{NotStored as _, StoredColumn as _};
+            (&::m2m::__private::Stored::<String>::NEW).put(__sink, &self.name)?;
             ::core::result::Result::Ok(())
         }
         #[inline]
-        fn __relations() -> &'static [&'static ::m2m_core::RelationDef] {
+        fn __relations() -> &'static [&'static ::m2m::RelationDef] {
             __M2M_RELATIONS
         }
     }
     #[automatically_derived]
-    impl ::m2m_core::Pivot for Student {
+    impl ::m2m::Pivot for Student {
         type PivotColumns = StudentColumns;
-        const PIVOT_COLUMNS: StudentColumns = <Self as ::m2m_core::Model>::COLUMNS;
+        const PIVOT_COLUMNS: StudentColumns = <Self as ::m2m::Model>::COLUMNS;
     }
     #[automatically_derived]
-    impl ::m2m_core::IntoKey<Student> for i64 {
+    impl ::m2m::IntoKey<Student> for i64 {
         #[inline]
-        fn into_key(self) -> ::m2m_core::Key<Student> {
-            ::m2m_core::Key::new(self)
+        fn into_key(self) -> ::m2m::Key<Student> {
+            ::m2m::Key::new(self)
         }
     }
     #[automatically_derived]
-    impl ::m2m_core::IntoKey<Student> for &i64 {
+    impl ::m2m::IntoKey<Student> for &i64 {
         #[inline]
-        fn into_key(self) -> ::m2m_core::Key<Student> {
-            ::m2m_core::Key::new(<i64 as ::core::clone::Clone>::clone(self))
+        fn into_key(self) -> ::m2m::Key<Student> {
+            ::m2m::Key::new(<i64 as ::core::clone::Clone>::clone(self))
         }
     }
     #[allow(dead_code, non_snake_case)]
     impl Student {
         #[doc = "The `courses` relation of [`Student`]: `Student::COURSES.of_key(key)` for an owner known by key."]
-        pub const COURSES: ::m2m_core::Relation<Student, Course, Enrollment> = __M2M_RELATION_0;
+        pub const COURSES: ::m2m::Relation<Student, Course, Enrollment> = __M2M_RELATION_0;
         #[doc = "The [`Course`]s linked to this [`Student`] (`courses`)."]
         #[inline]
-        pub fn courses(&self) -> ::m2m_core::Related<'_, Student, Course, Enrollment> {
-            ::m2m_core::__private::of(__M2M_RELATION_0, &self.id)
+        pub fn courses(&self) -> ::m2m::Related<'_, Student, Course, Enrollment> {
+            ::m2m::__private::of(__M2M_RELATION_0, &self.id)
         }
     }
     #[allow(dead_code)]
     impl Course {
         #[doc = "The reverse of [`Student::COURSES`]."]
-        pub const STUDENTS: ::m2m_core::Relation<Course, Student, Enrollment, ::m2m_core::Reverse> =
+        pub const STUDENTS: ::m2m::Relation<Course, Student, Enrollment, ::m2m::Reverse> =
             __M2M_RELATION_0_REV;
         #[doc = "The [`Student`]s linked to this [`Course`] (reverse of `Student.courses`)."]
         #[inline]
-        pub fn students(&self) -> ::m2m_core::Related<'_, Course, Student, Enrollment> {
-            ::m2m_core::__private::of(
-                __M2M_RELATION_0_REV,
-                <Course as ::m2m_core::Model>::pk(self),
-            )
+        pub fn students(&self) -> ::m2m::Related<'_, Course, Student, Enrollment> {
+            ::m2m::__private::of(__M2M_RELATION_0_REV, <Course as ::m2m::Model>::pk(self))
         }
     }
 };

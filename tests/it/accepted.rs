@@ -6,8 +6,8 @@
 /// ask a shelf for its books.
 mod reverse_visibility {
     pub mod books {
-        use m2m_core::rusqlite::Connection;
-        use m2m_core::{ManyToMany, Model};
+        use m2m::rusqlite::Connection;
+        use m2m::{ManyToMany, Model};
 
         #[derive(Model, Debug)]
         pub struct Book {
@@ -36,8 +36,8 @@ mod reverse_visibility {
     }
 
     pub mod shelves {
-        use m2m_core::Model;
-        use m2m_core::rusqlite::Connection;
+        use m2m::Model;
+        use m2m::rusqlite::Connection;
 
         #[derive(Model, Debug)]
         pub struct Shelf {
@@ -57,14 +57,14 @@ mod reverse_visibility {
         }
     }
 
-    use m2m_core::Model;
+    use m2m::Model;
 
     use books::Book;
     use shelves::Shelf;
 
     #[test]
     fn the_target_module_reads_the_reverse_of_a_private_field() {
-        let conn = m2m_core::open_in_memory().unwrap();
+        let conn = m2m::open_in_memory().unwrap();
         Shelf::create_table(&conn).unwrap();
         Book::create_table(&conn).unwrap();
         let mut shelf = Shelf { id: 0 };
@@ -87,7 +87,7 @@ mod keys_by_reference {
     // The borrowed forms are the point: they must compile.
     #![allow(clippy::needless_borrows_for_generic_args)]
 
-    use m2m_core::Model;
+    use m2m::Model;
 
     use crate::models::*;
 
@@ -161,7 +161,7 @@ mod keys_by_reference {
 /// A relation to `Self` written as a path to the struct: the same defaults,
 /// `symmetrical` allowed, and a reverse accessor.
 mod self_by_path {
-    use m2m_core::{ManyToMany, Model};
+    use m2m::{ManyToMany, Model};
 
     #[derive(Model, Debug)]
     pub struct Member {
@@ -172,7 +172,7 @@ mod self_by_path {
         pub mentees: ManyToMany<self::Member>,
     }
 
-    fn member(conn: &m2m_core::rusqlite::Connection) -> Member {
+    fn member(conn: &m2m::rusqlite::Connection) -> Member {
         let mut m = Member {
             id: 0,
             friends: ManyToMany::default(),
@@ -184,7 +184,7 @@ mod self_by_path {
 
     #[test]
     fn paths_to_the_struct_are_self_relations() {
-        let conn = m2m_core::open_in_memory().unwrap();
+        let conn = m2m::open_in_memory().unwrap();
         Member::create_table(&conn).unwrap();
         let (a, b) = (member(&conn), member(&conn));
 

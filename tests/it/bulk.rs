@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use m2m_core::Model;
+use m2m::Model;
 
 use crate::models::*;
 

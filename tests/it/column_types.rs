@@ -2,7 +2,7 @@
 //! declared types, and values that come back as they went in.
 
 use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
-use m2m_core::Model;
+use m2m::Model;
 use serde_json::{Value, json};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcDateTime, UtcOffset};
 use uuid::Uuid;
@@ -93,7 +93,7 @@ fn feature_columns_declare_their_sqlite_types() {
 
 #[test]
 fn chrono_serde_json_and_uuid_columns_round_trip() {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     Event::create_table(&conn).unwrap();
     let day = NaiveDate::from_ymd_opt(2024, 2, 29).unwrap();
     let at = NaiveTime::from_hms_nano_opt(23, 59, 58, 123_456_789).unwrap();
@@ -178,7 +178,7 @@ fn chrono_serde_json_and_uuid_columns_round_trip() {
 
 #[test]
 fn time_columns_round_trip() {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     Shift::create_table(&conn).unwrap();
     let day = Date::from_calendar_date(2024, Month::February, 29).unwrap();
     let starts = Time::from_hms_nano(6, 7, 8, 900_000_000).unwrap();

@@ -1,6 +1,6 @@
 //! Connections set up by the library.
 
-use m2m_core::Model;
+use m2m::Model;
 
 use crate::models::*;
 
@@ -29,7 +29,7 @@ fn file_database_uses_wal_and_foreign_keys() {
     let dir = TempDir::new("wal");
     let path = dir.0.join("app.db");
     {
-        let conn = m2m_core::open(&path).unwrap();
+        let conn = m2m::open(&path).unwrap();
         let mode: String = conn
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .unwrap();
@@ -50,7 +50,7 @@ fn file_database_uses_wal_and_foreign_keys() {
         a.tags().add(&conn, [&t]).unwrap();
     }
     // Reopened, the rows and links are there, and cascades still work.
-    let conn = m2m_core::open(&path).unwrap();
+    let conn = m2m::open(&path).unwrap();
     Tag::create_table(&conn).unwrap();
     Article::create_table(&conn).unwrap();
     let a = Article::query().fetch_one(&conn).unwrap().unwrap();
@@ -80,8 +80,8 @@ fn in_memory_database_enforces_foreign_keys() {
 #[test]
 fn configure_sets_up_a_users_own_connection() {
     let dir = TempDir::new("configure");
-    let conn = m2m_core::rusqlite::Connection::open(dir.0.join("own.db")).unwrap();
-    m2m_core::configure(&conn).unwrap();
+    let conn = m2m::rusqlite::Connection::open(dir.0.join("own.db")).unwrap();
+    m2m::configure(&conn).unwrap();
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -103,14 +103,14 @@ fn configure_sets_up_a_users_own_connection() {
 fn a_locked_database_is_a_busy_error_and_nothing_is_written() {
     let dir = TempDir::new("busy");
     let path = dir.0.join("busy.db");
-    let conn = m2m_core::open(&path).unwrap();
+    let conn = m2m::open(&path).unwrap();
     Tag::create_table(&conn).unwrap();
     Article::create_table(&conn).unwrap();
     let ts = tags(&conn, &["a", "b"]);
     let a = article(&conn, "x");
     a.tags().add(&conn, [&ts[0]]).unwrap();
 
-    let other = m2m_core::open(&path).unwrap();
+    let other = m2m::open(&path).unwrap();
     // Hold the write lock from another connection.
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
     conn.busy_timeout(std::time::Duration::from_millis(50))
@@ -134,7 +134,7 @@ fn a_locked_database_is_a_busy_error_and_nothing_is_written() {
 fn a_writer_waits_for_another_connections_transaction() {
     let dir = TempDir::new("wait");
     let path = dir.0.join("wait.db");
-    let conn = m2m_core::open(&path).unwrap();
+    let conn = m2m::open(&path).unwrap();
     Tag::create_table(&conn).unwrap();
     Article::create_table(&conn).unwrap();
     let ts = tags(&conn, &["a", "b"]);
@@ -142,7 +142,7 @@ fn a_writer_waits_for_another_connections_transaction() {
     let (locked_tx, locked_rx) = std::sync::mpsc::channel();
     let (t0, aid) = (ts[0].id, a.id);
     let writer = std::thread::spawn(move || {
-        let other = m2m_core::open(&path).unwrap();
+        let other = m2m::open(&path).unwrap();
         let tx = other.unchecked_transaction().unwrap();
         tx.execute_batch("DELETE FROM articles WHERE 0").unwrap(); // take the write lock
         locked_tx.send(()).unwrap();
@@ -164,7 +164,7 @@ fn a_writer_waits_for_another_connections_transaction() {
 }
 
 /// The settings `configure` promises, read back from SQLite.
-fn settings(conn: &m2m_core::rusqlite::Connection) -> (i64, i64, String, i64) {
+fn settings(conn: &m2m::rusqlite::Connection) -> (i64, i64, String, i64) {
     let pragma = |name: &str| -> i64 {
         conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
             .unwrap()
@@ -186,9 +186,9 @@ fn settings(conn: &m2m_core::rusqlite::Connection) -> (i64, i64, String, i64) {
 /// foreign keys on, sets `BUSY_TIMEOUT`, WAL (for a file) and `NORMAL`.
 #[test]
 fn configure_overrides_a_connections_own_settings() {
-    use m2m_core::rusqlite::Connection;
+    use m2m::rusqlite::Connection;
     let dir = TempDir::new("override");
-    let want_timeout = i64::try_from(m2m_core::BUSY_TIMEOUT.as_millis()).unwrap();
+    let want_timeout = i64::try_from(m2m::BUSY_TIMEOUT.as_millis()).unwrap();
     assert!(want_timeout > 0);
     for (conn, mode) in [
         (Connection::open(dir.0.join("own.db")).unwrap(), "wal"),
@@ -206,7 +206,7 @@ fn configure_overrides_a_connections_own_settings() {
             "set up: {before:?}"
         );
 
-        m2m_core::configure(&conn).unwrap();
+        m2m::configure(&conn).unwrap();
         assert_eq!(
             settings(&conn),
             (1, want_timeout, mode.to_owned(), 1),

@@ -1,6 +1,6 @@
 //! Row CRUD, `create_table`, the DDL text and the column constraints.
 
-use m2m_core::{Error, Model};
+use m2m::{Error, Model};
 
 use crate::models::*;
 
@@ -419,11 +419,11 @@ fn the_error_type_travels() {
     let boxed: Boxed = e.into();
     let source = boxed.source().expect("a SQLite failure has a source");
     let sqlite = source
-        .downcast_ref::<m2m_core::rusqlite::Error>()
+        .downcast_ref::<m2m::rusqlite::Error>()
         .expect("the source is rusqlite's error");
     assert_eq!(
         sqlite.sqlite_error_code(),
-        Some(m2m_core::rusqlite::ErrorCode::ConstraintViolation),
+        Some(m2m::rusqlite::ErrorCode::ConstraintViolation),
         "{sqlite:?}"
     );
     let text = boxed.to_string();

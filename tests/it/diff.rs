@@ -1,6 +1,6 @@
 //! `set` as a diff, `sync` in its three modes, `toggle`, and `create`.
 
-use m2m_core::{Key, Model, SyncMode};
+use m2m::{Key, Model, SyncMode};
 
 use crate::models::*;
 
@@ -219,7 +219,7 @@ fn create_is_atomic() {
         .of_key(999)
         .create(&conn, new_tag("orphan"))
         .unwrap_err();
-    assert!(matches!(e, m2m_core::Error::MissingOwner { .. }), "{e:?}");
+    assert!(matches!(e, m2m::Error::MissingOwner { .. }), "{e:?}");
     assert_eq!(rows_in(&conn, "tag"), 1, "the new tag must be rolled back");
     assert!(
         Tag::query()

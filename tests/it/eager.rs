@@ -1,8 +1,8 @@
 //! Eager loading and queries across relations (issue 4): results, and the
 //! exact number of statements each call runs.
 
-use m2m_core::rusqlite::Connection;
-use m2m_core::{Model, StatementLog};
+use m2m::rusqlite::Connection;
+use m2m::{Model, StatementLog};
 
 use crate::models::*;
 
@@ -433,12 +433,7 @@ fn count_exists_contains_and_keys_read_the_junction_alone() {
 /// Checks a query's rows (by `label`), its count and whether it exists: all
 /// three must say the same.
 #[track_caller]
-fn check<M: Model>(
-    conn: &Connection,
-    q: &m2m_core::Query<M>,
-    label: fn(&M) -> &str,
-    want: &[&str],
-) {
+fn check<M: Model>(conn: &Connection, q: &m2m::Query<M>, label: fn(&M) -> &str, want: &[&str]) {
     let rows = q.fetch_all(conn).unwrap();
     let got: Vec<&str> = rows.iter().map(label).collect();
     assert_eq!(got, want, "{q:?}");

@@ -2,8 +2,8 @@
 //! integer keys, schemas that do not match, connections without foreign
 //! keys, NaN, extreme limits, long lists of blobs, index names, blob keys.
 
-use m2m_core::rusqlite::Connection;
-use m2m_core::{Error, Key, ManyToMany, Model, Schema, SyncMode};
+use m2m::rusqlite::Connection;
+use m2m::{Error, Key, ManyToMany, Model, Schema, SyncMode};
 
 use crate::models::*;
 
@@ -23,7 +23,7 @@ struct Small {
     tags: ManyToMany<Tag>,
 }
 
-fn tiny(conn: &Connection, name: &str) -> m2m_core::Result<Tiny> {
+fn tiny(conn: &Connection, name: &str) -> m2m::Result<Tiny> {
     let mut t = Tiny {
         id: 0,
         name: name.into(),
@@ -34,7 +34,7 @@ fn tiny(conn: &Connection, name: &str) -> m2m_core::Result<Tiny> {
 
 #[test]
 fn a_narrow_key_gets_a_key_that_fits_or_fails_having_written_nothing() {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     Tiny::create_table(&conn).unwrap();
     for i in 1..=255u8 {
         assert_eq!(tiny(&conn, &format!("t{i}")).unwrap().id, i);
@@ -109,7 +109,7 @@ fn a_signed_narrow_key_with_relations_stays_readable() {
 
 #[test]
 fn a_narrow_key_table_made_without_the_check_is_not_poisoned() {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     // Made by another tool, without the range CHECK, with a row at the top.
     conn.execute_batch(
         "CREATE TABLE tiny (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
@@ -128,7 +128,7 @@ fn a_narrow_key_table_made_without_the_check_is_not_poisoned() {
 
 // ----- schemas that exist already ---------------------------------------------
 
-fn schema_error(r: m2m_core::Result<()>) -> (String, String) {
+fn schema_error(r: m2m::Result<()>) -> (String, String) {
     match r {
         Err(Error::Schema { table, problem }) => (table.to_owned(), problem),
         other => panic!("expected Error::Schema, got {other:?}"),
@@ -137,7 +137,7 @@ fn schema_error(r: m2m_core::Result<()>) -> (String, String) {
 
 #[test]
 fn create_table_refuses_a_table_with_other_columns() {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     conn.execute_batch("CREATE TABLE tag (id INTEGER PRIMARY KEY, label TEXT NOT NULL)")
         .unwrap();
     let (table, problem) = schema_error(Tag::create_table(&conn));
@@ -148,14 +148,14 @@ fn create_table_refuses_a_table_with_other_columns() {
 
 #[test]
 fn create_table_refuses_another_key() {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     conn.execute_batch("CREATE TABLE tag (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE)")
         .unwrap();
     let (table, problem) = schema_error(Tag::create_table(&conn));
     assert_eq!(table, "tag");
     assert!(problem.contains("INTEGER"), "{problem}");
 
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     conn.execute_batch("CREATE TABLE tag (id INTEGER NOT NULL, name TEXT PRIMARY KEY NOT NULL)")
         .unwrap();
     let (_, problem) = schema_error(Tag::create_table(&conn));
@@ -164,7 +164,7 @@ fn create_table_refuses_another_key() {
 
 #[test]
 fn create_table_refuses_a_junction_without_its_pair_key_or_foreign_keys() {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     Tag::create_table(&conn).unwrap();
     conn.execute_batch(
         "CREATE TABLE articles_tags (article_id INTEGER NOT NULL, tag_id INTEGER NOT NULL)",
@@ -177,7 +177,7 @@ fn create_table_refuses_a_junction_without_its_pair_key_or_foreign_keys() {
     assert!(problem.contains("FOREIGN KEY (tag_id)"), "{problem}");
 
     // The pair key, but foreign keys that do not cascade.
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     Tag::create_table(&conn).unwrap();
     conn.execute_batch(
         "CREATE TABLE articles (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT);
@@ -194,7 +194,7 @@ fn create_table_refuses_a_junction_without_its_pair_key_or_foreign_keys() {
 }
 
 mod shop {
-    use m2m_core::Model;
+    use m2m::Model;
     #[derive(Model, Debug)]
     pub struct Item {
         pub id: i64,
@@ -203,7 +203,7 @@ mod shop {
 }
 
 mod warehouse {
-    use m2m_core::Model;
+    use m2m::Model;
     /// Same struct name as `shop::Item`, so the same default table.
     #[derive(Model, Debug)]
     pub struct Item {
@@ -215,7 +215,7 @@ mod warehouse {
 
 #[test]
 fn two_models_claiming_one_table_are_refused() {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     shop::Item::create_table(&conn).unwrap();
     let (table, problem) = schema_error(warehouse::Item::create_table(&conn));
     assert_eq!(table, "item");
@@ -265,25 +265,25 @@ fn verify_schema_lists_every_difference_and_nothing_when_it_fits() {
         Schema::of::<File>(),
         Schema::of::<BlogPost>(),
     ];
-    assert_eq!(m2m_core::verify_schema(&conn, &all).unwrap(), vec![]);
+    assert_eq!(m2m::verify_schema(&conn, &all).unwrap(), vec![]);
 
     // Names are compared as SQLite does: without case.
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     conn.execute_batch("CREATE TABLE TAG (ID INTEGER PRIMARY KEY, Name text NOT NULL UNIQUE);")
         .unwrap();
     assert_eq!(
-        m2m_core::verify_schema(&conn, &[Schema::of::<Tag>()]).unwrap(),
+        m2m::verify_schema(&conn, &[Schema::of::<Tag>()]).unwrap(),
         vec![]
     );
 
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     conn.execute_batch(
         "CREATE TABLE tag (id INTEGER PRIMARY KEY, name TEXT);
          CREATE TABLE articles (id INTEGER PRIMARY KEY, title BLOB NOT NULL, body TEXT NOT NULL, extra TEXT NOT NULL);",
     )
     .unwrap();
     let problems =
-        m2m_core::verify_schema(&conn, &[Schema::of::<Tag>(), Schema::of::<Article>()]).unwrap();
+        m2m::verify_schema(&conn, &[Schema::of::<Tag>(), Schema::of::<Article>()]).unwrap();
     let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
     for needle in [
         "table `tag`: column `name` allows NULL",
@@ -360,7 +360,7 @@ fn writes_are_refused_on_a_connection_without_foreign_keys() {
     a.tags().add(&conn, [&rust]).unwrap();
     conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
 
-    let refused = |r: m2m_core::Result<()>| match r {
+    let refused = |r: m2m::Result<()>| match r {
         Err(e @ Error::ForeignKeysOff { .. }) => {
             assert!(e.to_string().contains("configure"), "{e}");
         }
@@ -452,7 +452,7 @@ fn meter(conn: &Connection) -> Meter {
 }
 
 #[track_caller]
-fn assert_nan_refused<T: std::fmt::Debug>(r: m2m_core::Result<T>, column: &str) {
+fn assert_nan_refused<T: std::fmt::Debug>(r: m2m::Result<T>, column: &str) {
     match r {
         Err(e @ Error::InvalidValue { .. }) => {
             let Error::InvalidValue { column: c, .. } = &e else {
@@ -656,7 +656,7 @@ struct A {
 
 #[test]
 fn index_names_do_not_collide_across_models() {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     AB::create_table(&conn).unwrap();
     A::create_table(&conn).unwrap();
     let indexed = |table: &str| -> i64 {
@@ -698,7 +698,7 @@ fn blob(conn: &Connection, id: &[u8]) -> Blob {
 
 #[test]
 fn blob_keys_work_on_every_side() {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     Blob::create_table(&conn).unwrap();
     Shelf::create_table(&conn).unwrap();
     // Bytes that are not UTF-8, a NUL, and one that reads like JSON.

@@ -3,8 +3,8 @@
 //! by field position, on every path (get, query, relation fetches, pivot
 //! rows, prefetch, counts).
 
-use m2m_core::rusqlite::Connection;
-use m2m_core::{ManyToMany, Model};
+use m2m::rusqlite::Connection;
+use m2m::{ManyToMany, Model};
 
 /// Relation and skipped fields first, in the middle and last, among columns
 /// of different types; the key is neither first nor last.
@@ -123,7 +123,7 @@ fn stored_parts(ps: &[&Part]) -> Vec<Part> {
 }
 
 fn workshop() -> (Connection, Vec<Gadget>, Vec<Part>) {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     Part::create_table(&conn).unwrap();
     Gadget::create_table(&conn).unwrap();
     let mut gadgets = vec![

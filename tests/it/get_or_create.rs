@@ -2,8 +2,8 @@
 //! column, `Related::connect_or_create` links or creates a target by one;
 //! a seed script may run twice.
 
-use m2m_core::rusqlite::Connection;
-use m2m_core::{Error, ManyToMany, Model};
+use m2m::rusqlite::Connection;
+use m2m::{Error, ManyToMany, Model};
 
 use crate::models::*;
 
@@ -128,7 +128,7 @@ fn a_found_row_replaces_self_and_nothing_of_self_is_written() {
 }
 
 /// A seed script: tags by name, articles by key, links by tag name.
-fn seed(conn: &Connection) -> m2m_core::Result<(usize, Vec<Article>)> {
+fn seed(conn: &Connection) -> m2m::Result<(usize, Vec<Article>)> {
     let mut inserted = 0;
     for name in ["rust", "sql", "web"] {
         let mut t = new_tag(name);

@@ -1,7 +1,7 @@
 //! Models shared by every test module, and a fresh database with all tables.
 
-use m2m_core::rusqlite::Connection;
-use m2m_core::{Error, Key, ManyToMany, Model};
+use m2m::rusqlite::Connection;
+use m2m::{Error, Key, ManyToMany, Model};
 
 /// An article with two relations to the same model (`tags` and
 /// `featured_tags`): they must never share a junction table.
@@ -86,7 +86,7 @@ pub struct BlogPost {
 
 /// A fresh in-memory database set up by the library, with every table.
 pub fn db() -> Connection {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     Tag::create_table(&conn).unwrap();
     Article::create_table(&conn).unwrap();
     User::create_table(&conn).unwrap();
@@ -192,7 +192,7 @@ pub fn rows_in(conn: &Connection, table: &str) -> i64 {
 
 /// Asserts that `r` is `Error::Unsaved`.
 #[track_caller]
-pub fn assert_unsaved<T: std::fmt::Debug>(r: m2m_core::Result<T>) {
+pub fn assert_unsaved<T: std::fmt::Debug>(r: m2m::Result<T>) {
     match r {
         Err(Error::Unsaved { .. }) => {}
         other => panic!("expected Error::Unsaved, got {other:?}"),
@@ -201,7 +201,7 @@ pub fn assert_unsaved<T: std::fmt::Debug>(r: m2m_core::Result<T>) {
 
 /// Asserts that `r` is `Error::Unsaved` about `model`, and says so.
 #[track_caller]
-pub fn assert_unsaved_model<T: std::fmt::Debug>(r: m2m_core::Result<T>, model: &str) {
+pub fn assert_unsaved_model<T: std::fmt::Debug>(r: m2m::Result<T>, model: &str) {
     match r {
         Err(e @ Error::Unsaved { .. }) => {
             let msg = e.to_string();
@@ -218,11 +218,7 @@ pub fn assert_unsaved_model<T: std::fmt::Debug>(r: m2m_core::Result<T>, model: &
 /// Asserts that `r` is `Error::MissingTarget` for `relation` and `key`
 /// (rendered as SQL shows it), and that its message names both.
 #[track_caller]
-pub fn assert_missing_target<T: std::fmt::Debug>(
-    r: m2m_core::Result<T>,
-    relation: &str,
-    key: &str,
-) {
+pub fn assert_missing_target<T: std::fmt::Debug>(r: m2m::Result<T>, relation: &str, key: &str) {
     match r {
         Err(e @ Error::MissingTarget { .. }) => {
             let msg = e.to_string();

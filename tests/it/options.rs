@@ -1,8 +1,8 @@
 //! Model and relation options: column names, indexes, column types, junction
 //! names and columns, default reverse accessors, and the relation slot.
 
-use m2m_core::rusqlite::Connection;
-use m2m_core::{Key, ManyToMany, Model};
+use m2m::rusqlite::Connection;
+use m2m::{Key, ManyToMany, Model};
 
 use crate::models::*;
 
@@ -65,7 +65,7 @@ fn non_text_columns_round_trip_and_query() {
     b.insert(&conn).unwrap();
     assert_eq!(File::get(&conn, a.id).unwrap(), Some(a.clone()));
     assert_eq!(File::get(&conn, b.id).unwrap(), Some(b.clone()));
-    let q = |f: fn(&<File as Model>::Columns) -> m2m_core::Expr<File>| {
+    let q = |f: fn(&<File as Model>::Columns) -> m2m::Expr<File>| {
         File::query().filter(f).fetch_all(&conn).unwrap()
     };
     assert_eq!(q(|c| c.name.eq("b.bin")), vec![b.clone()]);

@@ -2,8 +2,8 @@
 //! Django's m2m_through tests, Laravel's belongsToMany sync/toggle tests and
 //! Lucid's pivot API.
 
-use m2m_core::rusqlite::Connection;
-use m2m_core::{Error, Key, ManyToMany, Model, StatementLog, SyncMode};
+use m2m::rusqlite::Connection;
+use m2m::{Error, Key, ManyToMany, Model, StatementLog, SyncMode};
 
 use crate::models::{log_junction, rows_in, take_log};
 
@@ -48,7 +48,7 @@ pub struct Colleague {
 }
 
 fn school() -> (Connection, Vec<Student>, Vec<Course>) {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     Course::create_table(&conn).unwrap();
     Student::create_table(&conn).unwrap();
     Colleague::create_table(&conn).unwrap();
@@ -626,7 +626,7 @@ fn prefetch_with_pivot_in_one_statement() {
 
 #[test]
 fn a_through_table_made_first_on_its_own_is_rebuilt_with_foreign_keys_when_empty() {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     Course::create_table(&conn).unwrap();
     Enrollment::create_table(&conn).unwrap(); // no foreign keys: it does not know its relation
     Student::create_table(&conn).unwrap();
@@ -653,7 +653,7 @@ fn a_through_table_made_first_on_its_own_is_rebuilt_with_foreign_keys_when_empty
 
 #[test]
 fn a_through_table_with_rows_but_no_foreign_keys_is_refused_not_dropped() {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     Course::create_table(&conn).unwrap();
     Enrollment::create_table(&conn).unwrap();
     Enrollment {

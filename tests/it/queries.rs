@@ -1,8 +1,8 @@
 //! The typed query: predicates, combinators, ordering, paging, and values
 //! that must be bound, never spliced.
 
-use m2m_core::Model;
-use m2m_core::rusqlite::Connection;
+use m2m::Model;
+use m2m::rusqlite::Connection;
 
 use crate::models::*;
 
@@ -44,7 +44,7 @@ fn default_order_is_by_key() {
 #[test]
 fn comparison_predicates() {
     let conn = seeded();
-    let q = |f: fn(&<Article as Model>::Columns) -> m2m_core::Expr<Article>| {
+    let q = |f: fn(&<Article as Model>::Columns) -> m2m::Expr<Article>| {
         ids_of(Article::query().filter(f).fetch_all(&conn).unwrap())
     };
     assert_eq!(q(|c| c.id.eq(5)), vec![5]);
@@ -448,7 +448,7 @@ fn hostile_values_are_bound_and_round_trip() {
 
 /// The first 300 characters of an error (SQLite's message can carry the
 /// whole statement text).
-fn short(e: &m2m_core::Error) -> String {
+fn short(e: &m2m::Error) -> String {
     e.to_string().chars().take(300).collect()
 }
 

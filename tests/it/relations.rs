@@ -1,7 +1,7 @@
 //! Forward and reverse accessors: add, remove, clear, reads, target forms,
 //! descriptors and filters.
 
-use m2m_core::{Key, Model, StatementLog, SyncMode};
+use m2m::{Key, Model, StatementLog, SyncMode};
 
 use crate::models::*;
 

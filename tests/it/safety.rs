@@ -1,7 +1,7 @@
 //! Misuse and failure: unsaved rows, missing keys, atomicity (alone and
 //! inside a user's transaction), cascades, and separate junction tables.
 
-use m2m_core::{Error, Key, Model, SyncMode};
+use m2m::{Error, Key, Model, SyncMode};
 
 use crate::models::*;
 

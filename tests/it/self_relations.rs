@@ -1,10 +1,10 @@
 //! Self relations: symmetrical `friends`, directional `following`/`followers`.
 
-use m2m_core::{Model, SyncMode};
+use m2m::{Model, SyncMode};
 
 use crate::models::*;
 
-fn users(conn: &m2m_core::rusqlite::Connection, names: &[&str]) -> Vec<User> {
+fn users(conn: &m2m::rusqlite::Connection, names: &[&str]) -> Vec<User> {
     names.iter().map(|n| user(conn, n)).collect()
 }
 

@@ -1,8 +1,8 @@
 //! The `serde` feature: keys as raw values, slots as their loaded list (or
 //! `null`, or left out), sync reports as lists of raw keys.
 
-use m2m_core::rusqlite::Connection;
-use m2m_core::{Key, ManyToMany, Model, SyncReport};
+use m2m::rusqlite::Connection;
+use m2m::{Key, ManyToMany, Model, SyncReport};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -43,7 +43,7 @@ struct Item {
 }
 
 fn db() -> (Connection, Vec<Tag>, Article) {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     Tag::create_table(&conn).unwrap();
     Article::create_table(&conn).unwrap();
     Note::create_table(&conn).unwrap();

@@ -1,6 +1,6 @@
 //! Relations between models keyed by `String`, with hostile key text.
 
-use m2m_core::{Key, Model, SyncMode};
+use m2m::{Key, Model, SyncMode};
 
 use crate::models::*;
 
@@ -30,7 +30,7 @@ fn text_keys_insert_get_update() {
     };
     assert!(matches!(
         ghost.update(&conn),
-        Err(m2m_core::Error::NotFound { .. })
+        Err(m2m::Error::NotFound { .. })
     ));
     let e = Language {
         name: "dup".into(),
@@ -184,7 +184,7 @@ fn missing_text_key_is_missing_target() {
     );
     assert_eq!(codes(&c.languages().keys(&conn).unwrap()), ["en"]);
     match Country::LANGUAGES.of_key("XX").add(&conn, ["en"]) {
-        Err(m2m_core::Error::MissingOwner { relation, .. }) => {
+        Err(m2m::Error::MissingOwner { relation, .. }) => {
             assert_eq!(relation, "Country.languages")
         }
         other => panic!("expected MissingOwner, got {other:?}"),

@@ -1,8 +1,8 @@
 //! `uuid::Uuid` keys (feature `uuid`) on every side of every relation: one
 //! test per call, owner and target both keyed by uuid.
 
-use m2m_core::rusqlite::Connection;
-use m2m_core::{Error, Key, ManyToMany, Model, SyncMode};
+use m2m::rusqlite::Connection;
+use m2m::{Error, Key, ManyToMany, Model, SyncMode};
 use uuid::Uuid;
 
 use crate::models::{assert_missing_target, assert_unsaved_model, rows_in};
@@ -63,7 +63,7 @@ fn uuid(n: u8) -> Uuid {
 }
 
 fn db() -> Connection {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     Label::create_table(&conn).unwrap();
     Doc::create_table(&conn).unwrap();
     Peer::create_table(&conn).unwrap();
@@ -587,7 +587,7 @@ fn uuid_linked_to_any() {
     a.labels().add(&conn, [&ls[0]]).unwrap();
     b.labels().add(&conn, [&ls[1], &ls[2]]).unwrap();
     c.labels().add(&conn, [&ls[2]]).unwrap();
-    let ids = |q: m2m_core::Query<Doc>| {
+    let ids = |q: m2m::Query<Doc>| {
         let mut v: Vec<Uuid> = q
             .fetch_all(&conn)
             .unwrap()

@@ -1,5 +1,5 @@
 //! Concurrent writers: several threads, each with its own connection
-//! (`m2m_core::open`) to one WAL database file, run a fixed number of mixed
+//! (`m2m::open`) to one WAL database file, run a fixed number of mixed
 //! calls on shared targets, with the library's configured busy timeout.
 //!
 //! The calls are chosen so the final state can be checked exactly:
@@ -17,7 +17,7 @@
 //!   pivot data of one shared link with `update_pivot` (a read, then a
 //!   write): the final counter is the number of increments that succeeded.
 //!
-//! No error may surface but a busy timeout ([`m2m_core::Error::is_busy`]),
+//! No error may surface but a busy timeout ([`m2m::Error::is_busy`]),
 //! which is counted and must have written nothing; with every call taking
 //! the write lock up front and waiting out the library's busy timeout, the
 //! count must be zero. The counts are printed (`cargo test ... -- --nocapture`).
@@ -25,8 +25,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Barrier;
 
-use m2m_core::rusqlite::Connection;
-use m2m_core::{Key, ManyToMany, Model, SyncMode, SyncReport};
+use m2m::rusqlite::Connection;
+use m2m::{Key, ManyToMany, Model, SyncMode, SyncReport};
 
 use crate::model_based::Data;
 use crate::models::*;
@@ -116,7 +116,7 @@ fn membership(d: &Data) -> Membership {
 
 /// `Ok(None)` for a busy timeout (counted), `Ok(Some(v))` for success; any
 /// other error ends the thread with a message.
-fn tolerate<T>(log: &mut Log, what: &str, r: m2m_core::Result<T>) -> Result<Option<T>, String> {
+fn tolerate<T>(log: &mut Log, what: &str, r: m2m::Result<T>) -> Result<Option<T>, String> {
     match r {
         Ok(v) => Ok(Some(v)),
         Err(e) if e.is_busy() => {
@@ -450,7 +450,7 @@ fn concurrent_writers_lose_and_duplicate_nothing() {
     let dir = TempDir::new("concurrency");
     let path = dir.file("shared.db");
     {
-        let conn = m2m_core::open(&path).unwrap();
+        let conn = m2m::open(&path).unwrap();
         create_all(&conn);
         let tx = conn.unchecked_transaction().unwrap();
         for id in 1..=LABELS {
@@ -507,7 +507,7 @@ fn concurrent_writers_lose_and_duplicate_nothing() {
             .map(|t| {
                 let (path, start) = (&path, &start);
                 s.spawn(move || {
-                    let conn = m2m_core::open(path).map_err(|e| format!("open: {e}"))?;
+                    let conn = m2m::open(path).map_err(|e| format!("open: {e}"))?;
                     start.wait();
                     worker(t, &conn).map_err(|e| format!("thread {t}: {e}"))
                 })
@@ -523,7 +523,7 @@ fn concurrent_writers_lose_and_duplicate_nothing() {
             .collect()
     });
 
-    let conn = m2m_core::open(&path).unwrap();
+    let conn = m2m::open(&path).unwrap();
     // No duplicate links in either table (the keys forbid them; prove it).
     for (table, cols) in [
         (Post::LABELS.def().junction_table(), "post_id, label_id"),
@@ -645,7 +645,7 @@ fn concurrent_writers_lose_and_duplicate_nothing() {
 fn a_stale_deferred_transaction_gets_a_busy_error_and_can_retry() {
     let dir = TempDir::new("stale");
     let path = dir.file("stale.db");
-    let mut conn = m2m_core::open(&path).unwrap();
+    let mut conn = m2m::open(&path).unwrap();
     create_all(&conn);
     for id in 1..=3 {
         let name = format!("label {id}");
@@ -659,7 +659,7 @@ fn a_stale_deferred_transaction_gets_a_busy_error_and_can_retry() {
         labels,
     };
     post.clone().insert(&conn).unwrap();
-    let other = m2m_core::open(&path).unwrap();
+    let other = m2m::open(&path).unwrap();
 
     let tx = conn.transaction().unwrap(); // DEFERRED, rusqlite's default
     assert!(post.labels().keys(&tx).unwrap().is_empty()); // a read: the snapshot starts
@@ -674,7 +674,7 @@ fn a_stale_deferred_transaction_gets_a_busy_error_and_can_retry() {
     tx.rollback().unwrap();
     // The retry, in a transaction begun IMMEDIATE, sees the other write.
     let tx = conn
-        .transaction_with_behavior(m2m_core::rusqlite::TransactionBehavior::Immediate)
+        .transaction_with_behavior(m2m::rusqlite::TransactionBehavior::Immediate)
         .unwrap();
     let r = post.labels().set(&tx, [2, 3]).unwrap();
     assert_eq!(r.removed, vec![Key::new(1)]);
@@ -691,7 +691,7 @@ fn a_stale_deferred_transaction_gets_a_busy_error_and_can_retry() {
 fn update_pivot_holds_the_write_lock_while_its_closure_runs() {
     let dir = TempDir::new("rmw");
     let path = dir.file("rmw.db");
-    let conn = m2m_core::open(&path).unwrap();
+    let conn = m2m::open(&path).unwrap();
     create_all(&conn);
     Club {
         id: 1,
@@ -708,7 +708,7 @@ fn update_pivot_holds_the_write_lock_while_its_closure_runs() {
     .insert(&conn)
     .unwrap();
     Member::CLUBS.of_key(1).add(&conn, [1]).unwrap();
-    let other = m2m_core::open(&path).unwrap();
+    let other = m2m::open(&path).unwrap();
     other
         .busy_timeout(std::time::Duration::from_millis(10))
         .unwrap();
@@ -762,7 +762,7 @@ fn concurrent_update_pivot_increments_lose_nothing() {
     let dir = TempDir::new("increments");
     let path = dir.file("count.db");
     {
-        let conn = m2m_core::open(&path).unwrap();
+        let conn = m2m::open(&path).unwrap();
         Club::create_table(&conn).unwrap();
         Counter::create_table(&conn).unwrap();
         let name = "c".to_owned();
@@ -783,7 +783,7 @@ fn concurrent_update_pivot_increments_lose_nothing() {
             .map(|t| {
                 let (path, start) = (&path, &start);
                 s.spawn(move || {
-                    let conn = m2m_core::open(path).unwrap();
+                    let conn = m2m::open(path).unwrap();
                     let link = Counter::CLUBS.of_key(1);
                     start.wait();
                     let mut failures = Vec::new();
@@ -808,7 +808,7 @@ fn concurrent_update_pivot_increments_lose_nothing() {
         "{} calls failed: {failures:#?}",
         failures.len()
     );
-    let conn = m2m_core::open(&path).unwrap();
+    let conn = m2m::open(&path).unwrap();
     let tally = Counter::CLUBS.of_key(1).pivot(&conn, 1).unwrap().unwrap();
     assert_eq!(
         tally.count,
@@ -892,7 +892,7 @@ fn concurrent_get_or_create_inserts_each_row_once_and_never_fails() {
     let dir = TempDir::new("get-or-create");
     let path = dir.file("seed.db");
     {
-        let conn = m2m_core::open(&path).unwrap();
+        let conn = m2m::open(&path).unwrap();
         create_all(&conn);
         for t in 0..THREADS {
             for id in [SHARED_POST, post_id(t, 0)] {
@@ -921,7 +921,7 @@ fn concurrent_get_or_create_inserts_each_row_once_and_never_fails() {
             .map(|t| {
                 let (path, start) = (&path, &start);
                 s.spawn(move || {
-                    let conn = m2m_core::open(path).map_err(|e| format!("open: {e}"))?;
+                    let conn = m2m::open(path).map_err(|e| format!("open: {e}"))?;
                     start.wait();
                     seed_worker(t, &conn).map_err(|e| format!("thread {t}: {e}"))
                 })
@@ -937,7 +937,7 @@ fn concurrent_get_or_create_inserts_each_row_once_and_never_fails() {
             .collect()
     });
 
-    let conn = m2m_core::open(&path).unwrap();
+    let conn = m2m::open(&path).unwrap();
     assert_eq!(rows_in(&conn, "label"), 2 * SEED_NAMES as i64);
     let mut per_name: BTreeMap<String, i64> = BTreeMap::new();
     let mut stmt = conn

@@ -17,9 +17,9 @@
 
 use std::time::Duration;
 
-use m2m_core::rusqlite::types::Value;
-use m2m_core::rusqlite::{Connection, ErrorCode};
-use m2m_core::{Error, Model, RelationDef, SyncMode};
+use m2m::rusqlite::types::Value;
+use m2m::rusqlite::{Connection, ErrorCode};
+use m2m::{Error, Model, RelationDef, SyncMode};
 
 use crate::model_based::GHOST;
 use crate::models::*;
@@ -110,7 +110,7 @@ struct Fixture {
 /// member 1 → club 1 (`a`), club 2 (`b`, `n`); member 2 → club 1.
 fn fixture(n: i64) -> Fixture {
     let dir = TempDir::new("faults");
-    let conn = m2m_core::open(dir.file("faults.db")).unwrap();
+    let conn = m2m::open(dir.file("faults.db")).unwrap();
     create_all(&conn);
     let tx = conn.unchecked_transaction().unwrap();
     for i in 1..=n {
@@ -182,7 +182,7 @@ fn targets(fault: Fault, bad: i64) -> Vec<i64> {
 }
 
 /// Runs `op` naming `bad` where the fault strikes.
-fn run(op: Op, fault: Fault, conn: &Connection, bad: i64) -> m2m_core::Result<()> {
+fn run(op: Op, fault: Fault, conn: &Connection, bad: i64) -> m2m::Result<()> {
     let ts = targets(fault, bad);
     let post = Post::LABELS.of_key(1);
     let member = Member::CLUBS.of_key(1);
@@ -297,7 +297,7 @@ fn trigger_sql(def: &RelationDef, owner: i64, bad: Option<i64>) -> String {
 fn check_error(op: Op, fault: Fault, e: &Error) {
     let code = e
         .sqlite_error()
-        .and_then(m2m_core::rusqlite::Error::sqlite_error_code);
+        .and_then(m2m::rusqlite::Error::sqlite_error_code);
     match fault {
         Fault::Trigger => assert!(e.to_string().contains("boom"), "{op:?}: {e:?}"),
         Fault::ForeignKey if matches!(op, Op::Create | Op::ConnectOrCreate) => {
@@ -386,7 +386,7 @@ fn scenario(op: Op, fault: Fault, in_tx: bool) {
             assert_eq!(max, pages);
         }
         Fault::Busy => {
-            let other = m2m_core::open(fx.dir.file("faults.db")).unwrap();
+            let other = m2m::open(fx.dir.file("faults.db")).unwrap();
             other.execute_batch("BEGIN IMMEDIATE").unwrap();
             locker = Some(other);
             conn.busy_timeout(Duration::from_millis(20)).unwrap();
@@ -449,7 +449,7 @@ fn scenario(op: Op, fault: Fault, in_tx: bool) {
     assert!(conn.is_autocommit(), "{what}: left a transaction open");
 
     // What was committed is what a new connection reads.
-    let fresh = m2m_core::open(fx.dir.file("faults.db")).unwrap();
+    let fresh = m2m::open(fx.dir.file("faults.db")).unwrap();
     if in_tx && fault != Fault::Busy {
         assert!(earlier_writes_present(&fresh), "{what}: the user's writes");
     }
@@ -701,9 +701,9 @@ impl Unlink {
 
     /// Runs the call; returns how many links it removed and, for `sync`,
     /// the keys its report lists.
-    fn run(self, conn: &Connection, keys: &[i64]) -> m2m_core::Result<(usize, Option<Vec<i64>>)> {
+    fn run(self, conn: &Connection, keys: &[i64]) -> m2m::Result<(usize, Option<Vec<i64>>)> {
         let ks = keys.iter().copied();
-        fn report<T: Model<Pk = i64>>(r: m2m_core::SyncReport<T>) -> (usize, Option<Vec<i64>>) {
+        fn report<T: Model<Pk = i64>>(r: m2m::SyncReport<T>) -> (usize, Option<Vec<i64>>) {
             assert!(r.added.is_empty() && r.updated.is_empty(), "{r:?}");
             let removed: Vec<i64> = r.removed.iter().map(|k| *k.get()).collect();
             (removed.len(), Some(removed))
@@ -801,7 +801,7 @@ fn unlink_scenario(op: Unlink, in_tx: bool) {
     }
     assert!(conn.is_autocommit(), "{what}: left a transaction open");
 
-    let fresh = m2m_core::open(fx.dir.file("faults.db")).unwrap();
+    let fresh = m2m::open(fx.dir.file("faults.db")).unwrap();
     if in_tx {
         assert!(earlier_writes_present(&fresh), "{what}: the user's writes");
     }

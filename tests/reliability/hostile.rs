@@ -6,8 +6,8 @@
 //! one call on the symmetrical, through and text-keyed relations; empty
 //! lists and a target listed 10,000 times on every kind of relation.
 
-use m2m_core::rusqlite::Connection;
-use m2m_core::{Error, Key, Model, SyncMode};
+use m2m::rusqlite::Connection;
+use m2m::{Error, Key, Model, SyncMode};
 
 use crate::models::*;
 

@@ -23,8 +23,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{Debug, Display};
 
-use m2m_core::rusqlite::Connection;
-use m2m_core::{
+use m2m::rusqlite::Connection;
+use m2m::{
     Error, Expr, Forward, Key, Model, Pivot, Related, Relation, RelationDef, SyncMode, SyncReport,
     Through,
 };
@@ -205,39 +205,39 @@ pub trait PivotKind: Through + Default + 'static {
         conn: &Connection,
         t: i64,
         d: &Data,
-    ) -> m2m_core::Result<bool>;
+    ) -> m2m::Result<bool>;
     fn update_pivot<O: Model, T: Model<Pk = i64>>(
         r: &Related<'_, O, T, Self>,
         conn: &Connection,
         t: i64,
         d: &Data,
-    ) -> m2m_core::Result<bool>;
+    ) -> m2m::Result<bool>;
     fn sync_with<O: Model, T: Model<Pk = i64>>(
         r: &Related<'_, O, T, Self>,
         conn: &Connection,
         items: &[(i64, Data)],
         mode: SyncMode,
-    ) -> m2m_core::Result<Rep>;
+    ) -> m2m::Result<Rep>;
     fn pivot<O: Model, T: Model<Pk = i64>>(
         r: &Related<'_, O, T, Self>,
         conn: &Connection,
         t: i64,
-    ) -> m2m_core::Result<Option<Seen>>;
+    ) -> m2m::Result<Option<Seen>>;
     fn fetch_with_pivot<O: Model, T: Model<Pk = i64>>(
         r: &Related<'_, O, T, Self>,
         conn: &Connection,
-    ) -> m2m_core::Result<Vec<(i64, Seen)>>;
+    ) -> m2m::Result<Vec<(i64, Seen)>>;
     fn prefetch_with_pivot<O: Model<Pk = i64>, T: Model<Pk = i64>, D>(
         d: Relation<O, T, Self, D>,
         conn: &Connection,
         owners: &[i64],
-    ) -> m2m_core::Result<BTreeMap<i64, Vec<(i64, Seen)>>>;
+    ) -> m2m::Result<BTreeMap<i64, Vec<(i64, Seen)>>>;
     /// `filter_pivot(role = role)`: the keys of the targets found.
     fn filter_pivot_role<O: Model, T: Model<Pk = i64>>(
         r: &Related<'_, O, T, Self>,
         conn: &Connection,
         role: &str,
-    ) -> m2m_core::Result<Vec<i64>>;
+    ) -> m2m::Result<Vec<i64>>;
 }
 
 const NO_PIVOT: &str = "plain relations have no pivot calls";
@@ -249,7 +249,7 @@ impl PivotKind for () {
         _: &Connection,
         _: i64,
         _: &Data,
-    ) -> m2m_core::Result<bool> {
+    ) -> m2m::Result<bool> {
         unreachable!("{NO_PIVOT}")
     }
     fn update_pivot<O: Model, T: Model<Pk = i64>>(
@@ -257,7 +257,7 @@ impl PivotKind for () {
         _: &Connection,
         _: i64,
         _: &Data,
-    ) -> m2m_core::Result<bool> {
+    ) -> m2m::Result<bool> {
         unreachable!("{NO_PIVOT}")
     }
     fn sync_with<O: Model, T: Model<Pk = i64>>(
@@ -265,34 +265,34 @@ impl PivotKind for () {
         _: &Connection,
         _: &[(i64, Data)],
         _: SyncMode,
-    ) -> m2m_core::Result<Rep> {
+    ) -> m2m::Result<Rep> {
         unreachable!("{NO_PIVOT}")
     }
     fn pivot<O: Model, T: Model<Pk = i64>>(
         _: &Related<'_, O, T, Self>,
         _: &Connection,
         _: i64,
-    ) -> m2m_core::Result<Option<Seen>> {
+    ) -> m2m::Result<Option<Seen>> {
         unreachable!("{NO_PIVOT}")
     }
     fn fetch_with_pivot<O: Model, T: Model<Pk = i64>>(
         _: &Related<'_, O, T, Self>,
         _: &Connection,
-    ) -> m2m_core::Result<Vec<(i64, Seen)>> {
+    ) -> m2m::Result<Vec<(i64, Seen)>> {
         unreachable!("{NO_PIVOT}")
     }
     fn prefetch_with_pivot<O: Model<Pk = i64>, T: Model<Pk = i64>, D>(
         _: Relation<O, T, Self, D>,
         _: &Connection,
         _: &[i64],
-    ) -> m2m_core::Result<BTreeMap<i64, Vec<(i64, Seen)>>> {
+    ) -> m2m::Result<BTreeMap<i64, Vec<(i64, Seen)>>> {
         unreachable!("{NO_PIVOT}")
     }
     fn filter_pivot_role<O: Model, T: Model<Pk = i64>>(
         _: &Related<'_, O, T, Self>,
         _: &Connection,
         _: &str,
-    ) -> m2m_core::Result<Vec<i64>> {
+    ) -> m2m::Result<Vec<i64>> {
         unreachable!("{NO_PIVOT}")
     }
 }
@@ -304,7 +304,7 @@ impl<P: DataRow> PivotKind for P {
         conn: &Connection,
         t: i64,
         d: &Data,
-    ) -> m2m_core::Result<bool> {
+    ) -> m2m::Result<bool> {
         r.add_with(conn, Key::<T>::new(t), P::with(d))
     }
     fn update_pivot<O: Model, T: Model<Pk = i64>>(
@@ -312,7 +312,7 @@ impl<P: DataRow> PivotKind for P {
         conn: &Connection,
         t: i64,
         d: &Data,
-    ) -> m2m_core::Result<bool> {
+    ) -> m2m::Result<bool> {
         // The closure also scribbles on the key fields: they must be kept.
         r.update_pivot(conn, Key::<T>::new(t), |p| *p = P::with_bad_keys(d))
     }
@@ -321,7 +321,7 @@ impl<P: DataRow> PivotKind for P {
         conn: &Connection,
         items: &[(i64, Data)],
         mode: SyncMode,
-    ) -> m2m_core::Result<Rep> {
+    ) -> m2m::Result<Rep> {
         let items = items.iter().map(|(t, d)| (Key::<T>::new(*t), P::with(d)));
         r.sync_with(conn, items, mode).map(rep)
     }
@@ -329,13 +329,13 @@ impl<P: DataRow> PivotKind for P {
         r: &Related<'_, O, T, Self>,
         conn: &Connection,
         t: i64,
-    ) -> m2m_core::Result<Option<Seen>> {
+    ) -> m2m::Result<Option<Seen>> {
         r.pivot(conn, Key::<T>::new(t)).map(|p| p.map(|p| p.seen()))
     }
     fn fetch_with_pivot<O: Model, T: Model<Pk = i64>>(
         r: &Related<'_, O, T, Self>,
         conn: &Connection,
-    ) -> m2m_core::Result<Vec<(i64, Seen)>> {
+    ) -> m2m::Result<Vec<(i64, Seen)>> {
         r.fetch_with_pivot(conn)
             .map(|v| v.into_iter().map(|(t, p)| (*t.pk(), p.seen())).collect())
     }
@@ -343,7 +343,7 @@ impl<P: DataRow> PivotKind for P {
         d: Relation<O, T, Self, D>,
         conn: &Connection,
         owners: &[i64],
-    ) -> m2m_core::Result<BTreeMap<i64, Vec<(i64, Seen)>>> {
+    ) -> m2m::Result<BTreeMap<i64, Vec<(i64, Seen)>>> {
         let loaded = d.prefetch_with_pivot(conn, owners.iter().map(|&o| Key::<O>::new(o)))?;
         Ok(owners
             .iter()
@@ -357,7 +357,7 @@ impl<P: DataRow> PivotKind for P {
         r: &Related<'_, O, T, Self>,
         conn: &Connection,
         role: &str,
-    ) -> m2m_core::Result<Vec<i64>> {
+    ) -> m2m::Result<Vec<i64>> {
         let rows = r.filter_pivot(|_| P::role_is(role)).fetch_all(conn)?;
         Ok(rows.iter().map(|t| *t.pk()).collect())
     }
@@ -445,7 +445,7 @@ fn exec_on<O: Entity, T: Entity, P: PivotKind, D>(
     conn: &Connection,
     owner: i64,
     call: &Call,
-) -> m2m_core::Result<Out> {
+) -> m2m::Result<Out> {
     let r = d.of_key(Key::<O>::new(owner));
     Ok(match call {
         Call::Add(t) => Out::N(r.add(conn, keys::<T>(t))?),
@@ -472,7 +472,7 @@ fn exec_on<O: Entity, T: Entity, P: PivotKind, D>(
 /// it has one, and the owner's `ManyToMany` field for query prefetch.
 pub struct Rel<L: Model, R: Model, P> {
     pub fwd: Relation<L, R, P, Forward>,
-    pub rev: Option<Relation<R, L, P, m2m_core::Reverse>>,
+    pub rev: Option<Relation<R, L, P, m2m::Reverse>>,
     pub slot: fn(&L) -> Option<&[R]>,
     pub symmetrical: bool,
     /// Rows of each side made before the first step.
@@ -531,7 +531,7 @@ impl<L: Entity, R: Entity, P: PivotKind> Rel<L, R, P> {
         }
     }
 
-    fn exec(&self, conn: &Connection, step: &Step) -> m2m_core::Result<Out> {
+    fn exec(&self, conn: &Connection, step: &Step) -> m2m::Result<Out> {
         match (step.side, self.rev) {
             (Side::Fwd, _) | (Side::Rev, None) => exec_on(self.fwd, conn, step.owner, &step.call),
             (Side::Rev, Some(rev)) => exec_on(rev, conn, step.owner, &step.call),
@@ -904,7 +904,7 @@ macro_rules! ensure_eq {
     }};
 }
 
-fn ok<T>(r: m2m_core::Result<T>, what: impl Display) -> Result<T, String> {
+fn ok<T>(r: m2m::Result<T>, what: impl Display) -> Result<T, String> {
     r.map_err(|e| format!("{what}: unexpected error {e:?}"))
 }
 

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use m2m_core::rusqlite::Connection;
-use m2m_core::rusqlite::types::Value;
-use m2m_core::{ManyToMany, Model};
+use m2m::rusqlite::Connection;
+use m2m::rusqlite::types::Value;
+use m2m::{ManyToMany, Model};
 
 /// The owner of a plain forward relation (`labels`, reverse `Label::posts`).
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -154,7 +154,7 @@ pub fn create_all(conn: &Connection) {
 
 /// A fresh in-memory database set up by the library, with every table.
 pub fn db() -> Connection {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     create_all(&conn);
     conn
 }

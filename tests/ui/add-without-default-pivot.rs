@@ -1,6 +1,6 @@
 // The user called `add` (no pivot data) on a relation whose through model
 // does not implement `Default`, so the new rows' data is unknown.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Course {
@@ -23,7 +23,7 @@ struct Student {
 }
 
 #[allow(dead_code)]
-fn enroll(conn: &m2m_core::rusqlite::Connection, student: &Student, course: &Course) {
+fn enroll(conn: &m2m::rusqlite::Connection, student: &Student, course: &Course) {
     let _ = student.courses().add(conn, [course]);
 }
 

@@ -1,5 +1,5 @@
 // The user passed a `User` to `add` on a relation whose targets are `Tag`s.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {
@@ -18,7 +18,7 @@ struct Article {
 }
 
 fn main() {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     let article = Article { id: 1, tags: ManyToMany::default() };
     let user = User { id: 1 };
     let _ = article.tags().add(&conn, [&user]);

@@ -1,6 +1,6 @@
 // The user made one mistake in a relation's attribute (a space in `through`);
 // it is the only error: the accessors it declares still exist.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {
@@ -15,7 +15,7 @@ struct Article {
 }
 
 fn main() {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     let article = Article { id: 1, tags: ManyToMany::default() };
     let tag = Tag { id: 1 };
     let _ = article.tags().count(&conn);

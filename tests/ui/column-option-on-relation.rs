@@ -1,5 +1,5 @@
 // The user put a column option (`unique`) on a relation field, which is not a column.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {

@@ -1,6 +1,6 @@
 // The user compared a nullable column with `None`: in SQL, `= NULL` is never
 // true; a test for NULL is `.is_null()`.
-use m2m_core::Model;
+use m2m::Model;
 
 #[derive(Model)]
 struct Article {
@@ -9,7 +9,7 @@ struct Article {
 }
 
 #[allow(dead_code)]
-fn drafts(conn: &m2m_core::rusqlite::Connection) {
+fn drafts(conn: &m2m::rusqlite::Connection) {
     let _ = Article::query().filter(|c| c.body.eq(None)).count(conn);
 }
 

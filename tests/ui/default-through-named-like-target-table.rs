@@ -1,6 +1,6 @@
 // The user's target model has the table `post_tags`, which is also the
 // default junction table of `Post.tags`.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 #[model(table = "post_tags")]

@@ -1,5 +1,5 @@
 // The user derived `Model` on an enum.
-use m2m_core::Model;
+use m2m::Model;
 
 #[derive(Model)]
 enum Status {

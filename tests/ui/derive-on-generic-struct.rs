@@ -1,5 +1,5 @@
 // The user derived `Model` on a generic struct.
-use m2m_core::Model;
+use m2m::Model;
 
 #[derive(Model)]
 struct Tag<T> {

@@ -1,6 +1,6 @@
 // The user renamed a field's column to `Name`, beside a field `name`:
 // SQLite folds the case of names, so both would be one column.
-use m2m_core::Model;
+use m2m::Model;
 
 #[derive(Model)]
 struct Author {

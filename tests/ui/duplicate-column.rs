@@ -1,5 +1,5 @@
 // The user renamed a field's column to the name another field already has.
-use m2m_core::Model;
+use m2m::Model;
 
 #[derive(Model)]
 struct Article {

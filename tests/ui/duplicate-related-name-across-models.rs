@@ -1,6 +1,6 @@
 // The user gave relations of two different models to `Tag` the same
 // `related_name`, so `Tag` would get two `items` accessors.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {

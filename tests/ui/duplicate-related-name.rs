@@ -1,6 +1,6 @@
 // The user declared two relations to `Tag` and left both with the default
 // reverse accessor (`article_set`), so `Tag` would get it twice.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {

@@ -1,6 +1,6 @@
 // The user gave two relations junction tables whose names differ only by
 // case: SQLite folds the case of names, so they would share their links.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Topic {

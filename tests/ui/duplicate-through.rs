@@ -1,5 +1,5 @@
 // The user pointed two relations at the same junction table.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {

@@ -1,6 +1,6 @@
 // The user declared a list field, `tags: Vec<String>`: a column holds one
 // value, and `Vec<String>` is not one.
-use m2m_core::Model;
+use m2m::Model;
 
 #[derive(Model)]
 struct Article {

@@ -1,6 +1,6 @@
 // The user filtered a relation declared without a `through_model` by its
 // pivot data, which it does not have.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {
@@ -15,7 +15,7 @@ struct Article {
 }
 
 #[allow(dead_code)]
-fn graded(conn: &m2m_core::rusqlite::Connection, article: &Article) {
+fn graded(conn: &m2m::rusqlite::Connection, article: &Article) {
     let _ = article.tags().filter_pivot(|p| p.grade.eq("A")).count(conn);
 }
 

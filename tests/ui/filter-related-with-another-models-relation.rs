@@ -1,6 +1,6 @@
 // The user filtered articles through `Tag::ARTICLES`, a relation of `Tag`
 // (whose rows are tags), instead of `Article::TAGS`.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {
@@ -16,7 +16,7 @@ struct Article {
 }
 
 #[allow(dead_code)]
-fn tagged_rust(conn: &m2m_core::rusqlite::Connection) {
+fn tagged_rust(conn: &m2m::rusqlite::Connection) {
     let _ = Article::query()
         .filter_related(Tag::ARTICLES, |c| c.id.gt(0))
         .count(conn);

@@ -1,5 +1,5 @@
 // The user filtered on a column the model does not have (`title` instead of `name`).
-use m2m_core::Model;
+use m2m::Model;
 
 #[derive(Model)]
 struct Tag {

@@ -1,5 +1,5 @@
 // The user compared a `String` column with an integer.
-use m2m_core::Model;
+use m2m::Model;
 
 #[derive(Model)]
 struct Tag {

@@ -1,5 +1,5 @@
 // The user used a floating-point field as the primary key.
-use m2m_core::Model;
+use m2m::Model;
 
 #[derive(Model)]
 struct Reading {

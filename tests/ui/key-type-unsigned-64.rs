@@ -1,6 +1,6 @@
 // The user keyed a model by `u64`, which SQLite's signed 64-bit integers
 // cannot hold in full.
-use m2m_core::Model;
+use m2m::Model;
 
 #[derive(Model)]
 struct Reading {

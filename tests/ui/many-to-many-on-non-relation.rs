@@ -1,5 +1,5 @@
 // The user put `#[many_to_many]` on a `Vec<Tag>` instead of a `ManyToMany<Tag>`.
-use m2m_core::Model;
+use m2m::Model;
 
 #[derive(Model)]
 struct Tag {

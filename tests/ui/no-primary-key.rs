@@ -1,6 +1,6 @@
 // The user's model has no `id` field and no field marked `#[model(primary_key)]`.
 // That is the only error: `Tag` is still a model to the rest of the crate.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {
@@ -14,7 +14,7 @@ struct Article {
 }
 
 fn main() {
-    let conn = m2m_core::open_in_memory().unwrap();
+    let conn = m2m::open_in_memory().unwrap();
     let _ = Tag::create_table(&conn);
     let article = Article { id: 1, tags: ManyToMany::default() };
     let _ = article.tags().count(&conn);

@@ -1,5 +1,5 @@
 // The user made the primary key an `Option`.
-use m2m_core::Model;
+use m2m::Model;
 
 #[derive(Model)]
 struct Tag {

@@ -1,7 +1,7 @@
 // The user wrapped a relation in `Option`: a relation is a `ManyToMany<T>`
 // field as such (it is empty until loaded), so `Option<ManyToMany<Tag>>` is
 // taken for a column, which it cannot be.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {

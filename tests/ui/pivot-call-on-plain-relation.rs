@@ -1,6 +1,6 @@
 // The user asked for the pivot row of a relation declared without a
 // `through_model`, which has no pivot data.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {
@@ -15,7 +15,7 @@ struct Article {
 }
 
 #[allow(dead_code)]
-fn pivot_of(conn: &m2m_core::rusqlite::Connection, article: &Article, tag: &Tag) {
+fn pivot_of(conn: &m2m::rusqlite::Connection, article: &Article, tag: &Tag) {
     let _ = article.tags().pivot(conn, tag);
 }
 

@@ -1,6 +1,6 @@
 // The user asks `Query::prefetch` to fill a reverse relation (`Tag::ARTICLES`),
 // but `Tag` has no `ManyToMany` field for it: only the declaring side does.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {

@@ -1,6 +1,6 @@
 // The user named the reverse accessor of a self relation like one of the
 // model's own fields.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct User {

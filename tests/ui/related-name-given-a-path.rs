@@ -1,5 +1,5 @@
 // The user wrote `related_name = articles` without quotes.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {

@@ -1,5 +1,5 @@
 // The user wrote the reverse accessor's name in CamelCase.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {

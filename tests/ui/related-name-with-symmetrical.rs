@@ -1,6 +1,6 @@
 // The user gave a `symmetrical` relation a `related_name`, but a symmetrical
 // relation has no separate reverse side.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct User {

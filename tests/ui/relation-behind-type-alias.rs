@@ -1,6 +1,6 @@
 // The user named the relation's type through a type alias: the derive sees
 // `Tags`, not `ManyToMany<Tag>`, and takes the field for a column.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {

@@ -1,6 +1,6 @@
 // The user named a relation `key`, and its accessor `article.key()` would
 // hide `Model::key`.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {

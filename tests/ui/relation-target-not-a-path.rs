@@ -1,5 +1,5 @@
 // The user gave `ManyToMany` a reference instead of a model type.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {

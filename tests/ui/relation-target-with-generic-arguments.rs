@@ -1,6 +1,6 @@
 // The user wrote `ManyToMany<Vec<Tag>>`: a relation already holds many
 // targets, and its target is one model.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {

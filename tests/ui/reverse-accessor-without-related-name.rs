@@ -1,6 +1,6 @@
 // The user called `tag.entries()`, but `Entry.tags` has no `related_name`:
 // its reverse accessor has the default name `entry_set`.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {
@@ -14,7 +14,7 @@ struct Entry {
 }
 
 #[allow(dead_code)]
-fn entries_of(conn: &m2m_core::rusqlite::Connection, tag: &Tag) {
+fn entries_of(conn: &m2m::rusqlite::Connection, tag: &Tag) {
     let _ = tag.entries().count(conn);
 }
 

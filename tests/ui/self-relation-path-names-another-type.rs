@@ -1,10 +1,10 @@
 // The user wrote `ManyToMany<other::User>` inside `User`: a target named
 // like the model itself is read as a relation to `Self`, but this path
 // names another model.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 mod other {
-    use m2m_core::Model;
+    use m2m::Model;
 
     #[derive(Model)]
     pub struct User {

@@ -4,7 +4,7 @@
 // above any `#[doc(alias)]`, so it suggests that; the fix is to write
 // `#[many_to_many(related_name = "followers")]`, as the docs of
 // `related_name` say for self relations.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Person {
@@ -13,7 +13,7 @@ struct Person {
 }
 
 #[allow(dead_code)]
-fn followers_of(conn: &m2m_core::rusqlite::Connection, p: &Person) {
+fn followers_of(conn: &m2m::rusqlite::Connection, p: &Person) {
     let _ = p.followers().count(conn);
 }
 

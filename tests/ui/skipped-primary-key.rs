@@ -1,5 +1,5 @@
 // The user marked the primary key `skip`, but the key is always stored.
-use m2m_core::Model;
+use m2m::Model;
 
 #[derive(Model)]
 struct Tag {

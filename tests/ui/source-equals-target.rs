@@ -1,5 +1,5 @@
 // The user gave both junction columns of a relation the same name.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {

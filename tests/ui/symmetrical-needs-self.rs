@@ -1,6 +1,6 @@
 // The user marked a relation between two different models `symmetrical`,
 // which only makes sense for a relation of a model to itself.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {

@@ -1,5 +1,5 @@
 // The user wrote a schema-qualified table name, which is not a plain SQL identifier.
-use m2m_core::Model;
+use m2m::Model;
 
 #[derive(Model)]
 #[model(table = "main.tags")]

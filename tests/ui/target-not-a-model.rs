@@ -1,5 +1,5 @@
 // The user related a model to a struct that does not derive `Model`.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 struct Tag {
     id: i64,

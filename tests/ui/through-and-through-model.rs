@@ -1,5 +1,5 @@
 // The user gave a relation both a junction table name and a junction model.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {

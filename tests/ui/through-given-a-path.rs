@@ -1,6 +1,6 @@
 // The user wrote `through = Membership`, a path where `through` takes the
 // junction table's name as a string (the model would be `through_model`).
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Club {

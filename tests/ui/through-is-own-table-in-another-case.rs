@@ -1,6 +1,6 @@
 // The user named a junction table `Memo` on the model whose table is
 // `memo`: SQLite folds the case of names, so it is the same table.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {

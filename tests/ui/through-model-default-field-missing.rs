@@ -1,6 +1,6 @@
 // The user left out `source`, so it defaults to the field `student_id`,
 // but the through model calls that field `learner`.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Course {

@@ -1,5 +1,5 @@
 // The user's through model lacks `#[derive(Model)]`.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Course {

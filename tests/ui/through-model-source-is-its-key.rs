@@ -1,7 +1,7 @@
 // The user's `source` names the through model's own key, `id`, instead of
 // the field that holds the student's key: every link would need its own
 // `id`, and `add` could not work.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Course {

@@ -1,6 +1,6 @@
 // The user wrote a column-like name with a space as `source`; with a
 // `through_model`, `source` names one of its fields.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Course {

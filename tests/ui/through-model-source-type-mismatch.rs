@@ -1,5 +1,5 @@
 // The user's `source` field is a `String`, but `Student`'s key is an `i64`.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Course {

@@ -1,6 +1,6 @@
 // The user's through model has the owner's table (`Student` and `student`
 // are one table to SQLite).
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Course {

@@ -1,5 +1,5 @@
 // The user's through model has the target's table.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 #[model(table = "courses")]

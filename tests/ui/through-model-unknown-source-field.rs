@@ -1,6 +1,6 @@
 // The user's `source` names a field the through model does not have
 // (it is called `student_id`, not `learner_id`).
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Course {

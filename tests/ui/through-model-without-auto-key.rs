@@ -1,6 +1,6 @@
 // The user's through model is keyed by a `String`, which SQLite cannot
 // assign when a link is added.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Course {

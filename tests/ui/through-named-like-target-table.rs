@@ -1,6 +1,6 @@
 // The user named the junction table like the target's table (`TAG` and
 // `tag` are one table to SQLite).
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {

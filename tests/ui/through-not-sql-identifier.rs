@@ -1,5 +1,5 @@
 // The user named the junction table with a space in it.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {

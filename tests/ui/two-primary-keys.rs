@@ -1,5 +1,5 @@
 // The user marked two fields `#[model(primary_key)]`.
-use m2m_core::Model;
+use m2m::Model;
 
 #[derive(Model)]
 struct Tag {

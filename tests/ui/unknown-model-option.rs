@@ -1,5 +1,5 @@
 // The user misspelled `table` as `tabel` in `#[model(...)]`.
-use m2m_core::Model;
+use m2m::Model;
 
 #[derive(Model)]
 #[model(tabel = "tags")]

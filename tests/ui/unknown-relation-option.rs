@@ -1,6 +1,6 @@
 // The user misspelled `through` as `thorugh` in `#[many_to_many(...)]`.
 // That is the only error: the valid `related_name` next to it still applies.
-use m2m_core::{ManyToMany, Model};
+use m2m::{ManyToMany, Model};
 
 #[derive(Model)]
 struct Tag {

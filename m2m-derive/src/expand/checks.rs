@@ -87,7 +87,7 @@ impl ExpandRelation<'_> {
         let model_ty = model_as_model(model);
         let auto = quote_spanned! {model.span=>
             ::core::assert!(
-                <#model_ty::Pk as ::m2m_core::PrimaryKey>::AUTO,
+                <#model_ty::Pk as ::m2m::PrimaryKey>::AUTO,
                 "a `through_model` needs an integer primary key that SQLite assigns, e.g. `id: i64`"
             );
         };
@@ -128,8 +128,8 @@ impl ExpandRelation<'_> {
         };
         let own_key = static_assert(
             span,
-            quote!(!::m2m_core::__private::same_name(
-                ::m2m_core::__private::key_column_name(#model_ty::TABLE),
+            quote!(!::m2m::__private::same_name(
+                ::m2m::__private::key_column_name(#model_ty::TABLE),
                 #column,
             )),
             &format!(
@@ -137,7 +137,7 @@ impl ExpandRelation<'_> {
             ),
         );
         let check = quote_spanned! {span=>
-            ::m2m_core::__private::key_column::<#side, _>(&#model_ty::COLUMNS.#field);
+            ::m2m::__private::key_column::<#side, _>(&#model_ty::COLUMNS.#field);
         };
         Some(quote!(#check #own_key))
     }
@@ -149,7 +149,7 @@ impl ExpandRelation<'_> {
         // Spanned at the path: the unmet bound's error points at `#owner`.
         let owner = respan(self.model.ident.to_token_stream(), r.target_span);
         Some(quote_spanned! {r.target_span=>
-            const _: () = ::m2m_core::__private::self_path::<#owner, #path>();
+            const _: () = ::m2m::__private::self_path::<#owner, #path>();
         })
     }
 
@@ -180,7 +180,7 @@ impl ExpandRelation<'_> {
         };
         Some(static_assert(
             through.span,
-            quote!(!::m2m_core::__private::same_name(#target_table.name(), #junction)),
+            quote!(!::m2m::__private::same_name(#target_table.name(), #junction)),
             &message,
         ))
     }
@@ -195,7 +195,7 @@ impl ExpandRelation<'_> {
         let table = format!("#[model(table = \"{owner_table}_{}\")]", self.field.name);
         let owner = static_assert(
             through.span,
-            quote!(!::m2m_core::__private::same_name(#model_ty::TABLE.name(), #owner_table)),
+            quote!(!::m2m::__private::same_name(#model_ty::TABLE.name(), #owner_table)),
             &format!(
                 "the through model `{path}` has the table of `{model}` itself ({FOLD}): a junction needs a table of its own, e.g. `{table}` on `{path}`"
             ),
@@ -204,7 +204,7 @@ impl ExpandRelation<'_> {
             let target_table = &self.target_table;
             static_assert(
                 through.span,
-                quote!(!::m2m_core::__private::same_name(#model_ty::TABLE.name(), #target_table.name())),
+                quote!(!::m2m::__private::same_name(#model_ty::TABLE.name(), #target_table.name())),
                 &format!(
                     "the through model `{path}` has the table of `{}` ({FOLD}): a junction needs a table of its own, e.g. `{table}` on `{path}`",
                     r.target_name
@@ -243,7 +243,7 @@ mod tests {
         // What only `Tag` knows is asserted at compile time.
         assert!(has_item(
             &out,
-            "same_name (< Tag as :: m2m_core :: Model > :: TABLE . name () , \"Memo_Tags\")"
+            "same_name (< Tag as :: m2m :: Model > :: TABLE . name () , \"Memo_Tags\")"
         ));
     }
 
@@ -275,7 +275,7 @@ mod tests {
         assert!(has_item(&out, "\"student id\""));
         assert!(!has_item(
             &out,
-            "key_column :: < Course , _ > (& < Enrollment as :: m2m_core :: Model > :: COLUMNS . x)"
+            "key_column :: < Course , _ > (& < Enrollment as :: m2m :: Model > :: COLUMNS . x)"
         ));
         // Both keep their through model, so pivot calls still resolve.
         assert!(has_item(&out, "Related < '_ , Student , Course , Grade >"));

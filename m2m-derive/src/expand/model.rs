@@ -24,7 +24,7 @@ impl Expand<'_> {
             let doc = format!("The `{}` column.", c.name.value);
             quote! {
                 #[doc = #doc]
-                pub #fident: ::m2m_core::Column<#ident, #value_ty>
+                pub #fident: ::m2m::Column<#ident, #value_ty>
             }
         });
         quote! {
@@ -48,12 +48,12 @@ impl Expand<'_> {
             let value_ty = &c.value_ty;
             // The key's type is checked as a key, once (`PrimaryKey: SqlType`).
             let sql_type = if self.is_key(f) {
-                quote_spanned!(f.ty.span()=> ::m2m_core::__private::key_sql_type::<#value_ty>())
+                quote_spanned!(f.ty.span()=> ::m2m::__private::key_sql_type::<#value_ty>())
             } else {
-                quote_spanned!(f.ty.span()=> <#value_ty as ::m2m_core::SqlType>::SQLITE)
+                quote_spanned!(f.ty.span()=> <#value_ty as ::m2m::SqlType>::SQLITE)
             };
             let (nullable, unique, index) = (c.nullable, c.unique, c.index);
-            quote!(::m2m_core::__private::column(#name, #sql_type, #nullable, #unique, #index))
+            quote!(::m2m::__private::column(#name, #sql_type, #nullable, #unique, #index))
         });
         let key_column = self
             .columns
@@ -65,8 +65,8 @@ impl Expand<'_> {
                 let ty = k.ty;
                 (
                     index,
-                    quote_spanned!(ty.span()=> <#ty as ::m2m_core::PrimaryKey>::AUTO),
-                    quote_spanned!(ty.span()=> <#ty as ::m2m_core::PrimaryKey>::INT_RANGE),
+                    quote_spanned!(ty.span()=> <#ty as ::m2m::PrimaryKey>::AUTO),
+                    quote_spanned!(ty.span()=> <#ty as ::m2m::PrimaryKey>::INT_RANGE),
                 )
             }
             None => (0, quote!(false), quote!(::core::option::Option::None)),
@@ -74,7 +74,7 @@ impl Expand<'_> {
         let model_name = &self.model.name;
         let table_name = &self.model.table.value;
         quote! {
-            static __M2M_TABLE: ::m2m_core::TableDef = ::m2m_core::__private::table(
+            static __M2M_TABLE: ::m2m::TableDef = ::m2m::__private::table(
                 #model_name,
                 #table_name,
                 &[#(#column_defs),*],
@@ -93,17 +93,17 @@ impl Expand<'_> {
         let column_inits = self.columns.iter().map(|(f, c)| {
             let fident = f.ident;
             let name = &c.name.value;
-            quote!(#fident: ::m2m_core::Column::__new(#name))
+            quote!(#fident: ::m2m::Column::__new(#name))
         });
         let from_row = self.fn_from_row();
         let bind_columns = self.fn_bind_columns();
         let relations = self.fn_relations();
         quote! {
             #[automatically_derived]
-            impl ::m2m_core::Model for #ident {
+            impl ::m2m::Model for #ident {
                 #key_items
                 type Columns = #columns_ident;
-                const TABLE: &'static ::m2m_core::TableDef = &__M2M_TABLE;
+                const TABLE: &'static ::m2m::TableDef = &__M2M_TABLE;
                 const COLUMNS: #columns_ident = #columns_ident {
                     #(#column_inits,)*
                 };
@@ -136,13 +136,13 @@ impl Expand<'_> {
             // The key was missing or invalid (and reported): a stand-in keeps the
             // model usable by the rest of the crate.
             None => quote! {
-                type Pk = ::m2m_core::__private::NoKey;
+                type Pk = ::m2m::__private::NoKey;
                 #[inline]
-                fn pk(&self) -> &::m2m_core::__private::NoKey {
-                    &::m2m_core::__private::NoKey
+                fn pk(&self) -> &::m2m::__private::NoKey {
+                    &::m2m::__private::NoKey
                 }
                 #[inline]
-                fn __set_pk(&mut self, _: ::m2m_core::__private::NoKey) {}
+                fn __set_pk(&mut self, _: ::m2m::__private::NoKey) {}
             },
         }
     }
@@ -165,9 +165,9 @@ impl Expand<'_> {
                 // Spanned at the type: a type that is no column (or no key) is
                 // the same one error as at its declared type.
                 let get = if self.is_key(f) {
-                    quote_spanned!(ty.span()=> (&::m2m_core::__private::Stored::<#ty>::NEW).get_key(__row, #at)?)
+                    quote_spanned!(ty.span()=> (&::m2m::__private::Stored::<#ty>::NEW).get_key(__row, #at)?)
                 } else {
-                    quote_spanned!(ty.span()=> (&::m2m_core::__private::Stored::<#ty>::NEW).get(__row, #at)?)
+                    quote_spanned!(ty.span()=> (&::m2m::__private::Stored::<#ty>::NEW).get(__row, #at)?)
                 };
                 quote!(#fident: #get)
             } else {
@@ -175,12 +175,12 @@ impl Expand<'_> {
             }
         });
         quote! {
-            fn __from_row<__R: ::m2m_core::__private::RowReader>(
+            fn __from_row<__R: ::m2m::__private::RowReader>(
                 __row: &__R,
                 __start: usize,
             ) -> ::core::result::Result<Self, __R::Error> {
                 #[allow(unused_imports)]
-                use ::m2m_core::__private::{NotStored as _, StoredColumn as _, StoredKey as _};
+                use ::m2m::__private::{NotStored as _, StoredColumn as _, StoredKey as _};
                 ::core::result::Result::Ok(#ident {
                     #(#row_fields,)*
                 })
@@ -198,7 +198,7 @@ impl Expand<'_> {
             .map(|(f, _)| {
                 let (fident, ty) = (f.ident, f.ty);
                 quote_spanned! {ty.span()=>
-                    (&::m2m_core::__private::Stored::<#ty>::NEW).put(__sink, &self.#fident)
+                    (&::m2m::__private::Stored::<#ty>::NEW).put(__sink, &self.#fident)
                 }
             })
             .collect();
@@ -211,10 +211,10 @@ impl Expand<'_> {
             #[inline]
             fn __bind_columns(
                 &self,
-                #sink: &mut dyn ::m2m_core::__private::ValueSink,
-            ) -> ::core::result::Result<(), ::m2m_core::__private::BindError> {
+                #sink: &mut dyn ::m2m::__private::ValueSink,
+            ) -> ::core::result::Result<(), ::m2m::__private::BindError> {
                 #[allow(unused_imports)]
-                use ::m2m_core::__private::{NotStored as _, StoredColumn as _};
+                use ::m2m::__private::{NotStored as _, StoredColumn as _};
                 #(#bound?;)*
                 ::core::result::Result::Ok(())
             }
@@ -227,9 +227,9 @@ impl Expand<'_> {
         let columns_ident = &self.columns_ident;
         quote! {
             #[automatically_derived]
-            impl ::m2m_core::Pivot for #ident {
+            impl ::m2m::Pivot for #ident {
                 type PivotColumns = #columns_ident;
-                const PIVOT_COLUMNS: #columns_ident = <Self as ::m2m_core::Model>::COLUMNS;
+                const PIVOT_COLUMNS: #columns_ident = <Self as ::m2m::Model>::COLUMNS;
             }
         }
     }
@@ -243,34 +243,34 @@ impl Expand<'_> {
         let str_key = ty::is_string(kty).then(|| {
             quote! {
                 #[automatically_derived]
-                impl ::m2m_core::IntoKey<#ident> for &str {
+                impl ::m2m::IntoKey<#ident> for &str {
                     #[inline]
-                    fn into_key(self) -> ::m2m_core::Key<#ident> {
-                        ::m2m_core::Key::new(<str as ::std::borrow::ToOwned>::to_owned(self))
+                    fn into_key(self) -> ::m2m::Key<#ident> {
+                        ::m2m::Key::new(<str as ::std::borrow::ToOwned>::to_owned(self))
                     }
                 }
                 #[automatically_derived]
-                impl ::m2m_core::IntoKey<#ident> for &&str {
+                impl ::m2m::IntoKey<#ident> for &&str {
                     #[inline]
-                    fn into_key(self) -> ::m2m_core::Key<#ident> {
-                        ::m2m_core::Key::new(<str as ::std::borrow::ToOwned>::to_owned(*self))
+                    fn into_key(self) -> ::m2m::Key<#ident> {
+                        ::m2m::Key::new(<str as ::std::borrow::ToOwned>::to_owned(*self))
                     }
                 }
             }
         });
         Some(quote_spanned! {kty.span()=>
             #[automatically_derived]
-            impl ::m2m_core::IntoKey<#ident> for #kty {
+            impl ::m2m::IntoKey<#ident> for #kty {
                 #[inline]
-                fn into_key(self) -> ::m2m_core::Key<#ident> {
-                    ::m2m_core::Key::new(self)
+                fn into_key(self) -> ::m2m::Key<#ident> {
+                    ::m2m::Key::new(self)
                 }
             }
             #[automatically_derived]
-            impl ::m2m_core::IntoKey<#ident> for &#kty {
+            impl ::m2m::IntoKey<#ident> for &#kty {
                 #[inline]
-                fn into_key(self) -> ::m2m_core::Key<#ident> {
-                    ::m2m_core::Key::new(<#kty as ::core::clone::Clone>::clone(self))
+                fn into_key(self) -> ::m2m::Key<#ident> {
+                    ::m2m::Key::new(<#kty as ::core::clone::Clone>::clone(self))
                 }
             }
             #str_key

@@ -36,7 +36,7 @@ impl Expand<'_> {
         }
         let defs = self.relations.iter().map(|r| &r.forward_def);
         Some(quote! {
-            static __M2M_RELATIONS: &[&::m2m_core::RelationDef] = &[#(&#defs),*];
+            static __M2M_RELATIONS: &[&::m2m::RelationDef] = &[#(&#defs),*];
         })
     }
 
@@ -45,7 +45,7 @@ impl Expand<'_> {
         (!self.relations.is_empty()).then(|| {
             quote! {
                 #[inline]
-                fn __relations() -> &'static [&'static ::m2m_core::RelationDef] {
+                fn __relations() -> &'static [&'static ::m2m::RelationDef] {
                     __M2M_RELATIONS
                 }
             }
@@ -70,11 +70,11 @@ impl Expand<'_> {
     }
 }
 
-/// `<Path as ::m2m_core::Model>`, spanned at the path: "not an m2m model"
+/// `<Path as ::m2m::Model>`, spanned at the path: "not an m2m model"
 /// points at `through_model = Path`.
 pub(super) fn model_as_model(model: &ThroughModel) -> TokenStream {
     let path = &model.path;
-    quote_spanned!(model.span=> <#path as ::m2m_core::Model>)
+    quote_spanned!(model.span=> <#path as ::m2m::Model>)
 }
 
 /// The junction column a through model's field is stored in, read from the
@@ -106,7 +106,7 @@ impl<'m> ExpandRelation<'m> {
             quote!(&__M2M_TABLE)
         } else {
             // Spanned at `T`: "`T` is not an m2m model" points at the field's type.
-            quote_spanned!(relation.target_span=> <#target as ::m2m_core::Model>::TABLE)
+            quote_spanned!(relation.target_span=> <#target as ::m2m::Model>::TABLE)
         };
         ExpandRelation {
             model,
@@ -140,7 +140,7 @@ impl<'m> ExpandRelation<'m> {
             } => {
                 let (junction, source, target) = (&name.value, &source.value, &target.value);
                 (
-                    quote!(::m2m_core::Junction::Table(#junction)),
+                    quote!(::m2m::Junction::Table(#junction)),
                     quote!(#source),
                     quote!(#target),
                 )
@@ -148,7 +148,7 @@ impl<'m> ExpandRelation<'m> {
             Junction::Model(model) => {
                 let model_ty = model_as_model(model);
                 (
-                    quote!(::m2m_core::Junction::Model(#model_ty::TABLE)),
+                    quote!(::m2m::Junction::Model(#model_ty::TABLE)),
                     link_column(model, &model.source),
                     link_column(model, &model.target),
                 )
@@ -185,10 +185,10 @@ impl<'m> ExpandRelation<'m> {
         let symmetrical = r.symmetrical;
         // Bounds on `T: Model` are checked here, at `T`.
         let forward_new = quote_spanned! {span=>
-            ::m2m_core::__private::forward(&#forward_def, |__o: &mut #owner| &mut __o.#field)
+            ::m2m::__private::forward(&#forward_def, |__o: &mut #owner| &mut __o.#field)
         };
         quote! {
-            static #forward_def: ::m2m_core::RelationDef = ::m2m_core::__private::relation(
+            static #forward_def: ::m2m::RelationDef = ::m2m::__private::relation(
                 #name,
                 #junction,
                 #source,
@@ -198,7 +198,7 @@ impl<'m> ExpandRelation<'m> {
                 #symmetrical,
                 true,
             );
-            const #forward_desc: ::m2m_core::Relation<#owner, #target, #pivot> = #forward_new;
+            const #forward_desc: ::m2m::Relation<#owner, #target, #pivot> = #forward_new;
         }
     }
 
@@ -216,10 +216,9 @@ impl<'m> ExpandRelation<'m> {
         let symmetrical = r.symmetrical;
         let reverse_def = &self.reverse_def;
         let reverse_desc = &self.reverse_desc;
-        let reverse_new =
-            quote_spanned!(r.target_span=> ::m2m_core::__private::reverse(&#reverse_def));
+        let reverse_new = quote_spanned!(r.target_span=> ::m2m::__private::reverse(&#reverse_def));
         Some(quote! {
-            static #reverse_def: ::m2m_core::RelationDef = ::m2m_core::__private::relation(
+            static #reverse_def: ::m2m::RelationDef = ::m2m::__private::relation(
                 #name,
                 #junction,
                 #target_col,
@@ -229,7 +228,7 @@ impl<'m> ExpandRelation<'m> {
                 #symmetrical,
                 false,
             );
-            const #reverse_desc: ::m2m_core::Relation<#target, #owner, #pivot, ::m2m_core::Reverse> = #reverse_new;
+            const #reverse_desc: ::m2m::Relation<#target, #owner, #pivot, ::m2m::Reverse> = #reverse_new;
         })
     }
 
@@ -260,18 +259,18 @@ impl<'m> ExpandRelation<'m> {
                 let kident = k.ident;
                 quote!(&self.#kident)
             }
-            None => quote!(<Self as ::m2m_core::Model>::pk(self)),
+            None => quote!(<Self as ::m2m::Model>::pk(self)),
         };
         let target_span = self.relation.target_span;
         let desc = respan(forward_desc.to_token_stream(), target_span);
-        let of = quote_spanned!(target_span=> ::m2m_core::__private::of(#desc, #owner_key));
+        let of = quote_spanned!(target_span=> ::m2m::__private::of(#desc, #owner_key));
         let pivot = self.pivot();
         quote_spanned! {span=>
             #[doc = #descriptor_doc]
-            #vis const #descriptor: ::m2m_core::Relation<#owner, #target, #pivot> = #forward_desc;
+            #vis const #descriptor: ::m2m::Relation<#owner, #target, #pivot> = #forward_desc;
             #[doc = #accessor_doc]
             #[inline]
-            #vis fn #accessor(&self) -> ::m2m_core::Related<'_, #owner, #target, #pivot> {
+            #vis fn #accessor(&self) -> ::m2m::Related<'_, #owner, #target, #pivot> {
                 #of
             }
         }
@@ -317,12 +316,12 @@ impl<'m> ExpandRelation<'m> {
             impl #target {
                 #[doc = #descriptor_doc]
                 #(#[doc(alias = #const_aliases)])*
-                #vis const #descriptor: ::m2m_core::Relation<#target, #owner, #pivot, ::m2m_core::Reverse> = #reverse_desc;
+                #vis const #descriptor: ::m2m::Relation<#target, #owner, #pivot, ::m2m::Reverse> = #reverse_desc;
                 #[doc = #accessor_doc]
                 #(#[doc(alias = #aliases)])*
                 #[inline]
-                #vis fn #accessor(&self) -> ::m2m_core::Related<'_, #target, #owner, #pivot> {
-                    ::m2m_core::__private::of(#reverse_desc, <#target as ::m2m_core::Model>::pk(self))
+                #vis fn #accessor(&self) -> ::m2m::Related<'_, #target, #owner, #pivot> {
+                    ::m2m::__private::of(#reverse_desc, <#target as ::m2m::Model>::pk(self))
                 }
             }
         })
@@ -417,7 +416,7 @@ mod tests {
                 "COLUMNS . to_user_id . name ()",
                 "COLUMNS . user_id . name ()",
                 "COLUMNS . tag_id . name ()",
-                "Junction :: Model (< User as :: m2m_core :: Model > :: TABLE)",
+                "Junction :: Model (< User as :: m2m :: Model > :: TABLE)",
                 "true , true ,)",
             ],
         );

@@ -59,14 +59,14 @@ impl<O: Model, T: Model, P: Through, D> Relation<O, T, P, D> {
     /// number of owners (their keys travel as one parameter).
     ///
     /// ```
-    /// use m2m_core::{ManyToMany, Model};
+    /// use m2m::{ManyToMany, Model};
     /// #[derive(Model)]
     /// struct Tag { id: i64, name: String }
     /// #[derive(Model)]
     /// struct Post { id: i64, #[many_to_many(related_name = "posts")] tags: ManyToMany<Tag> }
     ///
-    /// # fn main() -> m2m_core::Result<()> {
-    /// let conn = m2m_core::open_in_memory()?;
+    /// # fn main() -> m2m::Result<()> {
+    /// let conn = m2m::open_in_memory()?;
     /// Tag::create_table(&conn)?;
     /// Post::create_table(&conn)?;
     /// let mut rust = Tag { id: 0, name: "rust".into() };

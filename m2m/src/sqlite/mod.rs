@@ -27,10 +27,10 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Opens (or creates) a database file and [`configure`]s it.
 ///
 /// ```
-/// # fn main() -> m2m_core::Result<()> {
+/// # fn main() -> m2m::Result<()> {
 /// let dir = std::env::temp_dir().join(format!("m2m-doc-open-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir).unwrap();
-/// let conn = m2m_core::open(dir.join("app.db"))?;
+/// let conn = m2m::open(dir.join("app.db"))?;
 /// let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
 /// assert_eq!(mode, "wal");
 /// # drop(conn); std::fs::remove_dir_all(&dir).unwrap();

@@ -12,9 +12,9 @@ use rusqlite::trace::{TraceEvent, TraceEventCodes};
 /// thread, while attached (feature `trace`).
 ///
 /// ```
-/// use m2m_core::StatementLog;
-/// # fn main() -> m2m_core::Result<()> {
-/// let mut conn = m2m_core::open_in_memory()?;
+/// use m2m::StatementLog;
+/// # fn main() -> m2m::Result<()> {
+/// let mut conn = m2m::open_in_memory()?;
 /// let log = StatementLog::attach(&mut conn)?;
 /// conn.execute_batch("CREATE TABLE t (x); SELECT 1;")?;
 /// assert_eq!(log.count(), 2);

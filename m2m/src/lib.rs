@@ -6,7 +6,7 @@
 //! this crate over [`rusqlite`].
 //!
 //! ```
-//! use m2m_core::{ManyToMany, Model};
+//! use m2m::{ManyToMany, Model};
 //!
 //! #[derive(Model, Debug, Clone, PartialEq)]
 //! struct Tag {
@@ -24,8 +24,8 @@
 //!     tags: ManyToMany<Tag>,
 //! }
 //!
-//! # fn main() -> m2m_core::Result<()> {
-//! let conn = m2m_core::open_in_memory()?;
+//! # fn main() -> m2m::Result<()> {
+//! let conn = m2m::open_in_memory()?;
 //! Tag::create_table(&conn)?;
 //! Article::create_table(&conn)?;
 //!
@@ -94,14 +94,14 @@
 //! writers with the same value insert one row, and none of them fails.
 //!
 //! ```
-//! # use m2m_core::{ManyToMany, Model};
+//! # use m2m::{ManyToMany, Model};
 //! # #[derive(Model, Debug, Clone, PartialEq)]
 //! # struct Tag { id: i64, #[model(unique)] name: String }
 //! # #[derive(Model, Debug, Clone)]
 //! # #[model(table = "articles")]
 //! # struct Article { id: i64, title: String, #[many_to_many(related_name = "articles")] tags: ManyToMany<Tag> }
-//! # fn main() -> m2m_core::Result<()> {
-//! # let conn = m2m_core::open_in_memory()?;
+//! # fn main() -> m2m::Result<()> {
+//! # let conn = m2m::open_in_memory()?;
 //! # Tag::create_table(&conn)?;
 //! # Article::create_table(&conn)?;
 //! # let mut post = Article { id: 0, title: "Hello".into(), tags: ManyToMany::default() };
@@ -164,7 +164,7 @@
 //! and is refused (see [`PrimaryKey`]).
 //!
 //! ```
-//! use m2m_core::Model;
+//! use m2m::Model;
 //!
 //! #[derive(Model)]
 //! #[model(table = "countries")]
@@ -178,8 +178,8 @@
 //!     cached_label: String,
 //! }
 //!
-//! # fn main() -> m2m_core::Result<()> {
-//! let conn = m2m_core::open_in_memory()?;
+//! # fn main() -> m2m::Result<()> {
+//! let conn = m2m::open_in_memory()?;
 //! Country::create_table(&conn)?;
 //! let mut fr = Country { code: "FR".into(), name: "France".into(), population: None, cached_label: String::new() };
 //! fr.insert(&conn)?;
@@ -217,7 +217,7 @@
 //! when `tag` is the target's table.
 //!
 //! ```
-//! use m2m_core::{ManyToMany, Model};
+//! use m2m::{ManyToMany, Model};
 //!
 //! #[derive(Model)]
 //! struct User {
@@ -231,8 +231,8 @@
 //!     following: ManyToMany<User>,
 //! }
 //!
-//! # fn main() -> m2m_core::Result<()> {
-//! let conn = m2m_core::open_in_memory()?;
+//! # fn main() -> m2m::Result<()> {
+//! let conn = m2m::open_in_memory()?;
 //! User::create_table(&conn)?;
 //! let mut a = User { id: 0, name: "a".into(), friends: ManyToMany::default(), following: ManyToMany::default() };
 //! let mut b = User { id: 0, name: "b".into(), friends: ManyToMany::default(), following: ManyToMany::default() };
@@ -270,7 +270,7 @@
 //! through model keeps one row, and so one pivot, per pair.
 //!
 //! ```
-//! use m2m_core::{ManyToMany, Model, SyncMode};
+//! use m2m::{ManyToMany, Model, SyncMode};
 //!
 //! #[derive(Model, Debug, Clone, PartialEq, Default)]
 //! struct Membership { id: i64, person_id: i64, club_id: i64, role: String }
@@ -285,8 +285,8 @@
 //!     clubs: ManyToMany<Club>,
 //! }
 //!
-//! # fn main() -> m2m_core::Result<()> {
-//! let conn = m2m_core::open_in_memory()?;
+//! # fn main() -> m2m::Result<()> {
+//! let conn = m2m::open_in_memory()?;
 //! Club::create_table(&conn)?;
 //! Person::create_table(&conn)?;
 //! let mut chess = Club { id: 0, name: "chess".into() };
@@ -311,7 +311,7 @@
 //! | feature | gives |
 //! |---|---|
 //! | `derive` (default) | `#[derive(Model)]`, re-exported |
-//! | `chrono`, `time`, `uuid`, `serde_json` | the column types above; each turns on rusqlite's feature of the same name, so enable m2m-core's, not rusqlite's. `uuid` also makes `Uuid` a key, on every side of every relation |
+//! | `chrono`, `time`, `uuid`, `serde_json` | the column types above; each turns on rusqlite's feature of the same name, so enable m2m's, not rusqlite's. `uuid` also makes `Uuid` a key, on every side of every relation |
 //! | `serde` | `Serialize` and `Deserialize` for [`Key`] and [`ManyToMany`], `Serialize` for [`SyncReport`]; with `uuid`, turns on uuid's `serde` so uuid keys serialize |
 //! | `trace` | `StatementLog`: count the statements a piece of code runs |
 //!
@@ -328,8 +328,8 @@
 //!
 //! ```
 //! # #[cfg(feature = "serde")]
-//! # fn main() -> m2m_core::Result<()> {
-//! use m2m_core::{ManyToMany, Model};
+//! # fn main() -> m2m::Result<()> {
+//! use m2m::{ManyToMany, Model};
 //! use serde::Serialize;
 //!
 //! #[derive(Model, Serialize)]
@@ -343,7 +343,7 @@
 //!     tags: ManyToMany<Tag>,
 //! }
 //!
-//! let conn = m2m_core::open_in_memory()?;
+//! let conn = m2m::open_in_memory()?;
 //! Tag::create_table(&conn)?;
 //! Article::create_table(&conn)?;
 //! let mut rust = Tag { id: 0, name: "rust".into() };
@@ -468,7 +468,7 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-extern crate self as m2m_core;
+extern crate self as m2m;
 
 mod catalog;
 mod db;

@@ -20,7 +20,7 @@ use std::fmt;
 ///
 /// ```
 /// # #[cfg(feature = "serde")] {
-/// use m2m_core::{ManyToMany, Model};
+/// use m2m::{ManyToMany, Model};
 ///
 /// #[derive(Model, serde::Serialize, serde::Deserialize)]
 /// struct Tag { id: i64, name: String }

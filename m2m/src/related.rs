@@ -26,7 +26,7 @@ use crate::{Error, Model, Result};
 /// is still `0` fails with [`Error::Unsaved`].
 ///
 /// ```
-/// use m2m_core::{Key, ManyToMany, Model, SyncMode};
+/// use m2m::{Key, ManyToMany, Model, SyncMode};
 ///
 /// #[derive(Model, Debug, Clone, PartialEq)]
 /// struct Tag { id: i64, name: String }
@@ -38,8 +38,8 @@ use crate::{Error, Model, Result};
 ///     tags: ManyToMany<Tag>,
 /// }
 ///
-/// # fn main() -> m2m_core::Result<()> {
-/// let conn = m2m_core::open_in_memory()?;
+/// # fn main() -> m2m::Result<()> {
+/// let conn = m2m::open_in_memory()?;
 /// Tag::create_table(&conn)?;
 /// Post::create_table(&conn)?;
 /// let mut t = Vec::new();
@@ -572,7 +572,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     /// target, and all of them link it.
     ///
     /// ```
-    /// use m2m_core::{ManyToMany, Model};
+    /// use m2m::{ManyToMany, Model};
     ///
     /// #[derive(Model, Debug, Clone, PartialEq)]
     /// struct Tag { id: i64, #[model(unique)] name: String }
@@ -586,7 +586,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     ///     tags: ManyToMany<Tag>,
     /// }
     ///
-    /// fn seed(conn: &m2m_core::rusqlite::Connection) -> m2m_core::Result<Post> {
+    /// fn seed(conn: &m2m::rusqlite::Connection) -> m2m::Result<Post> {
     ///     let mut post = Post { id: 0, slug: "hello".into(), tags: ManyToMany::default() };
     ///     post.get_or_insert(conn, |c| c.slug)?;
     ///     for name in ["rust", "sql"] {
@@ -595,8 +595,8 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     ///     Ok(post)
     /// }
     ///
-    /// # fn main() -> m2m_core::Result<()> {
-    /// let conn = m2m_core::open_in_memory()?;
+    /// # fn main() -> m2m::Result<()> {
+    /// let conn = m2m::open_in_memory()?;
     /// Tag::create_table(&conn)?;
     /// Post::create_table(&conn)?;
     /// let post = seed(&conn)?;

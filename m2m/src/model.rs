@@ -20,7 +20,7 @@ use crate::{Error, Result};
 /// `Savepoint`).
 ///
 /// ```
-/// use m2m_core::Model;
+/// use m2m::Model;
 ///
 /// #[derive(Model, Debug, PartialEq)]
 /// struct Tag {
@@ -29,8 +29,8 @@ use crate::{Error, Result};
 ///     name: String,
 /// }
 ///
-/// # fn main() -> m2m_core::Result<()> {
-/// let conn = m2m_core::open_in_memory()?;
+/// # fn main() -> m2m::Result<()> {
+/// let conn = m2m::open_in_memory()?;
 /// Tag::create_table(&conn)?;
 /// let mut tag = Tag { id: 0, name: "rust".into() };
 /// tag.insert(&conn)?; // assigns the key
@@ -142,12 +142,12 @@ pub trait Model: Sized + 'static {
     /// for finding by an integer key still `0`.
     ///
     /// ```
-    /// use m2m_core::Model;
+    /// use m2m::Model;
     ///
     /// #[derive(Model, Debug, PartialEq)]
     /// struct Tag { id: i64, #[model(unique)] name: String, uses: i64 }
     ///
-    /// fn seed(conn: &m2m_core::rusqlite::Connection) -> m2m_core::Result<Vec<Tag>> {
+    /// fn seed(conn: &m2m::rusqlite::Connection) -> m2m::Result<Vec<Tag>> {
     ///     let mut tags = Vec::new();
     ///     for name in ["rust", "sql"] {
     ///         let mut tag = Tag { id: 0, name: name.into(), uses: 0 };
@@ -157,8 +157,8 @@ pub trait Model: Sized + 'static {
     ///     Ok(tags)
     /// }
     ///
-    /// # fn main() -> m2m_core::Result<()> {
-    /// let conn = m2m_core::open_in_memory()?;
+    /// # fn main() -> m2m::Result<()> {
+    /// let conn = m2m::open_in_memory()?;
     /// Tag::create_table(&conn)?;
     /// let first = seed(&conn)?;
     /// assert_eq!(seed(&conn)?, first); // the same rows, the same keys

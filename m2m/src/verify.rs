@@ -50,20 +50,20 @@ impl fmt::Display for SchemaProblem {
 /// model. A model listed twice is written once.
 ///
 /// ```
-/// use m2m_core::{ManyToMany, Model, Schema};
+/// use m2m::{ManyToMany, Model, Schema};
 ///
 /// #[derive(Model)]
 /// struct Tag { id: i64, name: String }
 /// #[derive(Model)]
 /// struct Post { id: i64, #[many_to_many(related_name = "posts")] tags: ManyToMany<Tag> }
 ///
-/// # fn main() -> m2m_core::Result<()> {
-/// let script = m2m_core::schema_sql(&[Schema::of::<Tag>(), Schema::of::<Post>()]);
+/// # fn main() -> m2m::Result<()> {
+/// let script = m2m::schema_sql(&[Schema::of::<Tag>(), Schema::of::<Post>()]);
 /// assert!(script.contains("CREATE TABLE IF NOT EXISTS \"post_tags\""));
-/// let conn = m2m_core::open_in_memory()?;
+/// let conn = m2m::open_in_memory()?;
 /// conn.execute_batch(&script)?;
 /// let all = [Schema::of::<Tag>(), Schema::of::<Post>()];
-/// assert!(m2m_core::verify_schema(&conn, &all)?.is_empty());
+/// assert!(m2m::verify_schema(&conn, &all)?.is_empty());
 /// # Ok(())
 /// # }
 /// ```
@@ -90,17 +90,17 @@ pub fn schema_sql(models: &[Schema]) -> String {
 /// default (inserts would fail).
 ///
 /// ```
-/// use m2m_core::{ManyToMany, Model, Schema};
+/// use m2m::{ManyToMany, Model, Schema};
 ///
 /// #[derive(Model)]
 /// struct Tag { id: i64, name: String }
 /// #[derive(Model)]
 /// struct Post { id: i64, #[many_to_many(related_name = "posts")] tags: ManyToMany<Tag> }
 ///
-/// # fn main() -> m2m_core::Result<()> {
-/// let conn = m2m_core::open_in_memory()?;
+/// # fn main() -> m2m::Result<()> {
+/// let conn = m2m::open_in_memory()?;
 /// conn.execute_batch("CREATE TABLE tag (id INTEGER PRIMARY KEY, label TEXT NOT NULL)")?;
-/// let problems = m2m_core::verify_schema(&conn, &[Schema::of::<Tag>(), Schema::of::<Post>()])?;
+/// let problems = m2m::verify_schema(&conn, &[Schema::of::<Tag>(), Schema::of::<Post>()])?;
 /// assert!(problems.iter().any(|p| p.problem.contains("lacks the column `name`")));
 /// assert!(problems.iter().any(|p| p.table == "post"));
 /// # Ok(())

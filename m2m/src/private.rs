@@ -1,5 +1,5 @@
 //! What the code `#[derive(Model)]` generates calls and names, and nothing
-//! else: `m2m_core::__private`, hidden from the docs and from semver.
+//! else: `m2m::__private`, hidden from the docs and from semver.
 
 use rusqlite::types::ToSql;
 

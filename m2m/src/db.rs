@@ -16,19 +16,19 @@ use crate::value::{RowReader, SqlValue};
 /// Code generic over `C: Db` runs on any of them:
 ///
 /// ```
-/// use m2m_core::{Db, ManyToMany, Model};
+/// use m2m::{Db, ManyToMany, Model};
 ///
 /// #[derive(Model)]
 /// struct Tag { id: i64, name: String }
 /// #[derive(Model)]
 /// struct Post { id: i64, #[many_to_many(related_name = "posts")] tags: ManyToMany<Tag> }
 ///
-/// fn tag_all<C: Db>(conn: &C, post: &Post, tags: &[Tag]) -> m2m_core::Result<usize> {
+/// fn tag_all<C: Db>(conn: &C, post: &Post, tags: &[Tag]) -> m2m::Result<usize> {
 ///     post.tags().add(conn, tags)
 /// }
 ///
-/// # fn main() -> m2m_core::Result<()> {
-/// let mut conn = m2m_core::open_in_memory()?;
+/// # fn main() -> m2m::Result<()> {
+/// let mut conn = m2m::open_in_memory()?;
 /// Tag::create_table(&conn)?;
 /// Post::create_table(&conn)?;
 /// let mut rust = Tag { id: 0, name: "rust".into() };

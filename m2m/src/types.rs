@@ -19,7 +19,7 @@ use rusqlite::types::{FromSql, ToSql, Value};
 /// rusqlite's dynamic [`Value`] (no declared type: any value), and
 /// `Option<T>` (`T`'s type; the column is then nullable).
 ///
-/// Features of m2m-core add the types rusqlite reads and writes with its
+/// Features of m2m add the types rusqlite reads and writes with its
 /// feature of the same name (m2m turns it on), declared as rusqlite stores
 /// them:
 ///
@@ -33,8 +33,8 @@ use rusqlite::types::{FromSql, ToSql, Value};
 /// A type of your own implements it next to `ToSql` and `FromSql`:
 ///
 /// ```
-/// use m2m_core::rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
-/// use m2m_core::{Model, SqlType};
+/// use m2m::rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+/// use m2m::{Model, SqlType};
 ///
 /// /// Stored as text: `"#ff8800"`.
 /// #[derive(Debug, Clone, PartialEq)]
@@ -44,7 +44,7 @@ use rusqlite::types::{FromSql, ToSql, Value};
 ///     const SQLITE: &'static str = "TEXT";
 /// }
 /// impl ToSql for Color {
-///     fn to_sql(&self) -> m2m_core::rusqlite::Result<ToSqlOutput<'_>> {
+///     fn to_sql(&self) -> m2m::rusqlite::Result<ToSqlOutput<'_>> {
 ///         self.0.to_sql()
 ///     }
 /// }
@@ -60,9 +60,9 @@ use rusqlite::types::{FromSql, ToSql, Value};
 ///     color: Color,
 /// }
 ///
-/// # fn main() -> m2m_core::Result<()> {
+/// # fn main() -> m2m::Result<()> {
 /// assert_eq!(Label::TABLE.columns()[1].sql_type(), "TEXT");
-/// let conn = m2m_core::open_in_memory()?;
+/// let conn = m2m::open_in_memory()?;
 /// Label::create_table(&conn)?;
 /// let mut label = Label { id: 0, color: Color("#ff8800".into()) };
 /// label.insert(&conn)?;
@@ -79,10 +79,10 @@ use rusqlite::types::{FromSql, ToSql, Value};
     label = "not a column type",
     note = "a column holds one value: an integer up to `i64` (SQLite's integers are signed 64-bit, so not `u64`), `f64`, `bool`, `String`, `Vec<u8>`, ..., or an `Option` of one",
     note = "a relation is a `ManyToMany<T>` field written as such, not wrapped in `Option` or hidden behind a type alias",
-    note = "dates and times, uuids and JSON values are columns with m2m-core's features `chrono`, `time`, `uuid` and `serde_json`",
+    note = "dates and times, uuids and JSON values are columns with m2m's features `chrono`, `time`, `uuid` and `serde_json`",
     note = "a list can be stored by serializing it, e.g. to JSON text in a `String` field",
     note = "a field that is not stored takes `#[model(skip)]`",
-    note = "a type of your own implements `m2m_core::SqlType` besides rusqlite's `ToSql` and `FromSql`"
+    note = "a type of your own implements `m2m::SqlType` besides rusqlite's `ToSql` and `FromSql`"
 )]
 pub trait SqlType: rusqlite::types::ToSql + rusqlite::types::FromSql {
     /// The column's declared type in SQLite: `INTEGER`, `REAL`, `TEXT`,
@@ -168,7 +168,7 @@ impl<T: SqlType> SqlType for Option<T> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a primary key",
     label = "not a primary key type",
-    note = "a key is an `i64` (or a narrower integer: `i32`, `u32`, ...; SQLite's integers are signed 64-bit, so not `u64`), a `String`, a `Vec<u8>`, a `uuid::Uuid` (m2m-core's feature `uuid`), or a type with `impl m2m_core::PrimaryKey`"
+    note = "a key is an `i64` (or a narrower integer: `i32`, `u32`, ...; SQLite's integers are signed 64-bit, so not `u64`), a `String`, a `Vec<u8>`, a `uuid::Uuid` (m2m's feature `uuid`), or a type with `impl m2m::PrimaryKey`"
 )]
 pub trait PrimaryKey:
     SqlType + ToSql + FromSql + Clone + Ord + Hash + fmt::Debug + 'static

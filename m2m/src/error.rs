@@ -84,7 +84,7 @@ pub enum Error {
     /// refuse links to missing rows and to remove the links of deleted rows;
     /// the call wrote nothing.
     #[error(
-        "{context}: foreign keys are off on this connection; m2m needs them to refuse links to missing rows and to remove the links of deleted rows: open it with `m2m_core::open`, call `m2m_core::configure(&conn)`, or run `PRAGMA foreign_keys = ON` outside a transaction"
+        "{context}: foreign keys are off on this connection; m2m needs them to refuse links to missing rows and to remove the links of deleted rows: open it with `m2m::open`, call `m2m::configure(&conn)`, or run `PRAGMA foreign_keys = ON` outside a transaction"
     )]
     ForeignKeysOff {
         /// The operation that was refused.

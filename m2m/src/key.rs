@@ -13,7 +13,7 @@ use crate::types::PrimaryKey;
 /// of different models cannot be mixed up even when both are `i64`.
 ///
 /// ```
-/// # use m2m_core::{Key, Model};
+/// # use m2m::{Key, Model};
 /// #[derive(Model)]
 /// struct Tag { id: i64, name: String }
 ///
