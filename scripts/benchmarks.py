@@ -17,6 +17,14 @@ DATA = ROOT / "target" / "m2m-bench"
 TARGETS = {"prefetch all posts": 1.25}  # every other op: 1.10
 
 
+def rusqlite_version():
+    """The rusqlite the workspace's lock holds (the benchmarks ran on it)."""
+    lock = (ROOT / "Cargo.lock").read_text()
+    marker = 'name = "rusqlite"\nversion = "'
+    at = lock.find(marker)
+    return lock[at + len(marker):].split('"', 1)[0] if at >= 0 else "?"
+
+
 def load(name):
     p = DATA / name
     return json.loads(p.read_text()) if p.exists() else None
@@ -38,7 +46,7 @@ def machine():
         mem = f", {kb / 1024 / 1024:.0f} GiB"
     except (OSError, ValueError, IndexError):
         pass
-    return f"{cpu}, {os.cpu_count()} cores{mem}; {platform.system()} {platform.release()}; {rustc}; SQLite bundled by rusqlite 0.41"
+    return f"{cpu}, {os.cpu_count()} cores{mem}; {platform.system()} {platform.release()}; {rustc}; SQLite bundled by rusqlite {rusqlite_version()}"
 
 
 def series_svg(points):
