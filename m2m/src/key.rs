@@ -134,14 +134,21 @@ impl<T: Model> IntoKey<T> for &&T {
     }
 }
 
-/// `key`, or [`Error::Unsaved`] when it is the "not stored yet" value of its
-/// type (`0` for integers): the one check every call makes of its inputs.
-pub(crate) fn saved<M: Model>(key: M::Pk, action: &'static str) -> crate::Result<M::Pk> {
+/// [`Error::Unsaved`] when `key` is the "not stored yet" value of its type
+/// (`0` for integers): the one check every call makes of its owner and its
+/// inputs.
+pub(crate) fn check_saved<M: Model>(key: &M::Pk, action: &'static str) -> crate::Result<()> {
     if key.is_unset() {
         return Err(crate::Error::Unsaved {
             model: M::TABLE.model,
             action,
         });
     }
+    Ok(())
+}
+
+/// `key`, once [`check_saved`] passes.
+pub(crate) fn saved<M: Model>(key: M::Pk, action: &'static str) -> crate::Result<M::Pk> {
+    check_saved::<M>(&key, action)?;
     Ok(key)
 }

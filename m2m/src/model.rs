@@ -355,11 +355,8 @@ pub(crate) fn get_or_insert<M: Model>(s: Session<'_>, m: &mut M, by: usize) -> R
     let t = M::TABLE;
     let op = op::<M>("get_or_insert");
     let fail = op.fail();
-    if by == t.pk && m.pk().is_unset() {
-        return Err(Error::Unsaved {
-            model: t.model,
-            action: "finding it by its key",
-        });
+    if by == t.pk {
+        crate::key::check_saved::<M>(m.pk(), "finding it by its key")?;
     }
     let mut null = false;
     // A value that cannot be converted fails below, where it is bound.

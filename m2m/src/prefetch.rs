@@ -147,23 +147,18 @@ fn load<O: Model, K: IntoKey<O>, R, S: Ord>(
 ) -> Result<Prefetched<O, R>> {
     let fail = Op::new(def.name, "prefetch").fail();
     let mut map: HashMap<O::Pk, Vec<R>> = HashMap::new();
-    let mut keys = Vec::new();
     for owner in owners {
-        let key = owner.into_key().into_inner();
-        if map.contains_key(&key) {
-            continue;
-        }
-        map.insert(key.clone(), Vec::new());
-        keys.push(key);
+        map.entry(owner.into_key().into_inner()).or_default();
     }
-    let values: Vec<&dyn SqlValue> = keys.iter().map(|k| k as &dyn SqlValue).collect();
+    if map.is_empty() {
+        return Ok(Prefetched { map });
+    }
+    // Each owner once, in no particular order: rows are grouped by owner.
+    let values: Vec<&dyn SqlValue> = map.keys().map(|k| k as &dyn SqlValue).collect();
     let list = s
         .sql()
         .list(O::TABLE.pk_column().name, &values)
         .map_err(fail)?;
-    if map.is_empty() {
-        return Ok(Prefetched { map });
-    }
     let run = || -> DbResult<()> {
         let mut stmt = s.prepare(text(list.blobs))?;
         stmt.bind(1, O::TABLE.pk_column().name, &list)?;

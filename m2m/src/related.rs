@@ -11,7 +11,7 @@ use crate::db::{Atomic, Db, List, Session};
 use crate::def::RelationDef;
 use crate::error::DbError;
 use crate::error::Op;
-use crate::key::{IntoKey, Key, saved};
+use crate::key::{IntoKey, Key, check_saved, saved};
 use crate::query::{Column, Query};
 use crate::relation::{SyncMode, SyncReport, Through};
 use crate::types::PrimaryKey;
@@ -150,12 +150,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
 
     /// The owner's key, or `Unsaved` when it has none yet.
     pub(crate) fn owner(&self) -> Result<&O::Pk> {
-        if self.owner.is_unset() {
-            return Err(Error::Unsaved {
-                model: O::TABLE.model,
-                action: "using its relations",
-            });
-        }
+        check_saved::<O>(&self.owner, "using its relations")?;
         Ok(&self.owner)
     }
 
