@@ -62,6 +62,23 @@ mod sealed {
 impl sealed::Sealed for rusqlite::Connection {}
 impl sealed::Sealed for rusqlite::Transaction<'_> {}
 impl sealed::Sealed for rusqlite::Savepoint<'_> {}
+#[cfg(feature = "postgres")]
+impl sealed::Sealed for crate::pg::PgConnection {}
+#[cfg(feature = "postgres")]
+impl sealed::Sealed for crate::pg::PgTransaction<'_> {}
+
+#[cfg(feature = "postgres")]
+impl Db for crate::pg::PgConnection {
+    fn __session(&self) -> Session<'_> {
+        Session::Pg(self)
+    }
+}
+#[cfg(feature = "postgres")]
+impl Db for crate::pg::PgTransaction<'_> {
+    fn __session(&self) -> Session<'_> {
+        Session::Pg(self.connection())
+    }
+}
 
 impl Db for rusqlite::Connection {
     fn __session(&self) -> Session<'_> {
@@ -85,12 +102,17 @@ impl Db for rusqlite::Savepoint<'_> {
 pub enum Session<'c> {
     /// SQLite, through rusqlite.
     Sqlite(&'c rusqlite::Connection),
+    /// PostgreSQL, through rust-postgres.
+    #[cfg(feature = "postgres")]
+    Pg(&'c crate::pg::PgConnection),
 }
 
 impl fmt::Debug for Session<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Session::Sqlite(_) => f.write_str("Session(SQLite)"),
+            #[cfg(feature = "postgres")]
+            Session::Pg(_) => f.write_str("Session(PostgreSQL)"),
         }
     }
 }
@@ -98,11 +120,63 @@ impl fmt::Debug for Session<'_> {
 /// A prepared (and cached) statement of a session.
 pub(crate) enum Stmt<'c> {
     Sqlite(rusqlite::CachedStatement<'c>),
+    #[cfg(feature = "postgres")]
+    Pg(PgStmt<'c>),
+}
+
+/// A PostgreSQL statement and its parameters, encoded as they are bound.
+#[cfg(feature = "postgres")]
+pub(crate) struct PgStmt<'c> {
+    conn: &'c crate::pg::PgConnection,
+    stmt: postgres::Statement,
+    sql: Box<str>,
+    write: bool,
+    params: Vec<crate::pg::value::Encoded>,
+}
+
+#[cfg(feature = "postgres")]
+impl PgStmt<'_> {
+    fn query(&self) -> DbResult<Vec<postgres::Row>> {
+        let params: Vec<&(dyn postgres::types::ToSql + Sync)> = self
+            .params
+            .iter()
+            .map(|p| p as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        Ok(self
+            .conn
+            .run(&self.sql, self.write, |c| c.query(&self.stmt, &params))?)
+    }
+
+    fn execute(&self) -> DbResult<usize> {
+        let params: Vec<&(dyn postgres::types::ToSql + Sync)> = self
+            .params
+            .iter()
+            .map(|p| p as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        if self.stmt.columns().is_empty() {
+            let n = self
+                .conn
+                .run(&self.sql, self.write, |c| c.execute(&self.stmt, &params))?;
+            return Ok(usize::try_from(n).unwrap_or(usize::MAX));
+        }
+        // An insert that returns the key the database assigned: kept as the
+        // connection's last inserted key (SQLite's `last_insert_rowid`).
+        let rows = self
+            .conn
+            .run(&self.sql, self.write, |c| c.query(&self.stmt, &params))?;
+        if let Some(row) = rows.first() {
+            let key: i64 = Row::Pg(row, std::marker::PhantomData).get(0)?;
+            self.conn.set_last_key(key);
+        }
+        Ok(rows.len())
+    }
 }
 
 /// One result row, whatever the backend.
 pub(crate) enum Row<'a, 'r> {
     Sqlite(&'a rusqlite::Row<'r>),
+    #[cfg(feature = "postgres")]
+    Pg(&'a postgres::Row, std::marker::PhantomData<&'r ()>),
 }
 
 impl RowReader for Row<'_, '_> {
@@ -110,6 +184,11 @@ impl RowReader for Row<'_, '_> {
     fn get<V: SqlType>(&self, index: usize) -> DbResult<V> {
         match self {
             Row::Sqlite(row) => row.get(index).map_err(DbError::Sqlite),
+            #[cfg(feature = "postgres")]
+            Row::Pg(row, _) => {
+                let raw: crate::pg::value::PgRaw<'_> = row.try_get(index)?;
+                V::__from_pg(raw).map_err(|e| DbError::Convert(e.to_string()))
+            }
         }
     }
     fn get_key<K: PrimaryKey>(&self, index: usize) -> DbResult<K> {
@@ -125,6 +204,8 @@ impl<'c> Session<'c> {
     pub(crate) fn sql(self) -> &'static dyn Statements {
         match self {
             Session::Sqlite(_) => &crate::sqlite::Sqlite,
+            #[cfg(feature = "postgres")]
+            Session::Pg(_) => &crate::pg::Pg,
         }
     }
 
@@ -132,6 +213,19 @@ impl<'c> Session<'c> {
     pub(crate) fn prepare(self, sql: &str) -> DbResult<Stmt<'c>> {
         match self {
             Session::Sqlite(c) => Ok(Stmt::Sqlite(c.prepare_cached(sql)?)),
+            #[cfg(feature = "postgres")]
+            Session::Pg(c) => {
+                let stmt = c.prepare(sql)?;
+                let n = stmt.params().len();
+                Ok(Stmt::Pg(PgStmt {
+                    conn: c,
+                    stmt,
+                    sql: sql.into(),
+                    // Every statement of the dialect that writes starts so.
+                    write: !sql.starts_with("SELECT"),
+                    params: (0..n).map(|_| crate::pg::value::Encoded(None)).collect(),
+                }))
+            }
         }
     }
 
@@ -165,6 +259,8 @@ impl<'c> Session<'c> {
     pub(crate) fn in_transaction(self) -> bool {
         match self {
             Session::Sqlite(c) => !c.is_autocommit(),
+            #[cfg(feature = "postgres")]
+            Session::Pg(c) => c.in_transaction(),
         }
     }
 
@@ -173,6 +269,9 @@ impl<'c> Session<'c> {
     pub(crate) fn foreign_keys_on(self) -> DbResult<bool> {
         match self {
             Session::Sqlite(c) => Ok(crate::sqlite::foreign_keys_on(c)?),
+            // PostgreSQL always enforces them.
+            #[cfg(feature = "postgres")]
+            Session::Pg(_) => Ok(true),
         }
     }
 
@@ -194,6 +293,9 @@ impl<'c> Session<'c> {
     pub(crate) fn foreign_keys_deferred(self) -> DbResult<bool> {
         match self {
             Session::Sqlite(_) => self.one(crate::sqlite::sql::DEFER_FOREIGN_KEYS, &[]),
+            // m2m's foreign keys are `NOT DEFERRABLE` there.
+            #[cfg(feature = "postgres")]
+            Session::Pg(_) => Ok(false),
         }
     }
 
@@ -202,13 +304,46 @@ impl<'c> Session<'c> {
     pub(crate) fn is_null(self, v: &dyn SqlValue) -> bool {
         match self {
             Session::Sqlite(_) => crate::sqlite::is_null(v),
+            #[cfg(feature = "postgres")]
+            Session::Pg(_) => v.pg().is_ok_and(|p| p.is_null()),
         }
     }
 
-    /// The key the database gave the row the last insert made.
+    /// The key the database gave the row the last insert made (SQLite; on
+    /// PostgreSQL the insert returns it).
     pub(crate) fn last_insert_id(self) -> i64 {
         match self {
             Session::Sqlite(c) => c.last_insert_rowid(),
+            #[cfg(feature = "postgres")]
+            Session::Pg(c) => c.last_key(),
+        }
+    }
+
+    /// After a failed statement inside an atomic unit that the call goes on
+    /// from: PostgreSQL refuses every statement of a transaction after a
+    /// failed one, so the unit is rolled back to its start (each unit opens
+    /// with a savepoint there). SQLite undid the statement alone already.
+    pub(crate) fn recover(self) -> DbResult<()> {
+        match self {
+            Session::Sqlite(_) => Ok(()),
+            #[cfg(feature = "postgres")]
+            Session::Pg(c) => Ok(c.recover()?),
+        }
+    }
+
+    /// After an insert leaving the key to the database collided with a
+    /// row's key: PostgreSQL's identity sequence does not see keys given
+    /// explicitly (SQLite's rowid does), so it is moved past the largest.
+    /// Returns true when the insert is worth trying again.
+    pub(crate) fn resync_key(self, t: &crate::TableDef) -> DbResult<bool> {
+        match self {
+            Session::Sqlite(_) => Ok(false),
+            #[cfg(feature = "postgres")]
+            Session::Pg(_) => {
+                let sql = crate::pg::sql::resync_key(t);
+                self.rows(&sql, &[], |_| Ok(()))?;
+                Ok(true)
+            }
         }
     }
 
@@ -216,6 +351,8 @@ impl<'c> Session<'c> {
     pub(crate) fn existing(self, name: &str) -> DbResult<crate::catalog::Existing> {
         match self {
             Session::Sqlite(c) => Ok(crate::sqlite::introspect::existing(c, name)?),
+            #[cfg(feature = "postgres")]
+            Session::Pg(_) => crate::pg::introspect::existing(self, name),
         }
     }
 
@@ -223,6 +360,8 @@ impl<'c> Session<'c> {
     pub(crate) fn has_rows(self, table: &str) -> DbResult<bool> {
         match self {
             Session::Sqlite(_) => self.one(&self.sql().has_rows(table), &[]),
+            #[cfg(feature = "postgres")]
+            Session::Pg(_) => self.one(&self.sql().has_rows(table), &[]),
         }
     }
 
@@ -234,6 +373,8 @@ impl<'c> Session<'c> {
     ) -> String {
         match self {
             Session::Sqlite(_) => crate::sqlite::ddl::create_sql(table, relations),
+            #[cfg(feature = "postgres")]
+            Session::Pg(_) => crate::pg::ddl::create_sql(table, relations),
         }
     }
 
@@ -242,6 +383,8 @@ impl<'c> Session<'c> {
     pub(crate) fn rebuild_sql(self, r: &crate::RelationDef, p: &crate::TableDef) -> String {
         match self {
             Session::Sqlite(_) => crate::sqlite::ddl::rebuild_through(r, p),
+            #[cfg(feature = "postgres")]
+            Session::Pg(_) => crate::pg::ddl::rebuild_through(r, p),
         }
     }
 
@@ -249,6 +392,8 @@ impl<'c> Session<'c> {
     pub(crate) fn batch(self, sql: &str) -> DbResult<()> {
         match self {
             Session::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            #[cfg(feature = "postgres")]
+            Session::Pg(c) => Ok(c.simple(sql)?),
         }
     }
 }
@@ -264,6 +409,30 @@ impl Stmt<'_> {
     ) -> DbResult<()> {
         match self {
             Stmt::Sqlite(s) => Ok(crate::sqlite::bind(s, i, column, v)?),
+            #[cfg(feature = "postgres")]
+            Stmt::Pg(s) => {
+                let ty = s
+                    .stmt
+                    .params()
+                    .get(i.wrapping_sub(1))
+                    .ok_or_else(|| DbError::Convert(format!("no parameter {i}")))?;
+                let v = v.pg()?;
+                if let crate::pg::value::PgParam::Real(f) = v
+                    && f.is_nan()
+                {
+                    return Err(crate::error::bad_value(column, crate::error::NAN).into());
+                }
+                let mut out = bytes::BytesMut::new();
+                let set = v.encode(ty, &mut out).map_err(|e| {
+                    DbError::Convert(if column.is_empty() {
+                        e.to_string()
+                    } else {
+                        format!("column `{column}`: {e}")
+                    })
+                })?;
+                s.params[i - 1] = crate::pg::value::Encoded(set.then_some(out));
+                Ok(())
+            }
         }
     }
 
@@ -278,6 +447,8 @@ impl Stmt<'_> {
     pub(crate) fn execute(&mut self) -> DbResult<usize> {
         match self {
             Stmt::Sqlite(s) => Ok(s.raw_execute()?),
+            #[cfg(feature = "postgres")]
+            Stmt::Pg(s) => s.execute(),
         }
     }
 
@@ -302,6 +473,11 @@ impl Stmt<'_> {
                 Some(row) => Ok(row.get(0)?),
                 None => Err(DbError::Sqlite(rusqlite::Error::QueryReturnedNoRows)),
             },
+            #[cfg(feature = "postgres")]
+            Stmt::Pg(s) => match s.query()?.first() {
+                Some(row) => Row::Pg(row, std::marker::PhantomData).get(0),
+                None => Err(DbError::Sqlite(rusqlite::Error::QueryReturnedNoRows)),
+            },
         }
     }
 
@@ -312,6 +488,13 @@ impl Stmt<'_> {
                 let mut rows = s.raw_query();
                 while let Some(row) = rows.next()? {
                     f(&Row::Sqlite(row))?;
+                }
+                Ok(())
+            }
+            #[cfg(feature = "postgres")]
+            Stmt::Pg(s) => {
+                for row in &s.query()? {
+                    f(&Row::Pg(row, std::marker::PhantomData))?;
                 }
                 Ok(())
             }
@@ -332,8 +515,9 @@ pub(crate) struct Atomic<'c> {
 impl<'c> Atomic<'c> {
     pub(crate) fn begin(session: Session<'c>) -> DbResult<Self> {
         let nested = session.in_transaction();
-        let sql = session.dialect_unit(nested);
-        session.execute(sql.begin, &[])?;
+        let sql = session.unit(nested);
+        session.unit_sql(sql.begin)?;
+        session.unit_opened();
         Ok(Atomic {
             session,
             nested,
@@ -342,10 +526,10 @@ impl<'c> Atomic<'c> {
     }
 
     pub(crate) fn commit(mut self) -> DbResult<()> {
-        let sql = self.session.dialect_unit(self.nested);
-        self.session.execute(sql.commit, &[])?;
+        let sql = self.session.unit(self.nested);
         self.open = false;
-        Ok(())
+        self.session.unit_closed();
+        self.session.unit_sql(sql.commit)
     }
 }
 
@@ -354,9 +538,10 @@ impl Drop for Atomic<'_> {
         if !self.open {
             return;
         }
+        self.session.unit_closed();
         // An error here can only mean the database already rolled back;
         // nothing is left to undo.
-        let sql = self.session.dialect_unit(self.nested);
+        let sql = self.session.unit(self.nested);
         let _ = self.session.batch(sql.rollback);
     }
 }
@@ -364,7 +549,7 @@ impl Drop for Atomic<'_> {
 impl Session<'_> {
     /// How this backend opens, commits and undoes an atomic unit, on its
     /// own or nested in the caller's transaction.
-    fn dialect_unit(self, nested: bool) -> &'static crate::sqlite::sql::Unit {
+    fn unit(self, nested: bool) -> &'static crate::dialect::Unit {
         match self {
             Session::Sqlite(_) => {
                 if nested {
@@ -373,6 +558,39 @@ impl Session<'_> {
                     &crate::sqlite::sql::TRANSACTION
                 }
             }
+            #[cfg(feature = "postgres")]
+            Session::Pg(_) => {
+                if nested {
+                    &crate::pg::sql::SAVEPOINT
+                } else {
+                    &crate::pg::sql::TRANSACTION
+                }
+            }
+        }
+    }
+
+    /// Runs a statement opening or closing a unit: SQLite's from its
+    /// statement cache, PostgreSQL's as a simple query (`BEGIN; SAVEPOINT`
+    /// is one round trip).
+    fn unit_sql(self, sql: &str) -> DbResult<()> {
+        match self {
+            Session::Sqlite(_) => self.execute(sql, &[]).map(drop),
+            #[cfg(feature = "postgres")]
+            Session::Pg(c) => Ok(c.simple(sql)?),
+        }
+    }
+
+    fn unit_opened(self) {
+        #[cfg(feature = "postgres")]
+        if let Session::Pg(c) = self {
+            c.unit_opened();
+        }
+    }
+
+    fn unit_closed(self) {
+        #[cfg(feature = "postgres")]
+        if let Session::Pg(c) = self {
+            c.unit_closed();
         }
     }
 }

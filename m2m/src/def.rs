@@ -76,6 +76,7 @@ impl fmt::Debug for TableDef {
 pub struct ColumnDef {
     pub(crate) name: &'static str,
     pub(crate) sql_type: &'static str,
+    pub(crate) pg_type: &'static str,
     pub(crate) nullable: bool,
     pub(crate) unique: bool,
     pub(crate) index: bool,
@@ -91,6 +92,12 @@ impl ColumnDef {
     /// the field type's [`SqlType`](crate::SqlType).
     pub const fn sql_type(&self) -> &'static str {
         self.sql_type
+    }
+
+    /// The declared PostgreSQL type (`BIGINT`, `TEXT`, ...), from the field
+    /// type's [`SqlType::PG`](crate::SqlType::PG).
+    pub const fn pg_type(&self) -> &'static str {
+        self.pg_type
     }
 
     /// True for an `Option<T>` field.
@@ -220,7 +227,40 @@ impl fmt::Debug for RelationDef {
 
 /// Lazily built SQL text, one slot per statement kind, and per column for
 /// the statements about one column of a table ([`ColumnSlot`]).
+///
+/// Each dialect has its own (SQLite's is reached through `Deref`, the
+/// other's by name), so one program may use a model on both backends.
 pub(crate) struct SqlCache {
+    sqlite: Slots,
+    #[cfg(feature = "postgres")]
+    pg: Slots,
+}
+
+impl SqlCache {
+    pub(crate) const fn new() -> Self {
+        SqlCache {
+            sqlite: Slots::new(),
+            #[cfg(feature = "postgres")]
+            pg: Slots::new(),
+        }
+    }
+
+    /// PostgreSQL's statements.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn pg(&self) -> &Slots {
+        &self.pg
+    }
+}
+
+impl std::ops::Deref for SqlCache {
+    type Target = Slots;
+    fn deref(&self) -> &Slots {
+        &self.sqlite
+    }
+}
+
+/// One dialect's statements of a table or relation.
+pub(crate) struct Slots {
     slots: [OnceLock<Box<str>>; SLOTS],
     columns: OnceLock<Box<[ColumnSlots]>>,
 }
@@ -252,9 +292,9 @@ const _: () = {
     }
 };
 
-impl SqlCache {
+impl Slots {
     pub(crate) const fn new() -> Self {
-        SqlCache {
+        Slots {
             slots: [const { OnceLock::new() }; SLOTS],
             columns: OnceLock::new(),
         }

@@ -101,11 +101,11 @@ pub(crate) trait Statements: Sync {
     fn column(&self, table: &str, column: &str) -> String;
     /// `column <op> <value>`; `op` is one of `=`, `<>`, `<`, `<=`, `>`,
     /// `>=`, `LIKE` (ASCII case-insensitive, as SQLite's).
-    fn compare(&self, column: &str, op: &str, value: &Value, p: &mut Vec<Value>) -> String;
+    fn compare(&self, column: &str, op: &str, value: &Value, p: &mut Vec<Param>) -> String;
     /// `column IS NULL` / `column IS NOT NULL`.
     fn is_null(&self, column: &str, null: bool) -> String;
     /// `column IN (values)`, the values one list parameter.
-    fn in_list(&self, column: &str, values: &[Value], p: &mut Vec<Value>) -> String;
+    fn in_list(&self, column: &str, values: &[Value], p: &mut Vec<Param>) -> String;
     /// A condition no row meets.
     fn nothing(&self) -> String;
     /// `(a) AND (b)` / `(a) OR (b)`.
@@ -117,16 +117,16 @@ pub(crate) trait Statements: Sync {
     /// The rows of `t` whose key is (not) among the owners `sub` selects.
     fn key_in(&self, t: &TableDef, negate: bool, sub: &str) -> String;
     /// The target keys of owner `owner` (a relation query's scope).
-    fn scope(&self, r: &RelationDef, owner: &Value, p: &mut Vec<Value>) -> String;
+    fn scope(&self, r: &RelationDef, owner: &Value, p: &mut Vec<Param>) -> String;
     /// The owners linked to a target meeting `cond`.
-    fn owners_where(&self, r: &RelationDef, cond: &Cond<'_>, p: &mut Vec<Value>) -> String;
+    fn owners_where(&self, r: &RelationDef, cond: &Cond<'_>, p: &mut Vec<Param>) -> String;
     /// The owners linked to any (or, with `all`, every one) of `keys`.
     fn owners_linked(
         &self,
         r: &RelationDef,
         keys: &[Value],
         all: bool,
-        p: &mut Vec<Value>,
+        p: &mut Vec<Param>,
     ) -> String;
     /// The target keys of `owner` whose through row meets `cond`.
     fn pivot_scope(
@@ -134,7 +134,7 @@ pub(crate) trait Statements: Sync {
         r: &RelationDef,
         cond: &Cond<'_>,
         owner: &Value,
-        p: &mut Vec<Value>,
+        p: &mut Vec<Param>,
     ) -> String;
     /// A correlated count of the owner row's links, for a select list.
     fn count_column<'a>(&self, r: &'a RelationDef) -> &'a str;
@@ -158,18 +158,66 @@ pub(crate) trait Statements: Sync {
 }
 
 /// A condition written into a statement, pushing its parameters.
-pub(crate) type Cond<'a> = dyn Fn(&mut Vec<Value>) -> String + 'a;
+pub(crate) type Cond<'a> = dyn Fn(&mut Vec<Param>) -> String + 'a;
+
+/// A parameter of a typed query: a value, or a list of them (one
+/// parameter).
+pub(crate) enum Param {
+    Value(Value),
+    List(List),
+}
+
+impl std::fmt::Debug for Param {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Param::Value(v) => v.fmt(f),
+            Param::List(l) => write!(f, "List({})", l.json),
+        }
+    }
+}
+
+impl Param {
+    /// The parameter, to be bound.
+    pub(crate) fn as_sql(&self) -> &dyn SqlValue {
+        match self {
+            Param::Value(v) => v,
+            Param::List(l) => l,
+        }
+    }
+}
 
 /// An encoded list, bound as its JSON text; `blobs` picks the statement
 /// form that decodes them ([`list_rows`]).
-#[derive(Debug, Clone)]
+///
+/// On PostgreSQL the list is its values, bound as one array.
 pub(crate) struct List {
     pub(crate) json: String,
     pub(crate) blobs: bool,
+    #[cfg(feature = "postgres")]
+    pub(crate) pg: Vec<crate::pg::value::PgParam<'static>>,
 }
 
 impl SqlValue for List {
     fn sqlite(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         self.json.to_sql()
     }
+    #[cfg(feature = "postgres")]
+    fn pg(&self) -> rusqlite::Result<crate::pg::value::PgParam<'_>> {
+        Ok(crate::pg::value::PgParam::Array(
+            self.pg.iter().map(crate::pg::value::PgParam::borrowed).collect(),
+        ))
+    }
+    #[cfg(feature = "postgres")]
+    fn pg_owned(&self) -> rusqlite::Result<crate::pg::value::PgParam<'static>> {
+        Err(rusqlite::Error::ToSqlConversionFailure(
+            "a list inside a list".into(),
+        ))
+    }
+}
+
+/// The statements of one atomic unit, in a dialect.
+pub(crate) struct Unit {
+    pub(crate) begin: &'static str,
+    pub(crate) commit: &'static str,
+    pub(crate) rollback: &'static str,
 }

@@ -112,6 +112,17 @@ pub enum Error {
         /// What is wrong and how to fix it.
         problem: String,
     },
+    /// PostgreSQL (or the connection to it) reported an error while running
+    /// `context` (feature `postgres`).
+    #[cfg(feature = "postgres")]
+    #[error("{context}: {}", pg_message(source))]
+    Postgres {
+        /// The operation, e.g. ``Article.tags: add``.
+        context: String,
+        /// The client's error.
+        #[source]
+        source: postgres::Error,
+    },
     /// SQLite reported an error while running `context`.
     #[error("{context}: {source}")]
     Sqlite {
@@ -140,6 +151,30 @@ impl Error {
         Error::Sqlite { context, source }
     }
 
+    /// PostgreSQL's error with the operation that failed.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn postgres(context: impl fmt::Display, source: postgres::Error) -> Self {
+        Error::Postgres {
+            context: short(context.to_string()),
+            source,
+        }
+    }
+
+    /// The PostgreSQL error underneath, if this is one (feature `postgres`).
+    #[cfg(feature = "postgres")]
+    pub fn postgres_error(&self) -> Option<&postgres::Error> {
+        match self {
+            Error::Postgres { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+
+    /// PostgreSQL's SQLSTATE of the error, if it has one.
+    #[cfg(feature = "postgres")]
+    fn pg_state(&self) -> Option<&postgres::error::SqlState> {
+        self.postgres_error().and_then(postgres::Error::code)
+    }
+
     /// The SQLite error underneath, if this is one.
     pub fn sqlite_error(&self) -> Option<&rusqlite::Error> {
         match self {
@@ -151,7 +186,21 @@ impl Error {
     /// True when SQLite gave up waiting for a lock (`SQLITE_BUSY` or
     /// `SQLITE_LOCKED`) after the connection's busy timeout: the call wrote
     /// nothing and may be retried.
+    ///
+    /// On PostgreSQL: a serialization failure (SQLSTATE 40001), a deadlock
+    /// (40P01) or a lock timeout (55P03); the transaction it happened in is
+    /// to be rolled back and run again.
     pub fn is_busy(&self) -> bool {
+        #[cfg(feature = "postgres")]
+        if let Some(state) = self.pg_state() {
+            use postgres::error::SqlState;
+            return [
+                SqlState::T_R_SERIALIZATION_FAILURE,
+                SqlState::T_R_DEADLOCK_DETECTED,
+                SqlState::LOCK_NOT_AVAILABLE,
+            ]
+            .contains(state);
+        }
         matches!(
             self.sqlite_error()
                 .and_then(rusqlite::Error::sqlite_error_code),
@@ -161,6 +210,10 @@ impl Error {
 
     /// True when a `UNIQUE` or primary-key constraint refused the write.
     pub fn is_unique_violation(&self) -> bool {
+        #[cfg(feature = "postgres")]
+        if let Some(state) = self.pg_state() {
+            return *state == postgres::error::SqlState::UNIQUE_VIOLATION;
+        }
         self.sqlite_error()
             .is_some_and(|e| is_constraint(e, Constraint::Unique))
     }
@@ -169,6 +222,12 @@ impl Error {
     pub(crate) fn db(context: impl fmt::Display, source: DbError) -> Self {
         match source {
             DbError::Sqlite(e) => Error::sqlite(context, e),
+            #[cfg(feature = "postgres")]
+            DbError::Pg(e) => Error::postgres(context, e),
+            DbError::Convert(message) => Error::Conversion {
+                context: short(context.to_string()),
+                message,
+            },
         }
     }
 }
@@ -176,6 +235,19 @@ impl Error {
 impl From<rusqlite::Error> for Error {
     fn from(source: rusqlite::Error) -> Self {
         Error::sqlite("sqlite", source)
+    }
+}
+
+/// PostgreSQL's message with its detail (`Key (id)=(7) ...`), or the
+/// client's error.
+#[cfg(feature = "postgres")]
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{}: {detail}", db.message()),
+            None => db.message().to_owned(),
+        },
+        None => e.to_string(),
     }
 }
 
@@ -247,6 +319,18 @@ impl fmt::Display for Op {
 #[derive(Debug)]
 pub(crate) enum DbError {
     Sqlite(rusqlite::Error),
+    #[cfg(feature = "postgres")]
+    Pg(postgres::Error),
+    /// A value that could not be converted for the database or from it.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    Convert(String),
+}
+
+#[cfg(feature = "postgres")]
+impl From<postgres::Error> for DbError {
+    fn from(e: postgres::Error) -> Self {
+        DbError::Pg(e)
+    }
 }
 
 impl From<rusqlite::Error> for DbError {
@@ -262,6 +346,20 @@ impl DbError {
     pub(crate) fn is_foreign_key_violation(&self) -> bool {
         match self {
             DbError::Sqlite(e) => is_constraint(e, Constraint::ForeignKey),
+            #[cfg(feature = "postgres")]
+            DbError::Pg(e) => e.code() == Some(&postgres::error::SqlState::FOREIGN_KEY_VIOLATION),
+            DbError::Convert(_) => false,
+        }
+    }
+
+    /// A unique or primary-key constraint refused a row.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    pub(crate) fn is_unique_violation(&self) -> bool {
+        match self {
+            DbError::Sqlite(e) => is_constraint(e, Constraint::Unique),
+            #[cfg(feature = "postgres")]
+            DbError::Pg(e) => e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION),
+            DbError::Convert(_) => false,
         }
     }
 
@@ -269,6 +367,9 @@ impl DbError {
     pub(crate) fn is_check_violation(&self) -> bool {
         match self {
             DbError::Sqlite(e) => is_constraint(e, Constraint::Check),
+            #[cfg(feature = "postgres")]
+            DbError::Pg(e) => e.code() == Some(&postgres::error::SqlState::CHECK_VIOLATION),
+            DbError::Convert(_) => false,
         }
     }
 }

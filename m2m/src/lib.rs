@@ -477,6 +477,8 @@ mod dialect;
 mod error;
 mod key;
 mod model;
+#[cfg(feature = "postgres")]
+pub mod pg;
 mod pivot;
 mod prefetch;
 mod query;

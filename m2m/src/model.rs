@@ -294,11 +294,20 @@ pub(crate) fn insert<M: Model>(s: Session<'_>, m: &M) -> Result<Option<M::Pk>> {
             .map(|_| None)
             .map_err(fail);
     }
-    match write_row(s, s.sql().insert(t, false), m, false) {
-        Ok(_) => assigned_key(s, m),
-        // The next rowid is past the key type's range (the CHECK refused it).
-        Err(e) if t.key_range.is_some() && e.is_check_violation() => insert_in_gap(s, m),
-        Err(e) => Err(fail(e)),
+    let mut resynced = false;
+    loop {
+        match write_row(s, s.sql().insert(t, false), m, false) {
+            Ok(_) => return assigned_key(s, m),
+            // The next rowid is past the key type's range (the CHECK refused it).
+            Err(e) if t.key_range.is_some() && e.is_check_violation() => {
+                return insert_in_gap(s, m);
+            }
+            // PostgreSQL's identity handed out a key a row was given explicitly.
+            Err(e) if !resynced && e.is_unique_violation() && s.resync_key(t).map_err(fail)? => {
+                resynced = true;
+            }
+            Err(e) => return Err(fail(e)),
+        }
     }
 }
 
@@ -373,7 +382,9 @@ pub(crate) fn get_or_insert<M: Model>(s: Session<'_>, m: &mut M, by: usize) -> R
     }
     let unit = Atomic::begin(s).map_err(fail)?;
     let auto = t.auto_key && m.pk().is_unset();
-    let done = match write_row(s, s.sql().insert_unless(t, !auto, by), m, !auto) {
+    let mut resynced = false;
+    let done = loop {
+        break match write_row(s, s.sql().insert_unless(t, !auto, by), m, !auto) {
         Ok(0) => match find_by(s, m, by).map_err(fail)? {
             Some(row) => GetOrInsert::Found(row),
             None => {
@@ -391,12 +402,23 @@ pub(crate) fn get_or_insert<M: Model>(s: Session<'_>, m: &mut M, by: usize) -> R
         // The next rowid is past a narrow key's range: SQLite checks that
         // before the conflict, so whether a row has the value is not known.
         Err(e) if auto && t.key_range.is_some() && e.is_check_violation() => {
+            s.recover().map_err(fail)?;
             match find_by(s, m, by).map_err(fail)? {
                 Some(row) => GetOrInsert::Found(row),
                 None => GetOrInsert::Inserted(insert_in_gap(s, m)?),
             }
         }
+        // PostgreSQL's identity handed out a key a row was given explicitly.
+        Err(e) if auto && !resynced && e.is_unique_violation() => {
+            s.recover().map_err(fail)?;
+            if !s.resync_key(t).map_err(fail)? {
+                return Err(fail(e));
+            }
+            resynced = true;
+            continue;
+        }
         Err(e) => return Err(fail(e)),
+        };
     };
     unit.commit().map_err(fail)?;
     Ok(match done {

@@ -28,8 +28,8 @@ pub const fn key_column<O, C: KeyColumnOf<O>>(_column: &C) {}
 
 /// The declared type of a key column, asked of its `PrimaryKey` bound alone
 /// (so a type that is no key is one error, not also "no column").
-pub const fn key_sql_type<K: crate::PrimaryKey>() -> &'static str {
-    K::SQLITE
+pub const fn key_sql_type<K: crate::PrimaryKey>() -> crate::types::ColumnTypes {
+    K::TYPES
 }
 
 /// SQLite's equality of names: ASCII case-insensitive (`Tag` and `tag` are
@@ -168,14 +168,15 @@ pub const fn table(
 /// One column of a derived model's table.
 pub const fn column(
     name: &'static str,
-    sql_type: &'static str,
+    types: crate::types::ColumnTypes,
     nullable: bool,
     unique: bool,
     index: bool,
 ) -> crate::ColumnDef {
     crate::ColumnDef {
         name,
-        sql_type,
+        sql_type: types.sqlite,
+        pg_type: types.pg,
         nullable,
         unique,
         index,

@@ -11,6 +11,7 @@ use std::marker::PhantomData;
 use rusqlite::types::{ToSql, Value};
 
 use crate::db::{Db, Session, Statements};
+use crate::dialect::Param;
 use crate::error::Op;
 use crate::value::{RowReader, SqlValue};
 
@@ -119,7 +120,7 @@ pub struct Expr<M> {
 /// SQL a dialect writes when the query runs, pushing its parameters in the
 /// order it writes them: conditions are kept as how to write them, so one
 /// query runs on any backend.
-pub(crate) type Render = Box<dyn Fn(&dyn Statements, &mut Vec<Value>) -> String + Send + Sync>;
+pub(crate) type Render = Box<dyn Fn(&dyn Statements, &mut Vec<Param>) -> String + Send + Sync>;
 
 impl<M> std::fmt::Debug for Expr<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -593,7 +594,7 @@ impl<M: Model> Query<M> {
         what: Option<&str>,
         ordered: bool,
         limit: Option<u64>,
-    ) -> Result<(String, Vec<Value>)> {
+    ) -> Result<(String, Vec<Param>)> {
         self.check()?;
         let mut params = Vec::new();
         let conditions: Vec<String> = self.conditions.iter().map(|c| c(d, &mut params)).collect();
@@ -709,6 +710,6 @@ impl<M> std::fmt::Debug for WithCount<M> {
 }
 
 /// Values as the statement's parameters.
-fn as_params(values: &[Value]) -> Vec<&dyn SqlValue> {
-    values.iter().map(|v| v as &dyn SqlValue).collect()
+fn as_params(values: &[Param]) -> Vec<&dyn SqlValue> {
+    values.iter().map(Param::as_sql).collect()
 }

@@ -305,7 +305,10 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         batch: &Batch<T>,
         e: DbError,
     ) -> Error {
+        // PostgreSQL refuses statements after a failed one until the unit is
+        // rolled back to its start.
         if e.is_foreign_key_violation()
+            && s.recover().is_ok()
             && let Err(missing @ (Error::MissingTarget { .. } | Error::MissingOwner { .. })) =
                 self.missing_rows(s, op, batch)
         {

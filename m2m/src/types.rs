@@ -88,66 +88,196 @@ pub trait SqlType: rusqlite::types::ToSql + rusqlite::types::FromSql {
     /// The column's declared type in SQLite: `INTEGER`, `REAL`, `TEXT`,
     /// `BLOB`, or empty for none (the column then takes any value).
     const SQLITE: &'static str;
+
+    /// The column's declared type in PostgreSQL. By default the type that
+    /// holds what [`SQLITE`](Self::SQLITE) holds: `INTEGER` is `BIGINT`,
+    /// `REAL` is `DOUBLE PRECISION`, `BLOB` is `BYTEA`, `TEXT` (and none) is
+    /// `TEXT`.
+    ///
+    /// On PostgreSQL a value travels as the SQLite value its `ToSql` gives
+    /// (and is read back through its `FromSql`), converted to and from the
+    /// column's PostgreSQL type: a type of your own works on both backends
+    /// with this one trait. m2m's own implementations use PostgreSQL's
+    /// native types where there is one (`SMALLINT` for `i16`, `BOOLEAN`,
+    /// `UUID`, `JSONB`, `TIMESTAMPTZ`, ...; see the table above).
+    const PG: &'static str = default_pg(Self::SQLITE);
+
+    #[doc(hidden)]
+    /// Both declared types, for the derive.
+    const TYPES: ColumnTypes = ColumnTypes {
+        sqlite: Self::SQLITE,
+        pg: Self::PG,
+    };
+
+    #[doc(hidden)]
+    #[cfg(feature = "postgres")]
+    /// The value as PostgreSQL takes it: by default the SQLite value its
+    /// `ToSql` gives, converted to the column's type when it is bound.
+    fn __to_pg(&self) -> rusqlite::Result<crate::pg::value::PgParam<'_>> {
+        crate::pg::value::PgParam::from_sqlite(self)
+    }
+
+    #[doc(hidden)]
+    #[cfg(feature = "postgres")]
+    /// [`__to_pg`](Self::__to_pg), owning its value (for a list parameter).
+    fn __to_pg_owned(&self) -> rusqlite::Result<crate::pg::value::PgParam<'static>> {
+        crate::pg::value::PgParam::from_sqlite(self)?
+            .into_owned()
+            .ok_or_else(|| rusqlite::Error::ToSqlConversionFailure("a value borrowed by PostgreSQL's own conversion".into()))
+    }
+
+    #[doc(hidden)]
+    #[cfg(feature = "postgres")]
+    /// The value of a PostgreSQL column: by default read as the SQLite value
+    /// it corresponds to, through the type's `FromSql`.
+    fn __from_pg(raw: crate::pg::value::PgRaw<'_>) -> crate::pg::value::FromPgResult<Self>
+    where
+        Self: Sized,
+    {
+        raw.through_sqlite()
+    }
+}
+
+/// The declared types of one column, on each backend (the derive's
+/// `ColumnDef`s take them from [`SqlType::TYPES`]).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnTypes {
+    /// SQLite's.
+    pub sqlite: &'static str,
+    /// PostgreSQL's.
+    pub pg: &'static str,
+}
+
+/// PostgreSQL's type for a column SQLite declares `sqlite`.
+pub const fn default_pg(sqlite: &'static str) -> &'static str {
+    const fn is(a: &str, b: &str) -> bool {
+        crate::__private::same_name(a, b)
+    }
+    if is(sqlite, "INTEGER") {
+        "BIGINT"
+    } else if is(sqlite, "REAL") {
+        "DOUBLE PRECISION"
+    } else if is(sqlite, "BLOB") {
+        "BYTEA"
+    } else if is(sqlite, "TEXT") || sqlite.is_empty() {
+        "TEXT"
+    } else {
+        sqlite
+    }
 }
 
 macro_rules! sql_types {
-    ($sqlite:literal: $($t:ty),*) => {$(
+    ($sqlite:literal, $pg:literal: $($t:ty),*) => {$(
         impl SqlType for $t {
             const SQLITE: &'static str = $sqlite;
+            const PG: &'static str = $pg;
         }
     )*};
 }
+
+/// Types PostgreSQL reads and writes itself (`postgres`'s `ToSql` and
+/// `FromSql`, with the `postgres` crate's feature of the same name).
+#[allow(unused_macros)]
+macro_rules! native_types {
+    ($sqlite:literal, $pg:literal: $($t:ty),*) => {$(
+        impl SqlType for $t {
+            const SQLITE: &'static str = $sqlite;
+            const PG: &'static str = $pg;
+            #[cfg(feature = "postgres")]
+            fn __to_pg(&self) -> rusqlite::Result<crate::pg::value::PgParam<'_>> {
+                Ok(crate::pg::value::PgParam::Native(self))
+            }
+            #[cfg(feature = "postgres")]
+            fn __to_pg_owned(&self) -> rusqlite::Result<crate::pg::value::PgParam<'static>> {
+                Ok(crate::pg::value::PgParam::Boxed(Box::new(self.clone())))
+            }
+            #[cfg(feature = "postgres")]
+            fn __from_pg(raw: crate::pg::value::PgRaw<'_>) -> crate::pg::value::FromPgResult<Self> {
+                raw.native()
+            }
+        }
+    )*};
+}
+
 // Not `u64` or `usize`: SQLite's integers are signed 64-bit, and rusqlite
 // reads and writes them only with a feature that fails at run time on large
 // values; the compile error says to use `i64`.
-sql_types!("INTEGER": i8, i16, i32, i64, isize, u8, u16, u32, bool);
-sql_types!("REAL": f32, f64);
-
-impl SqlType for String {
-    const SQLITE: &'static str = "TEXT";
-}
-
-impl SqlType for Vec<u8> {
-    const SQLITE: &'static str = "BLOB";
-}
-
-impl SqlType for Value {
-    const SQLITE: &'static str = "";
-}
+sql_types!("INTEGER", "SMALLINT": i8, i16, u8);
+sql_types!("INTEGER", "INTEGER": i32, u16);
+sql_types!("INTEGER", "BIGINT": i64, isize, u32);
+sql_types!("INTEGER", "BOOLEAN": bool);
+sql_types!("REAL", "REAL": f32);
+sql_types!("REAL", "DOUBLE PRECISION": f64);
+sql_types!("TEXT", "TEXT": String);
+sql_types!("BLOB", "BYTEA": Vec<u8>);
+// A dynamic value: any type in SQLite; text in PostgreSQL, whose columns
+// have one type.
+sql_types!("", "TEXT": Value);
 
 impl<const N: usize> SqlType for [u8; N] {
     const SQLITE: &'static str = "BLOB";
+    const PG: &'static str = "BYTEA";
 }
 
 #[cfg(feature = "chrono")]
-sql_types!("TEXT":
-    chrono::NaiveDate,
-    chrono::NaiveTime,
-    chrono::NaiveDateTime,
+native_types!("TEXT", "DATE": chrono::NaiveDate);
+#[cfg(feature = "chrono")]
+native_types!("TEXT", "TIME": chrono::NaiveTime);
+#[cfg(feature = "chrono")]
+native_types!("TEXT", "TIMESTAMP": chrono::NaiveDateTime);
+#[cfg(feature = "chrono")]
+native_types!("TEXT", "TIMESTAMPTZ":
     chrono::DateTime<chrono::Utc>,
     chrono::DateTime<chrono::FixedOffset>,
     chrono::DateTime<chrono::Local>
 );
 
 #[cfg(feature = "time")]
-sql_types!("TEXT":
-    time::Date,
-    time::Time,
-    time::PrimitiveDateTime,
-    time::OffsetDateTime,
-    time::UtcDateTime
-);
+native_types!("TEXT", "DATE": time::Date);
+#[cfg(feature = "time")]
+native_types!("TEXT", "TIME": time::Time);
+#[cfg(feature = "time")]
+native_types!("TEXT", "TIMESTAMP": time::PrimitiveDateTime);
+#[cfg(feature = "time")]
+native_types!("TEXT", "TIMESTAMPTZ": time::OffsetDateTime);
+// `postgres` has no `UtcDateTime`: stored as the same ISO text as on SQLite.
+#[cfg(feature = "time")]
+sql_types!("TEXT", "TEXT": time::UtcDateTime);
 
 #[cfg(feature = "uuid")]
-sql_types!("BLOB": uuid::Uuid);
+native_types!("BLOB", "UUID": uuid::Uuid);
 
 // rusqlite writes JSON numbers as SQLite numbers; a `TEXT` column turns them
 // into their text, which reads back as the same JSON number.
 #[cfg(feature = "serde_json")]
-sql_types!("TEXT": serde_json::Value);
+native_types!("TEXT", "JSONB": serde_json::Value);
 
 impl<T: SqlType> SqlType for Option<T> {
     const SQLITE: &'static str = T::SQLITE;
+    const PG: &'static str = T::PG;
+    #[cfg(feature = "postgres")]
+    fn __to_pg(&self) -> rusqlite::Result<crate::pg::value::PgParam<'_>> {
+        match self {
+            Some(v) => v.__to_pg(),
+            None => Ok(crate::pg::value::PgParam::Null),
+        }
+    }
+    #[cfg(feature = "postgres")]
+    fn __to_pg_owned(&self) -> rusqlite::Result<crate::pg::value::PgParam<'static>> {
+        match self {
+            Some(v) => v.__to_pg_owned(),
+            None => Ok(crate::pg::value::PgParam::Null),
+        }
+    }
+    #[cfg(feature = "postgres")]
+    fn __from_pg(raw: crate::pg::value::PgRaw<'_>) -> crate::pg::value::FromPgResult<Self> {
+        if raw.is_null() {
+            Ok(None)
+        } else {
+            T::__from_pg(raw).map(Some)
+        }
+    }
 }
 
 /// A type that can be a model's primary key.

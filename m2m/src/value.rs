@@ -37,11 +37,25 @@ impl RowReader for rusqlite::Row<'_> {
 pub trait SqlValue {
     /// The value as SQLite takes it.
     fn sqlite(&self) -> rusqlite::Result<ToSqlOutput<'_>>;
+    /// The value as PostgreSQL takes it.
+    #[cfg(feature = "postgres")]
+    fn pg(&self) -> rusqlite::Result<crate::pg::value::PgParam<'_>>;
+    /// The value as PostgreSQL takes it, owned.
+    #[cfg(feature = "postgres")]
+    fn pg_owned(&self) -> rusqlite::Result<crate::pg::value::PgParam<'static>>;
 }
 
 impl<T: crate::SqlType> SqlValue for T {
     fn sqlite(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         self.to_sql()
+    }
+    #[cfg(feature = "postgres")]
+    fn pg(&self) -> rusqlite::Result<crate::pg::value::PgParam<'_>> {
+        self.__to_pg()
+    }
+    #[cfg(feature = "postgres")]
+    fn pg_owned(&self) -> rusqlite::Result<crate::pg::value::PgParam<'static>> {
+        self.__to_pg_owned()
     }
 }
 

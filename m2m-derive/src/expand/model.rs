@@ -50,7 +50,7 @@ impl Expand<'_> {
             let sql_type = if self.is_key(f) {
                 quote_spanned!(f.ty.span()=> ::m2m::__private::key_sql_type::<#value_ty>())
             } else {
-                quote_spanned!(f.ty.span()=> <#value_ty as ::m2m::SqlType>::SQLITE)
+                quote_spanned!(f.ty.span()=> <#value_ty as ::m2m::SqlType>::TYPES)
             };
             let (nullable, unique, index) = (c.nullable, c.unique, c.index);
             quote!(::m2m::__private::column(#name, #sql_type, #nullable, #unique, #index))

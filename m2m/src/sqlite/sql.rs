@@ -11,7 +11,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::types::Value;
 
 use crate::def::{ColumnSlot, RelationDef, Slot, TableDef};
-use crate::dialect::{Cond, List, Statements};
+use crate::dialect::{Cond, List, Param, Statements, Unit};
 use crate::error::DbResult;
 use crate::value::SqlValue;
 
@@ -379,6 +379,8 @@ impl ListEncoder {
         List {
             json: self.json,
             blobs: self.blobs,
+            #[cfg(feature = "postgres")]
+            pg: Vec::new(),
         }
     }
 }
@@ -399,12 +401,6 @@ pub(crate) const SAVEPOINT: Unit = Unit {
     rollback: "ROLLBACK TO m2m_write; RELEASE m2m_write",
 };
 
-/// The statements of one atomic unit, in a dialect.
-pub(crate) struct Unit {
-    pub(crate) begin: &'static str,
-    pub(crate) commit: &'static str,
-    pub(crate) rollback: &'static str,
-}
 
 /// SQLite's SQL, as the calls ask for it (the statements' meanings are
 /// documented on [`Statements`]).
@@ -848,8 +844,8 @@ impl Statements for Sqlite {
         qualified(table, column)
     }
 
-    fn compare(&self, column: &str, op: &str, value: &Value, p: &mut Vec<Value>) -> String {
-        p.push(value.clone());
+    fn compare(&self, column: &str, op: &str, value: &Value, p: &mut Vec<Param>) -> String {
+        p.push(Param::Value(value.clone()));
         format!("{column} {op} ?")
     }
 
@@ -861,9 +857,9 @@ impl Statements for Sqlite {
         }
     }
 
-    fn in_list(&self, column: &str, values: &[Value], p: &mut Vec<Value>) -> String {
+    fn in_list(&self, column: &str, values: &[Value], p: &mut Vec<Param>) -> String {
         let list = encode_values("list", values);
-        p.push(Value::Text(list.json));
+        p.push(Param::Value(Value::Text(list.json)));
         format!("{column} IN ({})", list_rows("?", list.blobs))
     }
 
@@ -893,19 +889,19 @@ impl Statements for Sqlite {
         format!("{} {not}IN ({sub})", pk_qualified(t))
     }
 
-    fn scope(&self, r: &RelationDef, owner: &Value, p: &mut Vec<Value>) -> String {
+    fn scope(&self, r: &RelationDef, owner: &Value, p: &mut Vec<Param>) -> String {
         // A symmetrical scope reads the owner in both columns.
         let times = if r.symmetrical { 2 } else { 1 };
-        p.extend(std::iter::repeat_n(owner.clone(), times));
+        p.extend(std::iter::repeat_n(owner, times).map(|o| Param::Value(o.clone())));
         scope(r).to_owned()
     }
 
-    fn owners_where(&self, r: &RelationDef, cond: &Cond<'_>, p: &mut Vec<Value>) -> String {
+    fn owners_where(&self, r: &RelationDef, cond: &Cond<'_>, p: &mut Vec<Param>) -> String {
         let mut params = Vec::new();
         let cond = cond(&mut params);
         let (sub, times) = owners_where(r, &cond);
         for _ in 0..times {
-            p.extend(params.iter().cloned());
+            p.extend(params.iter().map(clone_param));
         }
         sub
     }
@@ -915,15 +911,15 @@ impl Statements for Sqlite {
         r: &RelationDef,
         keys: &[Value],
         all: bool,
-        p: &mut Vec<Value>,
+        p: &mut Vec<Param>,
     ) -> String {
         let list = encode_values(r.target_table.pk_column().name, keys);
         let (sub, times) = owners_linked(r, all, list.blobs);
-        p.extend(std::iter::repeat_n(Value::Text(list.json), times));
+        p.extend(std::iter::repeat_n(&list.json, times).map(|j| Param::Value(Value::Text(j.clone()))));
         if all {
-            p.push(Value::Integer(
+            p.push(Param::Value(Value::Integer(
                 i64::try_from(keys.len()).unwrap_or(i64::MAX),
-            ));
+            )));
         }
         sub
     }
@@ -933,14 +929,14 @@ impl Statements for Sqlite {
         r: &RelationDef,
         cond: &Cond<'_>,
         owner: &Value,
-        p: &mut Vec<Value>,
+        p: &mut Vec<Param>,
     ) -> String {
         let mut params = Vec::new();
         let cond = cond(&mut params);
         let (scope, times) = pivot_scope(r, &cond);
         for _ in 0..times {
-            p.push(owner.clone());
-            p.extend(params.iter().cloned());
+            p.push(Param::Value(owner.clone()));
+            p.extend(params.iter().map(clone_param));
         }
         scope
     }
@@ -999,6 +995,14 @@ impl Statements for Sqlite {
 
     fn exists_of(&self, select: &str) -> String {
         format!("SELECT EXISTS({select})")
+    }
+}
+
+/// SQLite's parameters are plain values (a list is its JSON text).
+fn clone_param(p: &Param) -> Param {
+    match p {
+        Param::Value(v) => Param::Value(v.clone()),
+        Param::List(l) => Param::Value(Value::Text(l.json.clone())),
     }
 }
 
