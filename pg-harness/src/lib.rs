@@ -82,8 +82,9 @@ pub fn url() -> String {
 /// tables.
 ///
 /// The schema is created here (with `psql`); the string is [`url`] plus
-/// `options='-csearch_path=t_<unique>'`. Schemas are not dropped: they go
-/// away with the throwaway server.
+/// `options='-csearch_path=t_<unique>'` (replacing any `options` of
+/// `M2M_PG_URL`). Schemas are not dropped: they go away with the throwaway
+/// server.
 ///
 /// # Panics
 ///
@@ -218,7 +219,10 @@ pub fn psql(url: &str, sql: &str) -> Result<String, String> {
     let out = Command::new(&bin)
         .args([
             url,
+            // No ~/.psqlrc, and never a password prompt on the terminal (a
+            // hang in CI): a server wanting one fails instead.
             "-X",
+            "-w",
             "-q",
             "-A",
             "-t",

@@ -50,11 +50,7 @@ fn fresh_database() {
     let url = fresh_database_url();
     let db = psql(&url, "select current_database()").unwrap();
     assert!(db.starts_with("d_"), "{db}");
-    assert_eq!(
-        param(&url, "dbname").map(|d| d.trim_matches('\'')),
-        Some("postgres")
-    );
-    assert!(url.ends_with(&format!("dbname='{db}'")), "{url}");
+    assert!(url.contains(&db), "{url}");
 }
 
 #[test]
