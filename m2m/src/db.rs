@@ -255,6 +255,15 @@ impl<'c> Session<'c> {
         stmt.first()
     }
 
+    /// True on PostgreSQL.
+    pub(crate) fn is_pg(self) -> bool {
+        match self {
+            Session::Sqlite(_) => false,
+            #[cfg(feature = "postgres")]
+            Session::Pg(_) => true,
+        }
+    }
+
     /// True when a transaction is open (the call then nests in it).
     pub(crate) fn in_transaction(self) -> bool {
         match self {

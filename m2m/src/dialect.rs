@@ -204,7 +204,10 @@ impl SqlValue for List {
     #[cfg(feature = "postgres")]
     fn pg(&self) -> rusqlite::Result<crate::pg::value::PgParam<'_>> {
         Ok(crate::pg::value::PgParam::Array(
-            self.pg.iter().map(crate::pg::value::PgParam::borrowed).collect(),
+            self.pg
+                .iter()
+                .map(crate::pg::value::PgParam::borrowed)
+                .collect(),
         ))
     }
     #[cfg(feature = "postgres")]

@@ -509,7 +509,7 @@ pub use rusqlite;
 pub use slot::ManyToMany;
 pub use sqlite::{BUSY_TIMEOUT, configure, open, open_in_memory};
 #[cfg(feature = "trace")]
-pub use trace::StatementLog;
+pub use trace::{StatementLog, Traceable};
 pub use types::{PrimaryKey, SqlType};
 pub use verify::{Schema, SchemaProblem, schema_sql, verify_schema};
 

@@ -385,39 +385,39 @@ pub(crate) fn get_or_insert<M: Model>(s: Session<'_>, m: &mut M, by: usize) -> R
     let mut resynced = false;
     let done = loop {
         break match write_row(s, s.sql().insert_unless(t, !auto, by), m, !auto) {
-        Ok(0) => match find_by(s, m, by).map_err(fail)? {
-            Some(row) => GetOrInsert::Found(row),
-            None => {
-                return Err(Error::Schema {
-                    table: t.name,
-                    problem: format!(
-                        "column `{}`: a row conflicts with the value but none equals it; the column's UNIQUE constraint must compare values as `=` does (no COLLATE)",
-                        t.columns[by].name
-                    ),
-                });
-            }
-        },
-        Ok(_) if auto => GetOrInsert::Inserted(assigned_key(s, m)?),
-        Ok(_) => GetOrInsert::Inserted(None),
-        // The next rowid is past a narrow key's range: SQLite checks that
-        // before the conflict, so whether a row has the value is not known.
-        Err(e) if auto && t.key_range.is_some() && e.is_check_violation() => {
-            s.recover().map_err(fail)?;
-            match find_by(s, m, by).map_err(fail)? {
+            Ok(0) => match find_by(s, m, by).map_err(fail)? {
                 Some(row) => GetOrInsert::Found(row),
-                None => GetOrInsert::Inserted(insert_in_gap(s, m)?),
+                None => {
+                    return Err(Error::Schema {
+                        table: t.name,
+                        problem: format!(
+                            "column `{}`: a row conflicts with the value but none equals it; the column's UNIQUE constraint must compare values as `=` does (no COLLATE)",
+                            t.columns[by].name
+                        ),
+                    });
+                }
+            },
+            Ok(_) if auto => GetOrInsert::Inserted(assigned_key(s, m)?),
+            Ok(_) => GetOrInsert::Inserted(None),
+            // The next rowid is past a narrow key's range: SQLite checks that
+            // before the conflict, so whether a row has the value is not known.
+            Err(e) if auto && t.key_range.is_some() && e.is_check_violation() => {
+                s.recover().map_err(fail)?;
+                match find_by(s, m, by).map_err(fail)? {
+                    Some(row) => GetOrInsert::Found(row),
+                    None => GetOrInsert::Inserted(insert_in_gap(s, m)?),
+                }
             }
-        }
-        // PostgreSQL's identity handed out a key a row was given explicitly.
-        Err(e) if auto && !resynced && e.is_unique_violation() => {
-            s.recover().map_err(fail)?;
-            if !s.resync_key(t).map_err(fail)? {
-                return Err(fail(e));
+            // PostgreSQL's identity handed out a key a row was given explicitly.
+            Err(e) if auto && !resynced && e.is_unique_violation() => {
+                s.recover().map_err(fail)?;
+                if !s.resync_key(t).map_err(fail)? {
+                    return Err(fail(e));
+                }
+                resynced = true;
+                continue;
             }
-            resynced = true;
-            continue;
-        }
-        Err(e) => return Err(fail(e)),
+            Err(e) => return Err(fail(e)),
         };
     };
     unit.commit().map_err(fail)?;

@@ -28,7 +28,8 @@ pub struct StatementLog {
     statements: Arc<Mutex<Vec<String>>>,
 }
 
-type Sink = Arc<Mutex<Vec<String>>>;
+#[doc(hidden)]
+pub type Sink = Arc<Mutex<Vec<String>>>;
 
 thread_local! {
     /// The log of the statements this thread runs on traced connections.
@@ -69,26 +70,68 @@ impl Traced for rusqlite::Result<()> {
     }
 }
 
-impl StatementLog {
-    /// Starts recording the statements `conn` runs on this thread (replacing
-    /// any trace callback it had, and the log this thread had).
-    pub fn attach(conn: &mut Connection) -> crate::Result<Self> {
-        let log = StatementLog::default();
-        SINK.with(|sink| *sink.borrow_mut() = Some(Arc::clone(&log.statements)));
-        conn.trace_v2(
+/// A connection whose statements a [`StatementLog`] can record:
+/// `rusqlite::Connection`, and with the `postgres` feature
+/// `m2m::pg::PgConnection`.
+pub trait Traceable: sealed::Sealed {
+    #[doc(hidden)]
+    fn attach_log(&mut self, sink: Sink) -> crate::Result<()>;
+    #[doc(hidden)]
+    fn detach_log(&mut self) -> crate::Result<()>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for rusqlite::Connection {}
+    #[cfg(feature = "postgres")]
+    impl Sealed for crate::pg::PgConnection {}
+}
+
+impl Traceable for Connection {
+    fn attach_log(&mut self, sink: Sink) -> crate::Result<()> {
+        SINK.with(|s| *s.borrow_mut() = Some(sink));
+        self.trace_v2(
             TraceEventCodes::SQLITE_TRACE_STMT,
             Some(record as fn(TraceEvent<'_>)),
         )
         .into_result()
-        .map_err(|e| crate::Error::sqlite("attaching the statement log", e))?;
+        .map_err(|e| crate::Error::sqlite("attaching the statement log", e))
+    }
+
+    fn detach_log(&mut self) -> crate::Result<()> {
+        self.trace_v2(TraceEventCodes::empty(), None::<fn(TraceEvent<'_>)>)
+            .into_result()
+            .map_err(|e| crate::Error::sqlite("detaching the statement log", e))
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl Traceable for crate::pg::PgConnection {
+    fn attach_log(&mut self, sink: Sink) -> crate::Result<()> {
+        self.set_log(Some(sink));
+        Ok(())
+    }
+
+    fn detach_log(&mut self) -> crate::Result<()> {
+        self.set_log(None);
+        Ok(())
+    }
+}
+
+impl StatementLog {
+    /// Starts recording the statements `conn` runs (on SQLite: on this
+    /// thread, replacing any trace callback it had, and the log this thread
+    /// had). On PostgreSQL every statement the connection sends is one,
+    /// `SAVEPOINT`s and `BEGIN`s included (each a round trip).
+    pub fn attach<C: Traceable>(conn: &mut C) -> crate::Result<Self> {
+        let log = StatementLog::default();
+        conn.attach_log(Arc::clone(&log.statements))?;
         Ok(log)
     }
 
     /// Stops recording on `conn`.
-    pub fn detach(conn: &mut Connection) -> crate::Result<()> {
-        conn.trace_v2(TraceEventCodes::empty(), None::<fn(TraceEvent<'_>)>)
-            .into_result()
-            .map_err(|e| crate::Error::sqlite("detaching the statement log", e))
+    pub fn detach<C: Traceable>(conn: &mut C) -> crate::Result<()> {
+        conn.detach_log()
     }
 
     /// How many statements ran since attaching or the last [`clear`](Self::clear).

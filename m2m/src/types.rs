@@ -123,7 +123,11 @@ pub trait SqlType: rusqlite::types::ToSql + rusqlite::types::FromSql {
     fn __to_pg_owned(&self) -> rusqlite::Result<crate::pg::value::PgParam<'static>> {
         crate::pg::value::PgParam::from_sqlite(self)?
             .into_owned()
-            .ok_or_else(|| rusqlite::Error::ToSqlConversionFailure("a value borrowed by PostgreSQL's own conversion".into()))
+            .ok_or_else(|| {
+                rusqlite::Error::ToSqlConversionFailure(
+                    "a value borrowed by PostgreSQL's own conversion".into(),
+                )
+            })
     }
 
     #[doc(hidden)]

@@ -1,7 +1,11 @@
 //! Models shared by every test module, and a fresh database with all tables.
 
 use m2m::rusqlite::Connection;
-use m2m::{Error, Key, ManyToMany, Model};
+use m2m::{Db, Error, Key, ManyToMany, Model};
+
+pub use crate::backend::TestDb;
+#[allow(unused_imports)]
+pub use crate::dual;
 
 /// An article with two relations to the same model (`tags` and
 /// `featured_tags`): they must never share a junction table.
@@ -86,15 +90,18 @@ pub struct BlogPost {
 
 /// A fresh in-memory database set up by the library, with every table.
 pub fn db() -> Connection {
-    let conn = m2m::open_in_memory().unwrap();
-    Tag::create_table(&conn).unwrap();
-    Article::create_table(&conn).unwrap();
-    User::create_table(&conn).unwrap();
-    Language::create_table(&conn).unwrap();
-    Country::create_table(&conn).unwrap();
-    File::create_table(&conn).unwrap();
-    BlogPost::create_table(&conn).unwrap();
-    conn
+    crate::fixture::sqlite()
+}
+
+/// Creates every table of the models.
+pub fn create_all(conn: &impl Db) {
+    Tag::create_table(conn).unwrap();
+    Article::create_table(conn).unwrap();
+    User::create_table(conn).unwrap();
+    Language::create_table(conn).unwrap();
+    Country::create_table(conn).unwrap();
+    File::create_table(conn).unwrap();
+    BlogPost::create_table(conn).unwrap();
 }
 
 pub fn new_tag(name: &str) -> Tag {
@@ -124,7 +131,7 @@ pub fn new_user(name: &str) -> User {
 }
 
 /// Inserts a tag and returns it with its key.
-pub fn tag(conn: &Connection, name: &str) -> Tag {
+pub fn tag(conn: &impl Db, name: &str) -> Tag {
     let mut t = new_tag(name);
     t.insert(conn).unwrap();
     assert_ne!(t.id, 0);
@@ -132,12 +139,12 @@ pub fn tag(conn: &Connection, name: &str) -> Tag {
 }
 
 /// Inserts tags named `names`, in order.
-pub fn tags(conn: &Connection, names: &[&str]) -> Vec<Tag> {
+pub fn tags(conn: &impl Db, names: &[&str]) -> Vec<Tag> {
     names.iter().map(|n| tag(conn, n)).collect()
 }
 
 /// Inserts an article and returns it with its key.
-pub fn article(conn: &Connection, title: &str) -> Article {
+pub fn article(conn: &impl Db, title: &str) -> Article {
     let mut a = new_article(title);
     a.insert(conn).unwrap();
     assert_ne!(a.id, 0);
@@ -145,14 +152,14 @@ pub fn article(conn: &Connection, title: &str) -> Article {
 }
 
 /// Inserts a user and returns it with its key.
-pub fn user(conn: &Connection, name: &str) -> User {
+pub fn user(conn: &impl Db, name: &str) -> User {
     let mut u = new_user(name);
     u.insert(conn).unwrap();
     assert_ne!(u.id, 0);
     u
 }
 
-pub fn language(conn: &Connection, code: &str, name: &str) -> Language {
+pub fn language(conn: &impl Db, code: &str, name: &str) -> Language {
     let mut l = Language {
         name: name.to_owned(),
         code: code.to_owned(),
@@ -162,7 +169,7 @@ pub fn language(conn: &Connection, code: &str, name: &str) -> Language {
     l
 }
 
-pub fn country(conn: &Connection, code: &str, name: &str) -> Country {
+pub fn country(conn: &impl Db, code: &str, name: &str) -> Country {
     let mut c = Country {
         code: code.to_owned(),
         name: name.to_owned(),
@@ -183,11 +190,8 @@ pub fn row_ids<T: Model<Pk = i64>>(rows: &[T]) -> Vec<i64> {
 }
 
 /// Number of rows in a table (or junction table), counted with plain SQL.
-pub fn rows_in(conn: &Connection, table: &str) -> i64 {
-    conn.query_row(&format!("SELECT count(*) FROM \"{table}\""), [], |r| {
-        r.get(0)
-    })
-    .unwrap()
+pub fn rows_in(conn: &impl TestDb, table: &str) -> i64 {
+    conn.rows_in(table)
 }
 
 /// Asserts that `r` is `Error::Unsaved`.
@@ -242,31 +246,13 @@ pub fn assert_missing_target<T: std::fmt::Debug>(r: m2m::Result<T>, relation: &s
     }
 }
 
-/// Records every insert into and delete from a junction table in the temp
-/// table `log(op, s, t)`, to prove which rows a call touched.
-pub fn log_junction(conn: &Connection, junction: &str, source: &str, target: &str) {
-    conn.execute_batch(&format!(
-        "CREATE TEMP TABLE IF NOT EXISTS log (op TEXT NOT NULL, s, t);
-         CREATE TEMP TRIGGER \"log_ins_{junction}\" AFTER INSERT ON main.\"{junction}\"
-         BEGIN INSERT INTO log VALUES ('ins', new.\"{source}\", new.\"{target}\"); END;
-         CREATE TEMP TRIGGER \"log_del_{junction}\" AFTER DELETE ON main.\"{junction}\"
-         BEGIN INSERT INTO log VALUES ('del', old.\"{source}\", old.\"{target}\"); END;
-         CREATE TEMP TRIGGER \"log_upd_{junction}\" AFTER UPDATE ON main.\"{junction}\"
-         BEGIN INSERT INTO log VALUES ('upd', new.\"{source}\", new.\"{target}\"); END;"
-    ))
-    .unwrap();
+/// Records every insert into and delete from a junction table in the
+/// table `log`, to prove which rows a call touched.
+pub fn log_junction(conn: &impl TestDb, junction: &str, source: &str, target: &str) {
+    conn.log_junction(junction, source, target);
 }
 
 /// The logged junction writes (op, target) in order, then clears the log.
-pub fn take_log(conn: &Connection) -> Vec<(String, i64)> {
-    let mut stmt = conn
-        .prepare("SELECT op, t FROM log ORDER BY rowid")
-        .unwrap();
-    let rows = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
-    conn.execute("DELETE FROM log", []).unwrap();
-    rows
+pub fn take_log(conn: &impl TestDb) -> Vec<(String, i64)> {
+    conn.take_log()
 }

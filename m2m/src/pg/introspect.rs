@@ -11,7 +11,7 @@ const KIND: &str = "SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 't
     FROM pg_class AS c WHERE c.oid = to_regclass(quote_ident($1)) AND c.relkind IN ('r', 'p', 'v', 'm')";
 
 const COLUMNS: &str = "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, \
-    (a.atthasdef OR a.attidentity <> ''), COALESCE(array_position(i.indkey::int2[], a.attnum), 0)::bigint \
+    (a.atthasdef OR a.attidentity <> ''), COALESCE((SELECT k.o FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(n, o) WHERE k.n = a.attnum), 0)::bigint \
     FROM pg_attribute AS a LEFT JOIN pg_index AS i ON i.indrelid = a.attrelid AND i.indisprimary \
     WHERE a.attrelid = to_regclass(quote_ident($1)) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
 

@@ -212,7 +212,10 @@ impl PgConnection {
     }
 
     /// The statement, prepared once per connection.
-    pub(crate) fn prepare(&self, sql: &str) -> std::result::Result<postgres::Statement, postgres::Error> {
+    pub(crate) fn prepare(
+        &self,
+        sql: &str,
+    ) -> std::result::Result<postgres::Statement, postgres::Error> {
         if let Some(s) = self.cache.borrow().get(sql) {
             return Ok(s.clone());
         }
@@ -343,8 +346,7 @@ impl<'c> PgTransaction<'c> {
     /// Rolls back (what dropping it does, with the error reported).
     pub fn rollback(mut self) -> Result<()> {
         self.open = false;
-        self.undo()
-            .map_err(|e| Error::postgres("rolling back", e))
+        self.undo().map_err(|e| Error::postgres("rolling back", e))
     }
 
     fn undo(&self) -> std::result::Result<(), postgres::Error> {

@@ -153,7 +153,9 @@ fn with_returning(r: &RelationDef, body: String, returning: bool) -> String {
 fn keys_sql(r: &RelationDef, o: &str) -> String {
     let Names { j, s, t } = names(r);
     if r.symmetrical {
-        format!("SELECT {t} AS k FROM {j} WHERE {s} = {o} UNION SELECT {s} FROM {j} WHERE {t} = {o}")
+        format!(
+            "SELECT {t} AS k FROM {j} WHERE {s} = {o} UNION SELECT {s} FROM {j} WHERE {t} = {o}"
+        )
     } else {
         format!("SELECT {t} FROM {j} WHERE {s} = {o}")
     }
@@ -168,7 +170,9 @@ fn prefetch_sql(r: &RelationDef, cols: &str) -> String {
     let Names { j, s, t } = names(r);
     let list = format!("$1::{}[]", key_type(r.owner));
     let half = |from: &str, to: &str| {
-        format!("SELECT {j}.{from}, {cols} FROM {j} JOIN {table} ON {tk} = {j}.{to} WHERE {j}.{from} = ANY({list})")
+        format!(
+            "SELECT {j}.{from}, {cols} FROM {j} JOIN {table} ON {tk} = {j}.{to} WHERE {j}.{from} = ANY({list})"
+        )
     };
     if r.symmetrical {
         // The second half skips self-links, which the first already has.
@@ -726,7 +730,9 @@ impl Statements for Pg {
         let tk = pk_qualified(tt);
         let Names { j, s, t } = names(r);
         if r.symmetrical {
-            format!("{tk} IN (SELECT {t} FROM {j} WHERE {s} = {o} UNION SELECT {s} FROM {j} WHERE {t} = {o})")
+            format!(
+                "{tk} IN (SELECT {t} FROM {j} WHERE {s} = {o} UNION SELECT {s} FROM {j} WHERE {t} = {o})"
+            )
         } else {
             format!("{tk} IN (SELECT {t} FROM {j} WHERE {s} = {o})")
         }

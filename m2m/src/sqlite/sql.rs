@@ -401,7 +401,6 @@ pub(crate) const SAVEPOINT: Unit = Unit {
     rollback: "ROLLBACK TO m2m_write; RELEASE m2m_write",
 };
 
-
 /// SQLite's SQL, as the calls ask for it (the statements' meanings are
 /// documented on [`Statements`]).
 pub(crate) struct Sqlite;
@@ -915,7 +914,9 @@ impl Statements for Sqlite {
     ) -> String {
         let list = encode_values(r.target_table.pk_column().name, keys);
         let (sub, times) = owners_linked(r, all, list.blobs);
-        p.extend(std::iter::repeat_n(&list.json, times).map(|j| Param::Value(Value::Text(j.clone()))));
+        p.extend(
+            std::iter::repeat_n(&list.json, times).map(|j| Param::Value(Value::Text(j.clone()))),
+        );
         if all {
             p.push(Param::Value(Value::Integer(
                 i64::try_from(keys.len()).unwrap_or(i64::MAX),
