@@ -68,12 +68,20 @@ impl fmt::Display for SchemaProblem {
 /// # }
 /// ```
 pub fn schema_sql(models: &[Schema]) -> String {
+    script(models, crate::sqlite::ddl::create_sql)
+}
+
+/// Every model's DDL in one dialect, each model once.
+pub(crate) fn script(
+    models: &[Schema],
+    create_sql: fn(&TableDef, &[&RelationDef]) -> String,
+) -> String {
     let mut out = String::new();
     for (i, m) in models.iter().enumerate() {
         if models[..i].iter().any(|o| std::ptr::eq(o.table, m.table)) {
             continue;
         }
-        out.push_str(&crate::sqlite::ddl::create_sql(m.table, m.relations));
+        out.push_str(&create_sql(m.table, m.relations));
     }
     out
 }
