@@ -50,15 +50,15 @@
 //! - **Prepared statements are cached per connection**: each statement text
 //!   is prepared once (one extra round trip the first time).
 //! - **Foreign keys are always enforced**, and created `NOT DEFERRABLE`, so
-//!   a link to a missing row fails at the call ([`Error::MissingTarget`](crate::Error::MissingTarget)).
+//!   a link to a missing row fails at the call ([`Error::MissingTarget`]).
 //! - **Errors** keep their meaning: a unique violation (SQLSTATE 23505) is
-//!   [`Error::is_unique_violation`](crate::Error::is_unique_violation);
+//!   [`Error::is_unique_violation`];
 //!   a serialization failure (40001), a deadlock (40P01) or a lock timeout
-//!   (55P03) is [`Error::is_busy`](crate::Error::is_busy): the call wrote
+//!   (55P03) is [`Error::is_busy`]: the call wrote
 //!   nothing, and the transaction is to be retried from its start.
 //!
 //! The SQL the dialect uses, and what CockroachDB, YugabyteDB and Citus
-//! make of it, is listed in the crate's `POSTGRES.md`.
+//! make of it, is listed in [`sql_and_engines`].
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -76,6 +76,9 @@ pub mod value;
 pub(crate) use sql::Pg;
 
 pub use postgres;
+
+#[doc = include_str!("../../POSTGRES.md")]
+pub mod sql_and_engines {}
 
 /// Connects to a PostgreSQL server (a libpq-style string such as
 /// `"host=127.0.0.1 user=app dbname=app"`, or a `postgresql://` URL),
@@ -145,7 +148,7 @@ pub enum Isolation {
     /// One snapshot for the transaction.
     RepeatableRead,
     /// As if transactions ran one at a time; a conflict fails with
-    /// [`Error::is_busy`](crate::Error::is_busy), and the transaction is to be retried.
+    /// [`Error::is_busy`], and the transaction is to be retried.
     Serializable,
 }
 
