@@ -115,6 +115,9 @@ pub fn schema_sql(models: &[crate::Schema]) -> String {
     crate::verify::script(models, ddl::create_sql)
 }
 
+/// How many prepared statements a connection keeps (as SQLite's cache).
+const STATEMENT_CACHE: usize = 256;
+
 /// A PostgreSQL connection the calls run on (`&conn`, like a
 /// `rusqlite::Connection`): a `postgres::Client` with the prepared
 /// statements m2m used on it.
@@ -308,7 +311,14 @@ impl PgConnection {
         }
         self.round_trips.set(self.round_trips.get() + 1);
         let stmt = self.client.borrow_mut().prepare(sql)?;
-        self.cache.borrow_mut().insert(sql.into(), stmt.clone());
+        let mut cache = self.cache.borrow_mut();
+        // Typed queries make texts of their own (limits, conditions): the
+        // cache is bounded, and starts afresh when full (the client closes
+        // the dropped statements on the server).
+        if cache.len() >= STATEMENT_CACHE {
+            cache.clear();
+        }
+        cache.insert(sql.into(), stmt.clone());
         Ok(stmt)
     }
 
@@ -371,6 +381,7 @@ impl PgConnection {
 
     /// Starts recording the statements this connection sends (the trace
     /// feature's [`StatementLog`](crate::StatementLog)).
+    #[cfg_attr(not(feature = "trace"), allow(dead_code))]
     pub(crate) fn set_log(&self, log: Option<Arc<Mutex<Vec<String>>>>) {
         *self.log.borrow_mut() = log;
     }

@@ -678,8 +678,11 @@ impl Statements for Pg {
 
     fn compare(&self, column: &str, op: &str, value: &Value, p: &mut Vec<Param>) -> String {
         p.push(Param::Value(value.clone()));
-        // SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE does.
-        let op = if op == "LIKE" { "ILIKE" } else { op };
+        if op == "LIKE" {
+            // SQLite's LIKE ignores ASCII case and has no escape character;
+            // so does this.
+            return format!("{column} ILIKE ${} ESCAPE ''", p.len());
+        }
         format!("{column} {op} ${}", p.len())
     }
 
