@@ -11,13 +11,49 @@
 //! - `axum_handler`: an HTTP handler linking tags to a post, with an error
 //!   type that `?` converts into and that maps to status codes;
 //! - `migrations`: [`m2m::schema_sql`] as a `rusqlite_migration`
-//!   migration, checked by [`m2m::verify_schema`].
+//!   migration, checked by [`m2m::verify_schema`];
+//! - `pool_r2d2_postgres`: the r2d2 example on PostgreSQL, with
+//!   [`PgManager`] (PostgreSQL's DDL from [`m2m::pg::schema_sql`], checked by
+//!   the same [`m2m::verify_schema`]);
+//! - `axum_postgres`: the handler on PostgreSQL, its blocking calls on
+//!   tokio's blocking threads (`spawn_blocking`) with an r2d2 connection.
 //!
 //! This library holds what the two pool examples share: the models and the
 //! concurrent workload, written once against `&impl Db` so it runs on any
 //! pool's connection.
 
 use m2m::{Db, ManyToMany, Model, Schema, SyncMode};
+
+/// An r2d2 connection manager for m2m's PostgreSQL connection
+/// (`m2m::pg::PgConnection`): r2d2 pools anything that can be opened and
+/// checked, so this is all a pool of them needs. `setup` runs on every new
+/// connection (the place for `SET lock_timeout = ...` and the like).
+#[derive(Debug, Clone)]
+pub struct PgManager {
+    /// The connection string.
+    pub url: String,
+    /// Statements run on every new connection.
+    pub setup: &'static str,
+}
+
+impl r2d2::ManageConnection for PgManager {
+    type Connection = m2m::pg::PgConnection;
+    type Error = m2m::Error;
+
+    fn connect(&self) -> Result<Self::Connection, Self::Error> {
+        let conn = m2m::pg::connect(&self.url)?;
+        conn.batch_execute(self.setup)?;
+        Ok(conn)
+    }
+
+    fn is_valid(&self, conn: &mut Self::Connection) -> Result<(), Self::Error> {
+        conn.batch_execute("")
+    }
+
+    fn has_broken(&self, conn: &mut Self::Connection) -> bool {
+        conn.is_closed()
+    }
+}
 
 /// A tag.
 #[derive(Model, Debug, Clone, PartialEq)]
