@@ -361,6 +361,7 @@ pub(crate) enum Slot {
     AddReturning,
     AddReturningBlobs,
     RemoveOne,
+    RemoveMany,
     RemoveOthersReturning,
     RemoveOthersReturningBlobs,
     Clear,

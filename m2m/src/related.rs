@@ -365,8 +365,9 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
-        // One key is one statement: atomic by itself.
-        let tx = if batch.keys.len() > 1 {
+        // One key, or a dialect that deletes a list in one statement: atomic
+        // by itself.
+        let tx = if batch.keys.len() > 1 && s.sql().remove_many(self.def()).is_none() {
             Some(Atomic::begin(s).map_err(fail)?)
         } else {
             None
@@ -386,6 +387,11 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         batch: &Batch<T>,
     ) -> Result<Vec<T::Pk>, DbError> {
         let def = self.def();
+        if batch.keys.len() > 1
+            && let Some(text) = s.sql().remove_many(def)
+        {
+            return self.returning(s, text, batch);
+        }
         let mut stmt = s.prepare(s.sql().remove_one(def))?;
         let mut gone = Vec::new();
         for key in &batch.keys {

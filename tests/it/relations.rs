@@ -91,11 +91,13 @@ dual! {
         let r = a.tags().sync(&conn, [k1; 4], SyncMode::Remove).unwrap();
         assert_eq!((ids(&r.added), ids(&r.removed)), (vec![], vec![k1]));
         statements(1, "sync remove of one key four times");
-        // Two keys: BEGIN, one DELETE each, COMMIT.
+        // Two keys: on SQLite BEGIN, one DELETE each, COMMIT; on PostgreSQL
+        // one DELETE of the key array.
+        let two_keys = if conn.is_pg() { 1 } else { 4 };
         a.tags().add(&conn, [k1]).unwrap();
         log.clear();
         assert_eq!(a.tags().remove(&conn, [k0, k1, k0, k1, k0]).unwrap(), 2);
-        statements(4, "remove of two keys, repeated");
+        statements(two_keys, "remove of two keys, repeated");
         a.tags().add(&conn, [k0, k1]).unwrap();
         log.clear();
         let r = a
@@ -103,7 +105,7 @@ dual! {
             .sync(&conn, [k1, k0, k1, k0], SyncMode::Remove)
             .unwrap();
         assert_eq!((ids(&r.added), ids(&r.removed)), (vec![], vec![k0, k1]));
-        statements(4, "sync remove of two keys, repeated");
+        statements(two_keys, "sync remove of two keys, repeated");
 
         // set: BEGIN, unlink the others, link the new, COMMIT.
         a.tags().add(&conn, [k0]).unwrap();
@@ -114,10 +116,14 @@ dual! {
         let r = a.tags().sync(&conn, [k2, k2], SyncMode::Replace).unwrap();
         assert_eq!((ids(&r.added), ids(&r.removed)), (vec![], vec![k1]));
         statements(4, "sync replace by one key twice");
-        // toggle: BEGIN, one DELETE per key, link the rest, COMMIT.
+        // toggle: BEGIN, one DELETE per key (PostgreSQL: one of the key
+        // array), link the rest, COMMIT.
         let r = a.tags().toggle(&conn, [k0, k2, k0, k2, k0]).unwrap();
         assert_eq!((ids(&r.added), ids(&r.removed)), (vec![k0], vec![k2]));
-        statements(5, "toggle of two keys, repeated");
+        statements(
+            if conn.is_pg() { 4 } else { 5 },
+            "toggle of two keys, repeated",
+        );
         assert_eq!(ids(&a.tags().keys(&conn).unwrap()), vec![k0]);
     }
 }

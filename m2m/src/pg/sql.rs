@@ -533,6 +533,23 @@ impl Statements for Pg {
         })
     }
 
+    fn remove_many<'a>(&self, r: &'a RelationDef) -> Option<&'a str> {
+        // One statement, one round trip, whatever the number of keys.
+        Some(r.sql.pg().get(Slot::RemoveMany, || {
+            let Names { j, s, t } = names(r);
+            let keys = target_list(r);
+            let o = owner_param(r);
+            let body = if r.symmetrical {
+                format!(
+                    "DELETE FROM {j} WHERE ({s} = {o} AND {t} = ANY({keys})) OR ({t} = {o} AND {s} = ANY({keys}))"
+                )
+            } else {
+                format!("DELETE FROM {j} WHERE {s} = {o} AND {t} = ANY({keys})")
+            };
+            with_returning(r, body, true)
+        }))
+    }
+
     fn remove_others<'a>(&self, r: &'a RelationDef, _blobs: bool) -> &'a str {
         r.sql.pg().get(Slot::RemoveOthersReturning, || {
             let Names { j, s, t } = names(r);

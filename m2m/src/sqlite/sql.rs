@@ -715,6 +715,12 @@ impl Statements for Sqlite {
         })
     }
 
+    fn remove_many<'a>(&self, _r: &'a RelationDef) -> Option<&'a str> {
+        // A single-row delete per key, prepared once, in one transaction:
+        // SQLite deletes an `IN` list's rows in two passes.
+        None
+    }
+
     fn remove_others<'a>(&self, r: &'a RelationDef, blobs: bool) -> &'a str {
         r.sql.get_list(Slot::RemoveOthersReturning, blobs, || {
         let Names { j, s, t } = names(r);
