@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcDateTime, UtcOffset};
 use uuid::Uuid;
 
-use crate::models::{TestDb, dual, empty};
+use crate::models::{TestDb, empty};
 
 #[derive(Model, Debug, Clone, PartialEq)]
 struct Event {
