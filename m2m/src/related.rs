@@ -427,6 +427,13 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         let fail = self.op("set").fail();
         self.check_deferred(s, "set", batch)?;
         let tx = Atomic::begin(s).map_err(fail)?;
+        #[cfg(feature = "postgres")]
+        if s.is_pg() {
+            // Under READ COMMITTED the diff would miss links of a transaction
+            // still open: wait for it first, the way SQLite's writer lock does.
+            s.one::<i64>(&crate::pg::sql::lock_owner(def.owner), &[&*self.owner])
+                .map_err(fail)?;
+        }
         let removed = self
             .returning(s, s.sql().remove_others(def, batch.list.blobs), batch)
             .map_err(fail)?;

@@ -254,8 +254,31 @@ native_types!("BLOB", "UUID": uuid::Uuid);
 
 // rusqlite writes JSON numbers as SQLite numbers; a `TEXT` column turns them
 // into their text, which reads back as the same JSON number.
+// JSON `null` is SQL `NULL` on PostgreSQL too (as rusqlite writes it), so a
+// `NOT NULL` column refuses it and an `Option<Value>` reads it as `None`.
 #[cfg(feature = "serde_json")]
-native_types!("TEXT", "JSONB": serde_json::Value);
+impl SqlType for serde_json::Value {
+    const SQLITE: &'static str = "TEXT";
+    const PG: &'static str = "JSONB";
+    #[cfg(feature = "postgres")]
+    fn __to_pg(&self) -> rusqlite::Result<crate::pg::value::PgParam<'_>> {
+        Ok(match self {
+            serde_json::Value::Null => crate::pg::value::PgParam::Null,
+            v => crate::pg::value::PgParam::Native(v),
+        })
+    }
+    #[cfg(feature = "postgres")]
+    fn __to_pg_owned(&self) -> rusqlite::Result<crate::pg::value::PgParam<'static>> {
+        Ok(match self {
+            serde_json::Value::Null => crate::pg::value::PgParam::Null,
+            v => crate::pg::value::PgParam::Boxed(Box::new(v.clone())),
+        })
+    }
+    #[cfg(feature = "postgres")]
+    fn __from_pg(raw: crate::pg::value::PgRaw<'_>) -> crate::pg::value::FromPgResult<Self> {
+        raw.native()
+    }
+}
 
 impl<T: SqlType> SqlType for Option<T> {
     const SQLITE: &'static str = T::SQLITE;

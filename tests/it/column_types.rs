@@ -7,6 +7,8 @@ use serde_json::{Value, json};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcDateTime, UtcOffset};
 use uuid::Uuid;
 
+use crate::models::{TestDb, empty};
+
 #[derive(Model, Debug, Clone, PartialEq)]
 struct Event {
     id: i64,
@@ -91,12 +93,51 @@ fn feature_columns_declare_their_sqlite_types() {
     );
 }
 
+fn declared_pg<M: Model>() -> Vec<&'static str> {
+    M::TABLE.columns().iter().map(|c| c.pg_type()).collect()
+}
+
 #[test]
+fn feature_columns_declare_their_postgres_types() {
+    assert_eq!(
+        declared_pg::<Event>(),
+        [
+            "BIGINT",
+            "DATE",
+            "TIME",
+            "TIMESTAMP",
+            "TIMESTAMPTZ",
+            "TIMESTAMPTZ",
+            "TIMESTAMPTZ",
+            "TIMESTAMPTZ",
+            "JSONB",
+            "JSONB",
+            "UUID",
+            "UUID",
+        ]
+    );
+    assert_eq!(
+        declared_pg::<Shift>(),
+        [
+            "BIGINT",
+            "DATE",
+            "TIME",
+            "TIMESTAMP",
+            "TIMESTAMPTZ",
+            "TEXT",
+            "TIMESTAMPTZ"
+        ]
+    );
+}
+
+dual! {
 fn chrono_serde_json_and_uuid_columns_round_trip() {
-    let conn = m2m::open_in_memory().unwrap();
+    let conn = empty(db);
     Event::create_table(&conn).unwrap();
     let day = NaiveDate::from_ymd_opt(2024, 2, 29).unwrap();
-    let at = NaiveTime::from_hms_nano_opt(23, 59, 58, 123_456_789).unwrap();
+    // PostgreSQL's times and timestamps hold microseconds.
+    let nanos = if conn.is_pg() { 123_456_000 } else { 123_456_789 };
+    let at = NaiveTime::from_hms_nano_opt(23, 59, 58, nanos).unwrap();
     let offset = FixedOffset::east_opt(5 * 3600 + 30 * 60).unwrap();
     let utc = Utc.with_ymd_and_hms(2024, 5, 1, 12, 30, 0).unwrap();
     let mut e = Event {
@@ -155,16 +196,32 @@ fn chrono_serde_json_and_uuid_columns_round_trip() {
     null_meta.meta = Value::Null;
     assert!(null_meta.update(&conn).is_err());
 
-    // Stored as rusqlite stores them: text, and 16 bytes.
-    let (utc_text, day_text, uuid_len): (String, String, i64) = conn
-        .query_row("SELECT utc, day, length(external) FROM event", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
-        .unwrap();
-    assert_eq!(
-        (utc_text.as_str(), day_text.as_str(), uuid_len),
-        ("2024-05-01 12:30:00+00:00", "2024-02-29", 16)
-    );
+    if conn.is_pg() {
+        // Stored in PostgreSQL's native types.
+        assert_eq!(
+            conn.texts(
+                "SELECT pg_typeof(utc)::text, pg_typeof(day)::text, pg_typeof(external)::text, \
+                 pg_typeof(meta)::text, local_start::text, utc = '2024-05-01 12:30:00+00', \
+                 external::text, meta->>'n' FROM event"
+            ),
+            [[
+                "timestamp with time zone",
+                "date",
+                "uuid",
+                "jsonb",
+                "2024-02-29 23:59:58.123456",
+                "t",
+                "01234567-89ab-cdef-0123-456789abcdef",
+                "NULL",
+            ]]
+        );
+    } else {
+        // Stored as rusqlite stores them: text, and 16 bytes.
+        assert_eq!(
+            conn.texts("SELECT utc, day, length(external) FROM event"),
+            [["2024-05-01 12:30:00+00:00", "2024-02-29", "16"]]
+        );
+    }
     let found = Event::query()
         .filter(|c| {
             c.day
@@ -173,12 +230,25 @@ fn chrono_serde_json_and_uuid_columns_round_trip() {
         })
         .fetch_all(&conn)
         .unwrap();
-    assert_eq!(found, vec![e]);
+    assert_eq!(found, vec![e.clone()]);
+    // Query values of every native column, compared in their type.
+    let at_noon = NaiveTime::from_hms_opt(12, 0, 0).unwrap();
+    let n = |q: m2m::Query<Event>| q.fetch_all(&conn).unwrap().len();
+    assert_eq!(n(Event::query().filter(|c| c.at.gt(at_noon))), 1);
+    assert_eq!(n(Event::query().filter(|c| c.at.lt(at_noon))), 0);
+    assert_eq!(n(Event::query().filter(|c| c.local_start.eq(day.and_time(at)))), 1);
+    assert_eq!(n(Event::query().filter(|c| c.offset.lt(utc.fixed_offset()))), 1);
+    assert_eq!(n(Event::query().filter(|c| c.local.eq(utc.with_timezone(&Local)))), 1);
+    assert_eq!(n(Event::query().filter(|c| c.ended.eq(utc))), 1);
+    assert_eq!(n(Event::query().filter(|c| c.external.eq(e.external))), 1);
+    assert_eq!(n(Event::query().filter(|c| c.other.eq(Uuid::from_bytes([0xff; 16])))), 1);
+    assert_eq!(n(Event::query().filter(|c| c.external.eq(Uuid::nil()))), 0);
+}
 }
 
-#[test]
+dual! {
 fn time_columns_round_trip() {
-    let conn = m2m::open_in_memory().unwrap();
+    let conn = empty(db);
     Shift::create_table(&conn).unwrap();
     let day = Date::from_calendar_date(2024, Month::February, 29).unwrap();
     let starts = Time::from_hms_nano(6, 7, 8, 900_000_000).unwrap();
@@ -197,4 +267,5 @@ fn time_columns_round_trip() {
     s.ended = Some(wall.assume_utc());
     s.update(&conn).unwrap();
     assert_eq!(Shift::get(&conn, s.id).unwrap(), Some(s));
+}
 }

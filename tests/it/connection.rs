@@ -219,3 +219,110 @@ fn configure_overrides_a_connections_own_settings() {
         assert_missing_target(a.tags().add(&conn, [999]), "Article.tags", "999");
     }
 }
+
+// ----- the same guarantees on PostgreSQL -------------------------------------
+
+/// A connection to a schema of the test server, with the tables of `Tag` and
+/// `Article`.
+fn pg_at(url: &str) -> m2m::pg::PgConnection {
+    let conn = m2m::pg::connect(url).unwrap();
+    Tag::create_table(&conn).unwrap();
+    Article::create_table(&conn).unwrap();
+    conn
+}
+
+/// PostgreSQL's counterpart of the file database: rows and links outlive the
+/// connection, and foreign keys are always enforced (a cascade, a refusal).
+#[test]
+fn postgres_rows_persist_across_connections_and_foreign_keys_hold() {
+    let url = m2m_pg_harness::fresh_schema_url();
+    {
+        let conn = pg_at(&url);
+        let t = tag(&conn, "persisted");
+        let a = article(&conn, "x");
+        a.tags().add(&conn, [&t]).unwrap();
+    }
+    let conn = pg_at(&url);
+    let a = Article::query().fetch_one(&conn).unwrap().unwrap();
+    let tags = a.tags().fetch_all(&conn).unwrap();
+    assert_eq!(
+        tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        ["persisted"]
+    );
+    assert!(tags[0].delete(&conn).unwrap());
+    assert!(!a.tags().exists(&conn).unwrap());
+    assert_missing_target(
+        a.tags().add(&conn, [tags[0].id]),
+        "Article.tags",
+        &tags[0].id.to_string(),
+    );
+}
+
+/// PostgreSQL refuses a savepoint outside a transaction block.
+fn pg_in_transaction(conn: &impl TestDb) -> bool {
+    let open = conn.try_exec("SAVEPOINT m2m_probe").is_ok();
+    if open {
+        conn.exec("RELEASE SAVEPOINT m2m_probe");
+    }
+    open
+}
+
+/// A lock held by another connection past `lock_timeout` is a busy error
+/// (55P03), and the call leaves nothing written and no transaction open.
+#[test]
+fn postgres_a_locked_table_is_a_busy_error_and_nothing_is_written() {
+    let url = m2m_pg_harness::fresh_schema_url();
+    let conn = pg_at(&url);
+    let ts = tags(&conn, &["a", "b"]);
+    let a = article(&conn, "x");
+    a.tags().add(&conn, [&ts[0]]).unwrap();
+
+    let mut other = pg_at(&url);
+    let tx = other.transaction().unwrap();
+    // Blocks writers of the junction, not its readers.
+    tx.exec("LOCK TABLE articles_tags IN EXCLUSIVE MODE");
+    conn.exec("SET lock_timeout = '50ms'");
+    let e = a.tags().set(&conn, [&ts[1]]).unwrap_err();
+    assert!(e.is_busy(), "{e:?}");
+    assert!(!e.is_unique_violation());
+    let e = a.tags().add(&conn, [&ts[1]]).unwrap_err();
+    assert!(e.is_busy(), "{e:?}");
+    assert!(!pg_in_transaction(&conn), "no transaction left open");
+    assert_eq!(ids(&a.tags().keys(&conn).unwrap()), vec![ts[0].id]);
+    tx.rollback().unwrap();
+    // Once the lock is gone, the same call works.
+    let r = a.tags().set(&conn, [&ts[1]]).unwrap();
+    assert_eq!(ids(&r.added), vec![ts[1].id]);
+    assert_eq!(ids(&a.tags().keys(&other).unwrap()), vec![ts[1].id]);
+}
+
+/// A writer waits for another connection's transaction on the same links,
+/// and diffs against what that one committed.
+#[test]
+fn postgres_a_writer_waits_for_another_connections_transaction() {
+    let url = m2m_pg_harness::fresh_schema_url();
+    let conn = pg_at(&url);
+    let ts = tags(&conn, &["a", "b"]);
+    let a = article(&conn, "x");
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let (t0, aid) = (ts[0].id, a.id);
+    let writer_url = url.clone();
+    let writer = std::thread::spawn(move || {
+        let mut other = pg_at(&writer_url);
+        let tx = other.transaction().unwrap();
+        Article::TAGS.of_key(aid).add(&tx, [t0]).unwrap();
+        locked_tx.send(()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        tx.commit().unwrap();
+    });
+    locked_rx.recv().unwrap();
+    let r = a.tags().set(&conn, [&ts[1]]).unwrap();
+    writer.join().unwrap();
+    assert_eq!(
+        ids(&r.removed),
+        vec![ts[0].id],
+        "set must diff against the committed state"
+    );
+    assert_eq!(ids(&r.added), vec![ts[1].id]);
+    assert_eq!(ids(&a.tags().keys(&conn).unwrap()), vec![ts[1].id]);
+}

@@ -256,3 +256,26 @@ pub fn log_junction(conn: &impl TestDb, junction: &str, source: &str, target: &s
 pub fn take_log(conn: &impl TestDb) -> Vec<(String, i64)> {
     conn.take_log()
 }
+
+/// A fresh connection without any table, of the backend whose `db` is given
+/// (`empty(db)` inside `dual!`), for a module with models of its own.
+pub fn empty<C: Empty>(_db: fn() -> C) -> C {
+    C::empty()
+}
+
+/// A backend's fresh connection without any table.
+pub trait Empty: Sized {
+    fn empty() -> Self;
+}
+
+impl Empty for Connection {
+    fn empty() -> Self {
+        crate::backend::sqlite()
+    }
+}
+
+impl Empty for m2m::pg::PgConnection {
+    fn empty() -> Self {
+        crate::backend::postgres()
+    }
+}

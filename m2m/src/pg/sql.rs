@@ -203,6 +203,17 @@ pub(crate) const SAVEPOINT: Unit = Unit {
     rollback: "ROLLBACK TO m2m_write; RELEASE m2m_write",
 };
 
+/// Locks the owner's row (`FOR UPDATE`, which waits for every transaction
+/// whose foreign key check holds it: those linking or unlinking it), so the
+/// statements after it see their committed links.
+pub(crate) fn lock_owner(t: &TableDef) -> String {
+    format!(
+        "SELECT count(*) FROM (SELECT 1 FROM {} WHERE {} = $1 FOR UPDATE) l",
+        ident(t.name),
+        ident(t.pk_column().name)
+    )
+}
+
 /// Moves `t`'s identity sequence past its largest key.
 pub(crate) fn resync_key(t: &TableDef) -> String {
     let k = ident(t.pk_column().name);
