@@ -1,15 +1,13 @@
 //! Eager loading and queries across relations (issue 4): results, and the
 //! exact number of statements each call runs.
 
-use m2m::rusqlite::Connection;
 use m2m::{Model, StatementLog};
 
 use crate::models::*;
 
 /// A database with 4 tags and 5 articles:
 /// a0: rust, sqlite · a1: rust · a2: sqlite, c · a3: (none) · a4: c, rust, go (added out of order).
-fn blog() -> (Connection, Vec<Tag>, Vec<Article>) {
-    let conn = db();
+fn blog<C: m2m::Db>(conn: C) -> (C, Vec<Tag>, Vec<Article>) {
     let t = tags(&conn, &["rust", "sqlite", "c", "go"]);
     let a: Vec<Article> = (0..5).map(|i| article(&conn, &format!("a{i}"))).collect();
     a[0].tags().add(&conn, [&t[0], &t[1]]).unwrap();
@@ -29,7 +27,7 @@ fn titles(articles: &[Article]) -> Vec<&str> {
 
 dual! {
     fn prefetch_groups_targets_by_owner_in_key_order() {
-        let (mut conn, _t, a) = blog();
+        let (mut conn, _t, a) = blog(db());
         let log = StatementLog::attach(&mut conn).unwrap();
         let p = Article::TAGS.prefetch(&conn, &a).unwrap();
         assert_eq!(log.count(), 1, "{:?}", log.statements());
@@ -54,7 +52,7 @@ dual! {
 
 dual! {
     fn prefetch_of_no_owner_runs_no_statement() {
-        let (mut conn, _t, _a) = blog();
+        let (mut conn, _t, _a) = blog(db());
         let log = StatementLog::attach(&mut conn).unwrap();
         let p = Article::TAGS.prefetch(&conn, Vec::<i64>::new()).unwrap();
         assert!(p.is_empty());
@@ -109,7 +107,7 @@ dual! {
 
 dual! {
     fn prefetch_reverse_side() {
-        let (conn, t, _a) = blog();
+        let (conn, t, _a) = blog(db());
         let p = Tag::ARTICLES.prefetch(&conn, &t).unwrap();
         assert_eq!(titles(p.get(&t[0])), ["a0", "a1", "a4"]);
         assert_eq!(titles(p.get(&t[1])), ["a0", "a2"]);
@@ -162,7 +160,7 @@ dual! {
 
 dual! {
     fn query_prefetch_fills_the_slots_in_two_statements() {
-        let (mut conn, _t, _a) = blog();
+        let (mut conn, _t, _a) = blog(db());
         let log = StatementLog::attach(&mut conn).unwrap();
         let loaded = Article::query()
             .prefetch(Article::TAGS)
@@ -189,7 +187,7 @@ dual! {
 
 dual! {
     fn several_prefetches_in_one_chain() {
-        let (mut conn, t, a) = blog();
+        let (mut conn, t, a) = blog(db());
         a[1].featured_tags().add(&conn, [&t[3]]).unwrap();
         let log = StatementLog::attach(&mut conn).unwrap();
         let loaded = Article::query()
@@ -208,7 +206,7 @@ dual! {
 
 dual! {
     fn query_prefetch_applies_to_fetch_one_and_respects_limits() {
-        let (conn, _t, _a) = blog();
+        let (conn, _t, _a) = blog(db());
         let first = Article::query()
             .order_by(|c| c.title.desc())
             .prefetch(Article::TAGS)
@@ -230,7 +228,7 @@ dual! {
 
 dual! {
     fn nested_prefetch_articles_tags_then_the_tags_articles() {
-        let (mut conn, _t, _a) = blog();
+        let (mut conn, _t, _a) = blog(db());
         let log = StatementLog::attach(&mut conn).unwrap();
         let articles = Article::query()
             .prefetch(Article::TAGS)
@@ -257,7 +255,7 @@ dual! {
 
 dual! {
     fn filter_related_returns_each_owner_once() {
-        let (mut conn, _t, _a) = blog();
+        let (mut conn, _t, _a) = blog(db());
         let log = StatementLog::attach(&mut conn).unwrap();
         let rusty = Article::query()
             .filter_related(Article::TAGS, |c| c.name.eq("rust"))
@@ -282,7 +280,7 @@ dual! {
 
 dual! {
     fn filter_related_combines_with_filters_order_and_count() {
-        let (conn, _t, _a) = blog();
+        let (conn, _t, _a) = blog(db());
         let q = Article::query()
             .filter_related(Article::TAGS, |c| c.name.eq("rust"))
             .filter(|c| c.title.ne("a1"))
@@ -295,7 +293,7 @@ dual! {
 
 dual! {
     fn exclude_related_keeps_owners_without_links() {
-        let (mut conn, _t, _a) = blog();
+        let (mut conn, _t, _a) = blog(db());
         let log = StatementLog::attach(&mut conn).unwrap();
         let not_rust = Article::query()
             .exclude_related(Article::TAGS, |c| c.name.eq("rust"))
@@ -308,7 +306,7 @@ dual! {
 
 dual! {
     fn linked_to_any_and_all() {
-        let (mut conn, t, _a) = blog();
+        let (mut conn, t, _a) = blog(db());
         let log = StatementLog::attach(&mut conn).unwrap();
         let both = Article::query()
             .linked_to_all(Article::TAGS, [&t[0], &t[1]])
@@ -337,7 +335,7 @@ dual! {
 
 dual! {
     fn empty_key_lists_match_nothing() {
-        let (conn, _t, _a) = blog();
+        let (conn, _t, _a) = blog(db());
         let none: [i64; 0] = [];
         assert_eq!(
             Article::query()
@@ -385,7 +383,7 @@ dual! {
 
 dual! {
     fn with_count_counts_links_in_one_statement() {
-        let (mut conn, _t, _a) = blog();
+        let (mut conn, _t, _a) = blog(db());
         let log = StatementLog::attach(&mut conn).unwrap();
         let counted = Article::query()
             .with_count(Article::TAGS)
@@ -425,19 +423,20 @@ dual! {
 
 dual! {
     fn count_exists_contains_and_keys_read_the_junction_alone() {
-        let (mut conn, t, a) = blog();
+        let (mut conn, t, a) = blog(db());
         let log = StatementLog::attach(&mut conn).unwrap();
-        type Check<'a> = Box<dyn Fn(&Connection) + 'a>;
+        type Check<'a> = Box<dyn Fn() + 'a>;
+        let c = &conn;
         let checks: Vec<Check> = vec![
-            Box::new(|c| assert_eq!(a[0].tags().count(c).unwrap(), 2)),
-            Box::new(|c| assert!(a[0].tags().exists(c).unwrap())),
-            Box::new(|c| assert!(a[0].tags().contains(c, &t[1]).unwrap())),
-            Box::new(|c| assert_eq!(a[0].tags().keys(c).unwrap(), [t[0].key(), t[1].key()])),
-            Box::new(|c| assert_eq!(t[0].articles().count(c).unwrap(), 3)),
+            Box::new(|| assert_eq!(a[0].tags().count(c).unwrap(), 2)),
+            Box::new(|| assert!(a[0].tags().exists(c).unwrap())),
+            Box::new(|| assert!(a[0].tags().contains(c, &t[1]).unwrap())),
+            Box::new(|| assert_eq!(a[0].tags().keys(c).unwrap(), [t[0].key(), t[1].key()])),
+            Box::new(|| assert_eq!(t[0].articles().count(c).unwrap(), 3)),
         ];
         for check in checks {
             log.clear();
-            check(&conn);
+            check();
             let statements = log.statements();
             assert_eq!(statements.len(), 1, "{statements:?}");
             let sql = &statements[0];
@@ -453,7 +452,7 @@ dual! {
 /// Checks a query's rows (by `label`), its count and whether it exists: all
 /// three must say the same.
 #[track_caller]
-fn check<M: Model>(conn: &Connection, q: &m2m::Query<M>, label: fn(&M) -> &str, want: &[&str]) {
+fn check<M: Model>(conn: &impl m2m::Db, q: &m2m::Query<M>, label: fn(&M) -> &str, want: &[&str]) {
     let rows = q.fetch_all(conn).unwrap();
     let got: Vec<&str> = rows.iter().map(label).collect();
     assert_eq!(got, want, "{q:?}");
@@ -477,7 +476,7 @@ dual! {
     /// A relation condition after a `filter` (or another relation condition)
     /// narrows the rows further: every condition must hold, whatever its place.
     fn relation_conditions_after_a_filter_must_hold_with_it() {
-        let (conn, t, _a) = blog();
+        let (conn, t, _a) = blog(db());
         let not_a0 = || Article::query().filter(|c| c.title.ne("a0"));
         let q = not_a0().filter_related(Article::TAGS, |c| c.name.eq("rust"));
         check(&conn, &q, title, &["a1", "a4"]);
@@ -529,7 +528,7 @@ dual! {
     /// targets: `filter`, `filter_related`, `exclude_related`, `linked_to_any`
     /// and `linked_to_all` narrow that scope, never widen it.
     fn relation_conditions_on_a_relation_query_stay_in_its_scope() {
-        let (conn, t, a) = blog();
+        let (conn, t, a) = blog(db());
         let q = a[0]
             .tags()
             .query()

@@ -256,3 +256,26 @@ pub fn log_junction(conn: &impl TestDb, junction: &str, source: &str, target: &s
 pub fn take_log(conn: &impl TestDb) -> Vec<(String, i64)> {
     conn.take_log()
 }
+
+/// A connection of some backend to a database without tables.
+pub trait Empty: Sized {
+    fn empty() -> Self;
+}
+
+impl Empty for m2m::rusqlite::Connection {
+    fn empty() -> Self {
+        crate::backend::sqlite()
+    }
+}
+
+impl Empty for m2m::pg::PgConnection {
+    fn empty() -> Self {
+        crate::backend::postgres()
+    }
+}
+
+/// A database without tables on the backend of `db` (pass the `db` of
+/// `dual!` itself, uncalled): `let conn = empty(db);`.
+pub fn empty<C: Empty>(_db: fn() -> C) -> C {
+    C::empty()
+}

@@ -2,10 +2,9 @@
 //! Django's m2m_through tests, Laravel's belongsToMany sync/toggle tests and
 //! Lucid's pivot API.
 
-use m2m::rusqlite::Connection;
 use m2m::{Error, Key, ManyToMany, Model, StatementLog, SyncMode};
 
-use crate::models::{log_junction, rows_in, take_log};
+use crate::models::{Empty, TestDb, empty, log_junction, rows_in, take_log};
 
 #[derive(Model, Debug, Clone, PartialEq, Default)]
 pub struct Enrollment {
@@ -47,8 +46,9 @@ pub struct Colleague {
     pub colleagues: ManyToMany<Self>,
 }
 
-fn school() -> (Connection, Vec<Student>, Vec<Course>) {
-    let conn = m2m::open_in_memory().unwrap();
+/// On `db`'s backend, a database with three students and four courses.
+fn school<C: TestDb + Empty>(db: fn() -> C) -> (C, Vec<Student>, Vec<Course>) {
+    let conn = empty(db);
     Course::create_table(&conn).unwrap();
     Student::create_table(&conn).unwrap();
     Colleague::create_table(&conn).unwrap();
@@ -87,21 +87,25 @@ fn grade(g: &str) -> Enrollment {
 }
 
 /// Every through row as (id, student, course, grade, credits), by id.
-fn through_rows(conn: &Connection) -> Vec<(i64, i64, i64, Option<String>, i64)> {
-    let mut st = conn
-        .prepare("SELECT id, student_id, course_id, grade, credits FROM enrollment ORDER BY id")
-        .unwrap();
-    st.query_map([], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-    })
-    .unwrap()
-    .collect::<Result<_, _>>()
-    .unwrap()
+fn through_rows(conn: &impl TestDb) -> Vec<(i64, i64, i64, Option<String>, i64)> {
+    conn.texts("SELECT id, student_id, course_id, grade, credits FROM enrollment ORDER BY id")
+        .into_iter()
+        .map(|r| {
+            let grade = (r[3] != "NULL").then(|| r[3].clone());
+            (
+                r[0].parse().unwrap(),
+                r[1].parse().unwrap(),
+                r[2].parse().unwrap(),
+                grade,
+                r[4].parse().unwrap(),
+            )
+        })
+        .collect()
 }
 
 dual! {
     fn add_with_fills_the_key_fields_and_pivot_reads_it_back() {
-        let (conn, s, c) = school();
+        let (conn, s, c) = school(db);
         // Key fields given wrong on purpose: the relation fills them in.
         let p = Enrollment {
             student_id: 999,
@@ -128,41 +132,42 @@ dual! {
     }
 }
 
-#[test]
-fn a_pair_is_linked_once_and_a_second_link_is_ignored() {
-    let (conn, s, c) = school();
-    assert!(s[0].courses().add_with(&conn, &c[0], grade("A")).unwrap());
-    assert!(
-        !s[0].courses().add_with(&conn, &c[0], grade("F")).unwrap(),
-        "like add: existing links kept"
-    );
-    assert_eq!(s[0].courses().add(&conn, [&c[0]]).unwrap(), 0);
-    assert_eq!(
-        c[0].students().add(&conn, [&s[0]]).unwrap(),
-        0,
-        "the reverse side sees the same pair"
-    );
-    assert_eq!(rows_in(&conn, "enrollment"), 1);
-    assert_eq!(
-        s[0].courses()
-            .pivot(&conn, &c[0])
-            .unwrap()
-            .unwrap()
-            .grade
-            .as_deref(),
-        Some("A")
-    );
-    // The schema itself refuses a duplicate pair.
-    let dup = conn.execute(
-        "INSERT INTO enrollment (student_id, course_id, credits) VALUES (?1, ?2, 0)",
-        (s[0].id, c[0].id),
-    );
-    assert!(dup.is_err());
+dual! {
+    fn a_pair_is_linked_once_and_a_second_link_is_ignored() {
+        let (conn, s, c) = school(db);
+        assert!(s[0].courses().add_with(&conn, &c[0], grade("A")).unwrap());
+        assert!(
+            !s[0].courses().add_with(&conn, &c[0], grade("F")).unwrap(),
+            "like add: existing links kept"
+        );
+        assert_eq!(s[0].courses().add(&conn, [&c[0]]).unwrap(), 0);
+        assert_eq!(
+            c[0].students().add(&conn, [&s[0]]).unwrap(),
+            0,
+            "the reverse side sees the same pair"
+        );
+        assert_eq!(rows_in(&conn, "enrollment"), 1);
+        assert_eq!(
+            s[0].courses()
+                .pivot(&conn, &c[0])
+                .unwrap()
+                .unwrap()
+                .grade
+                .as_deref(),
+            Some("A")
+        );
+        // The schema itself refuses a duplicate pair.
+        let dup = conn.try_exec(&format!(
+            "INSERT INTO enrollment (student_id, course_id, credits) VALUES ({}, {}, 0)",
+            s[0].id, c[0].id
+        ));
+        assert!(dup.is_err());
+    }
 }
 
 dual! {
     fn add_without_pivot_data_uses_the_default() {
-        let (conn, s, c) = school();
+        let (conn, s, c) = school(db);
         assert_eq!(s[0].courses().add(&conn, [&c[0], &c[1]]).unwrap(), 2);
         let rows = s[0].courses().fetch_with_pivot(&conn).unwrap();
         assert_eq!(rows.len(), 2);
@@ -177,7 +182,7 @@ dual! {
 
 dual! {
     fn update_pivot_changes_data_and_keeps_the_keys() {
-        let (conn, s, c) = school();
+        let (conn, s, c) = school(db);
         s[0].courses().add_with(&conn, &c[0], grade("B")).unwrap();
         let before = through_rows(&conn);
         let changed = s[0]
@@ -207,7 +212,7 @@ dual! {
 
 dual! {
     fn fetch_with_pivot_in_target_key_order_from_both_sides() {
-        let (conn, s, c) = school();
+        let (conn, s, c) = school(db);
         s[0].courses().add_with(&conn, &c[2], grade("C")).unwrap();
         s[0].courses().add_with(&conn, &c[0], grade("A")).unwrap();
         s[1].courses().add_with(&conn, &c[0], grade("B")).unwrap();
@@ -266,7 +271,7 @@ dual! {
 
 dual! {
     fn filter_pivot_finds_targets_whose_pivot_matches() {
-        let (conn, s, c) = school();
+        let (conn, s, c) = school(db);
         c[0].students().add_with(&conn, &s[0], grade("A")).unwrap();
         c[0].students().add_with(&conn, &s[1], grade("B")).unwrap();
         c[0].students().add_with(&conn, &s[2], grade("A")).unwrap();
@@ -296,7 +301,7 @@ dual! {
 
 dual! {
     fn set_and_sync_keep_kept_rows_untouched() {
-        let (conn, s, c) = school();
+        let (conn, s, c) = school(db);
         s[0].courses().add_with(&conn, &c[0], grade("A")).unwrap();
         s[0].courses().add_with(&conn, &c[1], grade("B")).unwrap();
         let kept = through_rows(&conn)[0].clone();
@@ -322,7 +327,7 @@ dual! {
 
 dual! {
     fn sync_with_reports_added_removed_and_updated() {
-        let (conn, s, c) = school();
+        let (conn, s, c) = school(db);
         s[0].courses().add_with(&conn, &c[0], grade("A")).unwrap();
         s[0].courses().add_with(&conn, &c[1], grade("B")).unwrap();
         s[0].courses().add_with(&conn, &c[2], grade("C")).unwrap();
@@ -408,7 +413,7 @@ dual! {
 
 dual! {
     fn sync_with_a_missing_target_writes_nothing() {
-        let (conn, s, c) = school();
+        let (conn, s, c) = school(db);
         s[0].courses().add_with(&conn, &c[0], grade("A")).unwrap();
         let before = through_rows(&conn);
         let r = s[0].courses().sync_with(
@@ -429,7 +434,7 @@ dual! {
 
 dual! {
     fn payload_sync_without_loading_the_owner() {
-        let (conn, s, c) = school();
+        let (conn, s, c) = school(db);
         let ids: Vec<i64> = vec![c[0].id, c[1].id];
         let r = Student::COURSES
             .of_key(s[2].id)
@@ -453,7 +458,7 @@ dual! {
 
 dual! {
     fn toggle_with_pivot_data() {
-        let (conn, s, c) = school();
+        let (conn, s, c) = school(db);
         s[0].courses().add_with(&conn, &c[0], grade("A")).unwrap();
         let r = s[0].courses().toggle(&conn, [&c[0], &c[1]]).unwrap();
         assert_eq!((r.added, r.removed), (vec![c[1].key()], vec![c[0].key()]));
@@ -469,7 +474,7 @@ dual! {
 
 dual! {
     fn symmetrical_through_keeps_one_pivot_per_pair() {
-        let (conn, _s, _c) = school();
+        let (conn, _s, _c) = school(db);
         let mut people = Vec::new();
         for n in ["kim", "lee", "max"] {
             let mut p = Colleague {
@@ -547,7 +552,7 @@ dual! {
 
 dual! {
     fn deleting_either_side_removes_its_through_rows_only() {
-        let (conn, s, c) = school();
+        let (conn, s, c) = school(db);
         s[0].courses().add_with(&conn, &c[0], grade("A")).unwrap();
         s[0].courses().add_with(&conn, &c[1], grade("B")).unwrap();
         s[1].courses().add_with(&conn, &c[0], grade("C")).unwrap();
@@ -568,7 +573,7 @@ dual! {
 
 dual! {
     fn the_through_model_is_an_ordinary_model() {
-        let (conn, s, c) = school();
+        let (conn, s, c) = school(db);
         s[0].courses().add_with(&conn, &c[0], grade("A")).unwrap();
         s[1].courses().add_with(&conn, &c[0], grade("B")).unwrap();
         s[1].courses().add_with(&conn, &c[1], grade("A")).unwrap();
@@ -605,7 +610,7 @@ dual! {
 
 dual! {
     fn prefetch_with_pivot_in_one_statement() {
-        let (mut conn, s, c) = school();
+        let (mut conn, s, c) = school(db);
         s[0].courses().add_with(&conn, &c[1], grade("B")).unwrap();
         s[0].courses().add_with(&conn, &c[0], grade("A")).unwrap();
         s[2].courses().add_with(&conn, &c[0], grade("C")).unwrap();
@@ -638,57 +643,59 @@ dual! {
     }
 }
 
-#[test]
-fn a_through_table_made_first_on_its_own_is_rebuilt_with_foreign_keys_when_empty() {
-    let conn = m2m::open_in_memory().unwrap();
-    Course::create_table(&conn).unwrap();
-    Enrollment::create_table(&conn).unwrap(); // no foreign keys: it does not know its relation
-    Student::create_table(&conn).unwrap();
-    let mut s = Student {
-        id: 0,
-        name: "x".into(),
-        courses: ManyToMany::default(),
-    };
-    s.insert(&conn).unwrap();
-    let missing = s.courses().add(&conn, [404]);
-    assert!(
-        matches!(missing, Err(Error::MissingTarget { .. })),
-        "{missing:?}"
-    );
-    let mut c = Course {
-        id: 0,
-        title: "t".into(),
-    };
-    c.insert(&conn).unwrap();
-    s.courses().add(&conn, [&c]).unwrap();
-    c.delete(&conn).unwrap();
-    assert_eq!(rows_in(&conn, "enrollment"), 0, "cascade works");
+dual! {
+    fn a_through_table_made_first_on_its_own_is_rebuilt_with_foreign_keys_when_empty() {
+        let conn = empty(db);
+        Course::create_table(&conn).unwrap();
+        Enrollment::create_table(&conn).unwrap(); // no foreign keys: it does not know its relation
+        Student::create_table(&conn).unwrap();
+        let mut s = Student {
+            id: 0,
+            name: "x".into(),
+            courses: ManyToMany::default(),
+        };
+        s.insert(&conn).unwrap();
+        let missing = s.courses().add(&conn, [404]);
+        assert!(
+            matches!(missing, Err(Error::MissingTarget { .. })),
+            "{missing:?}"
+        );
+        let mut c = Course {
+            id: 0,
+            title: "t".into(),
+        };
+        c.insert(&conn).unwrap();
+        s.courses().add(&conn, [&c]).unwrap();
+        c.delete(&conn).unwrap();
+        assert_eq!(rows_in(&conn, "enrollment"), 0, "cascade works");
+    }
 }
 
-#[test]
-fn a_through_table_with_rows_but_no_foreign_keys_is_refused_not_dropped() {
-    let conn = m2m::open_in_memory().unwrap();
-    Course::create_table(&conn).unwrap();
-    Enrollment::create_table(&conn).unwrap();
-    Enrollment {
-        id: 0,
-        student_id: 1,
-        course_id: 1,
-        grade: None,
-        credits: 0,
+dual! {
+    fn a_through_table_with_rows_but_no_foreign_keys_is_refused_not_dropped() {
+        let conn = empty(db);
+        Course::create_table(&conn).unwrap();
+        Enrollment::create_table(&conn).unwrap();
+        Enrollment {
+            id: 0,
+            student_id: 1,
+            course_id: 1,
+            grade: None,
+            credits: 0,
+        }
+        .insert(&conn)
+        .unwrap();
+        let r = Student::create_table(&conn);
+        assert!(
+            matches!(
+                r,
+                Err(Error::Schema {
+                    table: "enrollment",
+                    ..
+                })
+            ),
+            "{r:?}"
+        );
+        assert_eq!(rows_in(&conn, "enrollment"), 1, "nothing lost");
     }
-    .insert(&conn)
-    .unwrap();
-    let r = Student::create_table(&conn);
-    assert!(
-        matches!(
-            r,
-            Err(Error::Schema {
-                table: "enrollment",
-                ..
-            })
-        ),
-        "{r:?}"
-    );
-    assert_eq!(rows_in(&conn, "enrollment"), 1, "nothing lost");
 }

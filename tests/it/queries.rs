@@ -2,7 +2,6 @@
 //! that must be bound, never spliced.
 
 use m2m::Model;
-use m2m::rusqlite::Connection;
 
 use crate::models::*;
 
@@ -16,8 +15,7 @@ const ROWS: &[(i64, &str, Option<&str>)] = &[
     (3, "Alphabet", None),
 ];
 
-fn seeded() -> Connection {
-    let conn = db();
+fn seeded<C: m2m::Db>(conn: C) -> C {
     for (id, title, body) in ROWS {
         let mut a = new_article(title);
         a.id = *id;
@@ -33,7 +31,7 @@ fn ids_of(rows: Vec<Article>) -> Vec<i64> {
 
 dual! {
     fn default_order_is_by_key() {
-        let conn = seeded();
+        let conn = seeded(db());
         assert_eq!(
             ids_of(Article::query().fetch_all(&conn).unwrap()),
             vec![2, 3, 5, 7, 9]
@@ -44,7 +42,7 @@ dual! {
 
 dual! {
     fn comparison_predicates() {
-        let conn = seeded();
+        let conn = seeded(db());
         let q = |f: fn(&<Article as Model>::Columns) -> m2m::Expr<Article>| {
             ids_of(Article::query().filter(f).fetch_all(&conn).unwrap())
         };
@@ -77,7 +75,7 @@ dual! {
 
 dual! {
     fn like_uses_sqlite_wildcards() {
-        let conn = seeded();
+        let conn = seeded(db());
         let like = |p: &str| {
             ids_of(
                 Article::query()
@@ -96,7 +94,7 @@ dual! {
 
 dual! {
     fn null_predicates() {
-        let conn = seeded();
+        let conn = seeded(db());
         assert_eq!(
             ids_of(
                 Article::query()
@@ -129,7 +127,7 @@ dual! {
 
 dual! {
     fn in_list_and_the_empty_list() {
-        let conn = seeded();
+        let conn = seeded(db());
         assert_eq!(
             ids_of(
                 Article::query()
@@ -182,7 +180,7 @@ dual! {
 
 dual! {
     fn and_or_not() {
-        let conn = seeded();
+        let conn = seeded(db());
         assert_eq!(
             ids_of(
                 Article::query()
@@ -254,7 +252,7 @@ dual! {
 
 dual! {
     fn order_by_asc_desc_and_ties_broken_by_later_terms() {
-        let conn = seeded();
+        let conn = seeded(db());
         assert_eq!(
             ids_of(
                 Article::query()
@@ -299,7 +297,7 @@ dual! {
 
 dual! {
     fn limit_and_offset() {
-        let conn = seeded();
+        let conn = seeded(db());
         assert_eq!(
             ids_of(Article::query().limit(2).fetch_all(&conn).unwrap()),
             vec![2, 3]
@@ -355,7 +353,7 @@ dual! {
 
 dual! {
     fn fetch_one_count_exists() {
-        let conn = seeded();
+        let conn = seeded(db());
         assert_eq!(
             Article::query()
                 .filter(|c| c.title.eq("beta"))
