@@ -334,61 +334,63 @@ dual! {
     }
 }
 
-#[test]
-fn junction_table_in_the_catalog_cascades_and_is_keyed_by_the_pair() {
-    let conn = db();
-    let def = Article::TAGS.def();
-    assert_eq!(def.junction_table(), "articles_tags");
-    // Foreign keys to both sides, ON DELETE CASCADE.
-    let mut stmt = conn
-        .prepare("SELECT \"table\", \"from\", on_delete FROM pragma_foreign_key_list('articles_tags') ORDER BY \"from\"")
-        .unwrap();
-    let fks: Vec<(String, String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert_eq!(
-        fks,
-        vec![
-            ("articles".into(), "article_id".into(), "CASCADE".into()),
-            ("tag".into(), "tag_id".into(), "CASCADE".into()),
-        ]
-    );
-    // Both columns NOT NULL, and the pair is the primary key.
-    let mut stmt = conn
-        .prepare(
-            "SELECT name, \"notnull\", pk FROM pragma_table_info('articles_tags') ORDER BY cid",
-        )
-        .unwrap();
-    let cols: Vec<(String, bool, i64)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert_eq!(
-        cols,
-        vec![("article_id".into(), true, 1), ("tag_id".into(), true, 2)]
-    );
-    // An index leads with the second column.
-    let indexed: bool = conn
-        .query_row(
-            "SELECT EXISTS(SELECT 1 FROM pragma_index_list('articles_tags') AS l
-               JOIN pragma_index_info(l.name) AS i WHERE i.seqno = 0 AND i.name = 'tag_id')",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert!(indexed);
-    // Duplicate links are refused by the table itself.
-    let t = tag(&conn, "a");
-    let a = article(&conn, "x");
-    conn.execute("INSERT INTO articles_tags VALUES (?1, ?2)", [a.id, t.id])
-        .unwrap();
-    assert!(
-        conn.execute("INSERT INTO articles_tags VALUES (?1, ?2)", [a.id, t.id])
-            .is_err()
-    );
+dual! {
+    fn junction_table_in_the_catalog_cascades_and_is_keyed_by_the_pair() {
+        let conn = db();
+        let def = Article::TAGS.def();
+        assert_eq!(def.junction_table(), "articles_tags");
+        // Each backend's catalog: foreign keys (table, column, on delete);
+        // columns (name, NOT NULL, place in the primary key); whether an index
+        // leads with tag_id.
+        let (fks, cols, indexed) = if conn.is_pg() {
+            (
+                "SELECT cl.relname, a.attname,
+                        CASE c.confdeltype WHEN 'c' THEN 'CASCADE' ELSE c.confdeltype::text END
+                 FROM pg_constraint c
+                 JOIN pg_class cl ON cl.oid = c.confrelid
+                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+                 WHERE c.conrelid = '\"articles_tags\"'::regclass AND c.contype = 'f'
+                 ORDER BY a.attname",
+                "SELECT a.attname, CASE WHEN a.attnotnull THEN 1 ELSE 0 END,
+                        COALESCE(array_position(p.conkey, a.attnum), 0)
+                 FROM pg_attribute a
+                 LEFT JOIN pg_constraint p ON p.conrelid = a.attrelid AND p.contype = 'p'
+                 WHERE a.attrelid = '\"articles_tags\"'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+                 ORDER BY a.attnum",
+                "SELECT count(*) FROM pg_index i
+                 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                 WHERE i.indrelid = '\"articles_tags\"'::regclass AND a.attname = 'tag_id'",
+            )
+        } else {
+            (
+                "SELECT \"table\", \"from\", on_delete FROM pragma_foreign_key_list('articles_tags') ORDER BY \"from\"",
+                "SELECT name, \"notnull\", pk FROM pragma_table_info('articles_tags') ORDER BY cid",
+                "SELECT count(*) FROM pragma_index_list('articles_tags') AS l
+                   JOIN pragma_index_info(l.name) AS i WHERE i.seqno = 0 AND i.name = 'tag_id'",
+            )
+        };
+        // Foreign keys to both sides, ON DELETE CASCADE.
+        assert_eq!(
+            conn.texts(fks),
+            vec![
+                vec!["articles", "article_id", "CASCADE"],
+                vec!["tag", "tag_id", "CASCADE"],
+            ]
+        );
+        // Both columns NOT NULL, and the pair is the primary key.
+        assert_eq!(
+            conn.texts(cols),
+            vec![vec!["article_id", "1", "1"], vec!["tag_id", "1", "2"]]
+        );
+        // An index leads with the second column.
+        assert!(conn.int(indexed) > 0);
+        // Duplicate links are refused by the table itself.
+        let t = tag(&conn, "a");
+        let a = article(&conn, "x");
+        let link = format!("INSERT INTO articles_tags VALUES ({}, {})", a.id, t.id);
+        conn.exec(&link);
+        assert!(conn.try_exec(&link).is_err());
+    }
 }
 
 dual! {
