@@ -303,7 +303,13 @@ pub(crate) fn insert<M: Model>(s: Session<'_>, m: &M) -> Result<Option<M::Pk>> {
                 return insert_in_gap(s, m);
             }
             // PostgreSQL's identity handed out a key a row was given explicitly.
-            Err(e) if !resynced && e.is_unique_violation() && s.resync_key(t).map_err(fail)? => {
+            // Inside a unit, PostgreSQL refuses the resync until the failed
+            // statement is rolled back (see `Session::recover`).
+            Err(e) if !resynced && e.is_unique_violation() => {
+                s.recover().map_err(fail)?;
+                if !s.resync_key(t).map_err(fail)? {
+                    return Err(fail(e));
+                }
                 resynced = true;
             }
             Err(e) => return Err(fail(e)),

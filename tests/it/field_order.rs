@@ -3,7 +3,6 @@
 //! by field position, on every path (get, query, relation fetches, pivot
 //! rows, prefetch, counts).
 
-use m2m::rusqlite::Connection;
 use m2m::{ManyToMany, Model};
 
 /// Relation and skipped fields first, in the middle and last, among columns
@@ -122,8 +121,8 @@ fn stored_parts(ps: &[&Part]) -> Vec<Part> {
     ps.iter().map(|p| stored_part(p)).collect()
 }
 
-fn workshop() -> (Connection, Vec<Gadget>, Vec<Part>) {
-    let conn = m2m::open_in_memory().unwrap();
+fn workshop<C: crate::models::Empty + m2m::Db>(db: fn() -> C) -> (C, Vec<Gadget>, Vec<Part>) {
+    let conn = crate::models::empty(db);
     Part::create_table(&conn).unwrap();
     Gadget::create_table(&conn).unwrap();
     let mut gadgets = vec![
@@ -147,184 +146,186 @@ fn workshop() -> (Connection, Vec<Gadget>, Vec<Part>) {
     (conn, gadgets, parts)
 }
 
-#[test]
-fn rows_round_trip_whatever_the_field_order() {
-    let (conn, g, p) = workshop();
-    for x in &g {
-        assert_eq!(Gadget::get(&conn, x.id).unwrap(), Some(stored_gadget(x)));
-    }
-    for x in &p {
-        assert_eq!(Part::get(&conn, x.id).unwrap(), Some(stored_part(x)));
-    }
-    let all = Gadget::query().fetch_all(&conn).unwrap();
-    assert_eq!(all, g.iter().map(stored_gadget).collect::<Vec<_>>());
-    let heavy = Gadget::query()
-        .filter(|c| c.weight.ge(0).and(c.active.eq(false)))
-        .fetch_all(&conn)
-        .unwrap();
-    assert_eq!(heavy, vec![stored_gadget(&g[1])]);
-    let priced = Gadget::query()
-        .filter(|c| c.price.is_not_null())
-        .order_by(|c| c.price.desc())
-        .fetch_one(&conn)
-        .unwrap();
-    assert_eq!(priced, Some(stored_gadget(&g[0])));
-    let spare = Part::query()
-        .filter(|c| c.spare.eq(true))
-        .fetch_all(&conn)
-        .unwrap();
-    assert_eq!(spare, stored_parts(&[&p[1], &p[2]]));
+dual! {
+    fn rows_round_trip_whatever_the_field_order() {
+        let (conn, g, p) = workshop(db);
+        for x in &g {
+            assert_eq!(Gadget::get(&conn, x.id).unwrap(), Some(stored_gadget(x)));
+        }
+        for x in &p {
+            assert_eq!(Part::get(&conn, x.id).unwrap(), Some(stored_part(x)));
+        }
+        let all = Gadget::query().fetch_all(&conn).unwrap();
+        assert_eq!(all, g.iter().map(stored_gadget).collect::<Vec<_>>());
+        let heavy = Gadget::query()
+            .filter(|c| c.weight.ge(0).and(c.active.eq(false)))
+            .fetch_all(&conn)
+            .unwrap();
+        assert_eq!(heavy, vec![stored_gadget(&g[1])]);
+        let priced = Gadget::query()
+            .filter(|c| c.price.is_not_null())
+            .order_by(|c| c.price.desc())
+            .fetch_one(&conn)
+            .unwrap();
+        assert_eq!(priced, Some(stored_gadget(&g[0])));
+        let spare = Part::query()
+            .filter(|c| c.spare.eq(true))
+            .fetch_all(&conn)
+            .unwrap();
+        assert_eq!(spare, stored_parts(&[&p[1], &p[2]]));
 
-    // update and save write each column to its own place.
-    let mut changed = g[1].clone();
-    changed.name = "jigsaw".into();
-    changed.weight = i64::MIN;
-    changed.price = Some(f64::MAX);
-    changed.active = true;
-    changed.serial = None;
-    changed.update(&conn).unwrap();
-    assert_eq!(
-        Gadget::get(&conn, changed.id).unwrap(),
-        Some(stored_gadget(&changed))
-    );
-    let mut saved = p[0].clone();
-    saved.grams = None;
-    saved.count = i64::MAX;
-    saved.save(&conn).unwrap();
-    assert_eq!(
-        Part::get(&conn, saved.id).unwrap(),
-        Some(stored_part(&saved))
-    );
+        // update and save write each column to its own place.
+        let mut changed = g[1].clone();
+        changed.name = "jigsaw".into();
+        changed.weight = i64::MIN;
+        changed.price = Some(f64::MAX);
+        changed.active = true;
+        changed.serial = None;
+        changed.update(&conn).unwrap();
+        assert_eq!(
+            Gadget::get(&conn, changed.id).unwrap(),
+            Some(stored_gadget(&changed))
+        );
+        let mut saved = p[0].clone();
+        saved.grams = None;
+        saved.count = i64::MAX;
+        saved.save(&conn).unwrap();
+        assert_eq!(
+            Part::get(&conn, saved.id).unwrap(),
+            Some(stored_part(&saved))
+        );
+    }
 }
 
-#[test]
-fn relations_and_pivot_rows_round_trip_whatever_the_field_order() {
-    let (conn, g, p) = workshop();
-    g[0].parts().add(&conn, [&p[0], &p[2]]).unwrap();
-    g[0].spares().add(&conn, [&p[1]]).unwrap();
-    g[1].parts().add(&conn, [&p[2]]).unwrap();
-    let fit = Fitting {
-        torque: Some(2.75),
-        note: "snug".into(),
-        tight: true,
-        seen: true,
-        ..Default::default()
-    };
-    assert!(g[0].fittings().add_with(&conn, &p[1], fit.clone()).unwrap());
-    assert!(
-        g[2].fittings()
-            .add_with(&conn, &p[1], Fitting::default())
-            .unwrap()
-    );
+dual! {
+    fn relations_and_pivot_rows_round_trip_whatever_the_field_order() {
+        let (conn, g, p) = workshop(db);
+        g[0].parts().add(&conn, [&p[0], &p[2]]).unwrap();
+        g[0].spares().add(&conn, [&p[1]]).unwrap();
+        g[1].parts().add(&conn, [&p[2]]).unwrap();
+        let fit = Fitting {
+            torque: Some(2.75),
+            note: "snug".into(),
+            tight: true,
+            seen: true,
+            ..Default::default()
+        };
+        assert!(g[0].fittings().add_with(&conn, &p[1], fit.clone()).unwrap());
+        assert!(
+            g[2].fittings()
+                .add_with(&conn, &p[1], Fitting::default())
+                .unwrap()
+        );
 
-    assert_eq!(
-        g[0].parts().fetch_all(&conn).unwrap(),
-        stored_parts(&[&p[0], &p[2]])
-    );
-    assert_eq!(
-        g[0].spares().fetch_all(&conn).unwrap(),
-        stored_parts(&[&p[1]])
-    );
-    assert_eq!(
-        g[0].parts()
-            .filter(|c| c.count.eq(0))
-            .fetch_all(&conn)
-            .unwrap(),
-        stored_parts(&[&p[2]])
-    );
-    assert_eq!(
-        p[2].gadgets().fetch_all(&conn).unwrap(),
-        vec![stored_gadget(&g[0]), stored_gadget(&g[1])]
-    );
-    assert_eq!(
-        p[1].spare_for().fetch_one(&conn).unwrap(),
-        Some(stored_gadget(&g[0]))
-    );
+        assert_eq!(
+            g[0].parts().fetch_all(&conn).unwrap(),
+            stored_parts(&[&p[0], &p[2]])
+        );
+        assert_eq!(
+            g[0].spares().fetch_all(&conn).unwrap(),
+            stored_parts(&[&p[1]])
+        );
+        assert_eq!(
+            g[0].parts()
+                .filter(|c| c.count.eq(0))
+                .fetch_all(&conn)
+                .unwrap(),
+            stored_parts(&[&p[2]])
+        );
+        assert_eq!(
+            p[2].gadgets().fetch_all(&conn).unwrap(),
+            vec![stored_gadget(&g[0]), stored_gadget(&g[1])]
+        );
+        assert_eq!(
+            p[1].spare_for().fetch_one(&conn).unwrap(),
+            Some(stored_gadget(&g[0]))
+        );
 
-    // Pivot rows: every field in its place, the key fields filled in.
-    let want_fit = Fitting {
-        seen: false,
-        gadget_id: g[0].id,
-        part_id: p[1].id,
-        ..fit
-    };
-    let got = g[0].fittings().pivot(&conn, &p[1]).unwrap().unwrap();
-    assert_ne!(got.id, 0);
-    assert_eq!(
-        got,
-        Fitting {
+        // Pivot rows: every field in its place, the key fields filled in.
+        let want_fit = Fitting {
+            seen: false,
+            gadget_id: g[0].id,
+            part_id: p[1].id,
+            ..fit
+        };
+        let got = g[0].fittings().pivot(&conn, &p[1]).unwrap().unwrap();
+        assert_ne!(got.id, 0);
+        assert_eq!(
+            got,
+            Fitting {
+                id: got.id,
+                ..want_fit.clone()
+            }
+        );
+        let want_fit = Fitting {
             id: got.id,
-            ..want_fit.clone()
-        }
-    );
-    let want_fit = Fitting {
-        id: got.id,
-        ..want_fit
-    };
-    assert_eq!(
-        g[0].fittings().fetch_with_pivot(&conn).unwrap(),
-        vec![(stored_part(&p[1]), want_fit.clone())]
-    );
-    assert!(
-        g[0].fittings()
-            .update_pivot(&conn, &p[1], |f| {
-                f.torque = None;
-                f.note = "loose".into();
-                f.tight = false;
-            })
-            .unwrap()
-    );
-    let loosened = Fitting {
-        torque: None,
-        note: "loose".into(),
-        tight: false,
-        ..want_fit
-    };
-    assert_eq!(
-        g[0].fittings().pivot(&conn, &p[1]).unwrap(),
-        Some(loosened.clone())
-    );
-    assert_eq!(
-        p[1].fitted_in()
-            .filter_pivot(|c| c.note.eq("loose"))
-            .fetch_all(&conn)
-            .unwrap(),
-        vec![stored_gadget(&g[0])]
-    );
-    let by_part = Part::FITTED_IN.prefetch(&conn, &p).unwrap();
-    assert_eq!(
-        by_part.get(&p[1]),
-        &[stored_gadget(&g[0]), stored_gadget(&g[2])][..]
-    );
+            ..want_fit
+        };
+        assert_eq!(
+            g[0].fittings().fetch_with_pivot(&conn).unwrap(),
+            vec![(stored_part(&p[1]), want_fit.clone())]
+        );
+        assert!(
+            g[0].fittings()
+                .update_pivot(&conn, &p[1], |f| {
+                    f.torque = None;
+                    f.note = "loose".into();
+                    f.tight = false;
+                })
+                .unwrap()
+        );
+        let loosened = Fitting {
+            torque: None,
+            note: "loose".into(),
+            tight: false,
+            ..want_fit
+        };
+        assert_eq!(
+            g[0].fittings().pivot(&conn, &p[1]).unwrap(),
+            Some(loosened.clone())
+        );
+        assert_eq!(
+            p[1].fitted_in()
+                .filter_pivot(|c| c.note.eq("loose"))
+                .fetch_all(&conn)
+                .unwrap(),
+            vec![stored_gadget(&g[0])]
+        );
+        let by_part = Part::FITTED_IN.prefetch(&conn, &p).unwrap();
+        assert_eq!(
+            by_part.get(&p[1]),
+            &[stored_gadget(&g[0]), stored_gadget(&g[2])][..]
+        );
 
-    // Query prefetch fills each slot with full rows, and leaves every
-    // column of the owner in place.
-    let loaded = Gadget::query()
-        .prefetch(Gadget::PARTS)
-        .prefetch(Gadget::FITTINGS)
-        .prefetch(Gadget::SPARES)
-        .fetch_all(&conn)
-        .unwrap();
-    let want: [(Vec<Part>, Vec<Part>, Vec<Part>); 3] = [
-        (
-            stored_parts(&[&p[0], &p[2]]),
-            stored_parts(&[&p[1]]),
-            stored_parts(&[&p[1]]),
-        ),
-        (stored_parts(&[&p[2]]), Vec::new(), Vec::new()),
-        (Vec::new(), stored_parts(&[&p[1]]), Vec::new()),
-    ];
-    assert_eq!(loaded.len(), 3);
-    for ((mut got, orig), (parts, fittings, spares)) in loaded.into_iter().zip(&g).zip(want) {
-        assert_eq!(got.parts.take(), Some(parts), "{}", orig.name);
-        assert_eq!(got.fittings.take(), Some(fittings), "{}", orig.name);
-        assert_eq!(got.spares.take(), Some(spares), "{}", orig.name);
-        assert_eq!(got, stored_gadget(orig));
+        // Query prefetch fills each slot with full rows, and leaves every
+        // column of the owner in place.
+        let loaded = Gadget::query()
+            .prefetch(Gadget::PARTS)
+            .prefetch(Gadget::FITTINGS)
+            .prefetch(Gadget::SPARES)
+            .fetch_all(&conn)
+            .unwrap();
+        let want: [(Vec<Part>, Vec<Part>, Vec<Part>); 3] = [
+            (
+                stored_parts(&[&p[0], &p[2]]),
+                stored_parts(&[&p[1]]),
+                stored_parts(&[&p[1]]),
+            ),
+            (stored_parts(&[&p[2]]), Vec::new(), Vec::new()),
+            (Vec::new(), stored_parts(&[&p[1]]), Vec::new()),
+        ];
+        assert_eq!(loaded.len(), 3);
+        for ((mut got, orig), (parts, fittings, spares)) in loaded.into_iter().zip(&g).zip(want) {
+            assert_eq!(got.parts.take(), Some(parts), "{}", orig.name);
+            assert_eq!(got.fittings.take(), Some(fittings), "{}", orig.name);
+            assert_eq!(got.spares.take(), Some(spares), "{}", orig.name);
+            assert_eq!(got, stored_gadget(orig));
+        }
+        let counted = Gadget::query()
+            .with_count(Gadget::PARTS)
+            .fetch_all(&conn)
+            .unwrap();
+        let want: Vec<(Gadget, u64)> = g.iter().map(stored_gadget).zip([2, 1, 0]).collect();
+        assert_eq!(counted, want);
     }
-    let counted = Gadget::query()
-        .with_count(Gadget::PARTS)
-        .fetch_all(&conn)
-        .unwrap();
-    let want: Vec<(Gadget, u64)> = g.iter().map(stored_gadget).zip([2, 1, 0]).collect();
-    assert_eq!(counted, want);
 }

@@ -357,8 +357,11 @@ impl PgConnection {
         self.last_key.get()
     }
 
+    /// True inside the user's transaction or one of m2m's own units (as
+    /// SQLite's autocommit flag says), so a unit opened inside another
+    /// nests as a savepoint instead of committing the outer one.
     pub(crate) fn in_transaction(&self) -> bool {
-        self.depth.get() > 0
+        self.depth.get() > 0 || self.units.get() > 0
     }
 
     /// Rolls an open unit back to its start (see `Session::recover`); with
