@@ -302,8 +302,15 @@ pub(crate) fn insert<M: Model>(s: Session<'_>, m: &M) -> Result<Option<M::Pk>> {
             Err(e) if t.key_range.is_some() && e.is_check_violation() => {
                 return insert_in_gap(s, m);
             }
-            // PostgreSQL's identity handed out a key a row was given explicitly.
-            Err(e) if !resynced && e.is_unique_violation() && s.resync_key(t).map_err(fail)? => {
+            // PostgreSQL's identity handed out a key a row was given explicitly
+            // (inside a unit, as `create`'s, the unit is rolled back to its
+            // start first: PostgreSQL refuses statements after a failed one).
+            Err(e)
+                if !resynced
+                    && e.is_unique_violation()
+                    && s.recover().is_ok()
+                    && s.resync_key(t).map_err(fail)? =>
+            {
                 resynced = true;
             }
             Err(e) => return Err(fail(e)),
