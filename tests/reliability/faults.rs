@@ -417,7 +417,11 @@ fn fail_then_retry(
         "{what}: transaction state (false: the user's transaction is gone)"
     );
     // The connection (and the user's transaction) still answers.
-    assert_eq!(conn.int("SELECT 1"), 1, "{what}: the connection after the error");
+    assert_eq!(
+        conn.int("SELECT 1"),
+        1,
+        "{what}: the connection after the error"
+    );
     let after = snapshot_all(conn);
     for (table, rows) in &before {
         let now = after.get(table).map_or(&[][..], Vec::as_slice);
@@ -454,7 +458,11 @@ fn fail_then_retry(
     if let Err(e) = run(op, fault, conn, bad) {
         panic!("{what}: the call fails once the fault is gone: {e:?}");
     }
-    assert_eq!(conn.in_transaction(), in_tx, "{what}: the user's transaction");
+    assert_eq!(
+        conn.in_transaction(),
+        in_tx,
+        "{what}: the user's transaction"
+    );
 }
 
 /// One scenario on SQLite: `op` fails under `fault`, alone or inside a
@@ -508,8 +516,12 @@ fn pg_locker(url: &str) -> PgConnection {
         .map(|r| r[0].clone())
         .collect();
     let mut sql = "BEGIN;".to_owned();
-    for j in [Post::LABELS.def(), Member::CLUBS.def(), Person::FRIENDS.def()]
-        .map(RelationDef::junction_table)
+    for j in [
+        Post::LABELS.def(),
+        Member::CLUBS.def(),
+        Person::FRIENDS.def(),
+    ]
+    .map(RelationDef::junction_table)
     {
         sql += &format!("SELECT 1 FROM \"{j}\" FOR UPDATE;");
     }
@@ -908,7 +920,11 @@ fn unlink_fails_then_retries(conn: &impl FaultDb, op: Unlink, in_tx: bool, what:
     } else {
         (owner, refused)
     };
-    conn.abort_on(j, "DELETE", &format!(r#"OLD."{s}" = {a} AND OLD."{t}" = {b}"#));
+    conn.abort_on(
+        j,
+        "DELETE",
+        &format!(r#"OLD."{s}" = {a} AND OLD."{t}" = {b}"#),
+    );
 
     let before = snapshot_all(conn);
     match op.run(conn, &keys) {
@@ -944,7 +960,11 @@ fn unlink_fails_then_retries(conn: &impl FaultDb, op: Unlink, in_tx: bool, what:
         }
         Err(e) => panic!("{what}: the call fails once the trigger is gone: {e:?}"),
     }
-    assert_eq!(conn.in_transaction(), in_tx, "{what}: the user's transaction");
+    assert_eq!(
+        conn.in_transaction(),
+        in_tx,
+        "{what}: the user's transaction"
+    );
 }
 
 /// What a fresh connection reads after [`unlink_fails_then_retries`] committed.
@@ -952,7 +972,11 @@ fn unlink_committed(fresh: &impl Db, op: Unlink, in_tx: bool, what: &str) {
     if in_tx {
         assert!(earlier_writes_present(fresh), "{what}: the user's writes");
     }
-    assert_eq!(op.links(fresh), 0, "{what}: the owner's links after the retry");
+    assert_eq!(
+        op.links(fresh),
+        0,
+        "{what}: the owner's links after the retry"
+    );
 }
 
 fn unlink_scenario(op: Unlink, in_tx: bool) {
