@@ -378,6 +378,7 @@ pub(crate) enum Slot {
     PrefetchBlobs,
     CountColumn,
     PivotGet,
+    PivotGetForUpdate,
     PivotUpdate,
     FetchWithPivot,
     PivotsOf,
