@@ -273,6 +273,16 @@ impl<'c> Session<'c> {
         }
     }
 
+    /// True when a transaction is open, the caller's or an atomic unit of
+    /// m2m's (a unit opened in one nests in it as a savepoint).
+    fn in_unit(self) -> bool {
+        match self {
+            Session::Sqlite(c) => !c.is_autocommit(),
+            #[cfg(feature = "postgres")]
+            Session::Pg(c) => c.in_transaction() || c.in_unit(),
+        }
+    }
+
     /// True when the connection enforces foreign keys (asked of the
     /// connection's flags, not with a statement).
     pub(crate) fn foreign_keys_on(self) -> DbResult<bool> {
@@ -523,7 +533,7 @@ pub(crate) struct Atomic<'c> {
 
 impl<'c> Atomic<'c> {
     pub(crate) fn begin(session: Session<'c>) -> DbResult<Self> {
-        let nested = session.in_transaction();
+        let nested = session.in_unit();
         let sql = session.unit(nested);
         session.unit_sql(sql.begin)?;
         session.unit_opened();

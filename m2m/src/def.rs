@@ -379,6 +379,7 @@ pub(crate) enum Slot {
     PrefetchBlobs,
     CountColumn,
     PivotGet,
+    PivotGetForUpdate,
     PivotUpdate,
     FetchWithPivot,
     PivotsOf,

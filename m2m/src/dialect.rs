@@ -56,6 +56,12 @@ pub(crate) trait Statements: Sync {
     fn insert_one<'a>(&self, r: &'a RelationDef, p: &TableDef, checked: bool) -> &'a str;
     /// The through row of (owner ?1, target ?2).
     fn pivot_get<'a>(&self, r: &'a RelationDef, p: &TableDef) -> &'a str;
+    /// [`pivot_get`](Self::pivot_get) for a read-modify-write
+    /// (`update_pivot`), locking the row until the unit ends (PostgreSQL:
+    /// `FOR UPDATE`); SQLite's unit holds the write lock already.
+    fn pivot_get_for_update<'a>(&self, r: &'a RelationDef, p: &TableDef) -> &'a str {
+        self.pivot_get(r, p)
+    }
     /// Writes the pivot columns (?3, ...) of (owner ?1, target ?2); `None`
     /// when the through model has no column besides its keys.
     fn pivot_update<'a>(&self, r: &'a RelationDef, p: &TableDef) -> Option<&'a str>;

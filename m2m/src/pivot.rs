@@ -80,19 +80,20 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         P: Pivot,
     {
         let key = self.one_key(target)?;
-        self.pivot_of(conn.__session(), &key)
+        self.pivot_of(conn.__session(), &key, false)
     }
 
-    fn pivot_of(&self, s: Session<'_>, key: &T::Pk) -> Result<Option<P>>
+    fn pivot_of(&self, s: Session<'_>, key: &T::Pk, lock: bool) -> Result<Option<P>>
     where
         P: Pivot,
     {
+        let sql = if lock {
+            s.sql().pivot_get_for_update(self.def(), P::TABLE)
+        } else {
+            s.sql().pivot_get(self.def(), P::TABLE)
+        };
         let mut rows = s
-            .rows(
-                s.sql().pivot_get(self.def(), P::TABLE),
-                &[&*self.owner, key],
-                |row| P::__from_row(row, 0),
-            )
+            .rows(sql, &[&*self.owner, key], |row| P::__from_row(row, 0))
             .map_err(self.op("pivot").fail())?;
         Ok(rows.pop())
     }
@@ -115,7 +116,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         let fail = self.op("update_pivot").fail();
         // The lock is taken before the read: a concurrent increment is not lost.
         let tx = Atomic::begin(s).map_err(fail)?;
-        let Some(mut pivot) = self.pivot_of(s, &key)? else {
+        let Some(mut pivot) = self.pivot_of(s, &key, true)? else {
             return Ok(false);
         };
         f(&mut pivot);

@@ -14,12 +14,20 @@
 //! - the connection is usable: once the fault is gone the same call succeeds;
 //! - a user's transaction is still open, its earlier writes are there, and it
 //!   commits with them.
+//!
+//! On PostgreSQL (each `…::postgres` test) the trigger is a plpgsql
+//! function raising an exception, and the busy fault is another connection
+//! holding row locks on the junction and an `EXCLUSIVE` lock on every table
+//! while the test connection runs with `lock_timeout = '100ms'` (a lock
+//! timeout, 55P03, [`Error::is_busy`]); there is no full-database fault.
 
-use std::time::Duration;
+use std::cell::RefCell;
 
-use m2m::rusqlite::types::Value;
+use m2m::pg::PgConnection;
 use m2m::rusqlite::{Connection, ErrorCode};
-use m2m::{Error, Model, RelationDef, SyncMode};
+use m2m::{Db, Error, Model, RelationDef, SyncMode};
+
+use crate::backend::{FaultDb, TestDb};
 
 use crate::model_based::GHOST;
 use crate::models::*;
@@ -99,46 +107,36 @@ impl Op {
     }
 }
 
-/// The database of one scenario: a file (so another connection can lock it).
-struct Fixture {
-    conn: Connection,
-    dir: TempDir,
-}
-
 /// Rows 1..=n of every model, and a few links with pivot data:
 /// post 1 → labels 1, 2; post 2 → label 1; friends 1–2, 1–3, 1–4;
 /// member 1 → club 1 (`a`), club 2 (`b`, `n`); member 2 → club 1.
-fn fixture(n: i64) -> Fixture {
-    let dir = TempDir::new("faults");
-    let conn = m2m::open(dir.file("faults.db")).unwrap();
-    create_all(&conn);
-    let tx = conn.unchecked_transaction().unwrap();
+fn populate(tx: &impl Db, n: i64) {
     for i in 1..=n {
         Label {
             id: i,
             name: format!("label {i}"),
         }
-        .insert(&tx)
+        .insert(tx)
         .unwrap();
         Person {
             id: i,
             name: format!("person {i}"),
             friends: Default::default(),
         }
-        .insert(&tx)
+        .insert(tx)
         .unwrap();
         Club {
             id: i,
             name: format!("club {i}"),
         }
-        .insert(&tx)
+        .insert(tx)
         .unwrap();
         Member {
             id: i,
             name: format!("member {i}"),
             clubs: Default::default(),
         }
-        .insert(&tx)
+        .insert(tx)
         .unwrap();
     }
     for i in 1..=2 {
@@ -148,18 +146,39 @@ fn fixture(n: i64) -> Fixture {
             body: None,
             labels: Default::default(),
         }
-        .insert(&tx)
+        .insert(tx)
         .unwrap();
     }
-    Post::LABELS.of_key(1).add(&tx, [1, 2]).unwrap();
-    Post::LABELS.of_key(2).add(&tx, [1]).unwrap();
-    Person::FRIENDS.of_key(1).add(&tx, [2, 3, 4]).unwrap();
+    Post::LABELS.of_key(1).add(tx, [1, 2]).unwrap();
+    Post::LABELS.of_key(2).add(tx, [1]).unwrap();
+    Person::FRIENDS.of_key(1).add(tx, [2, 3, 4]).unwrap();
     let m1 = Member::CLUBS.of_key(1);
-    m1.add_with(&tx, 1, membership("a", None)).unwrap();
-    m1.add_with(&tx, 2, membership("b", Some("n"))).unwrap();
-    Member::CLUBS.of_key(2).add(&tx, [1]).unwrap();
+    m1.add_with(tx, 1, membership("a", None)).unwrap();
+    m1.add_with(tx, 2, membership("b", Some("n"))).unwrap();
+    Member::CLUBS.of_key(2).add(tx, [1]).unwrap();
+}
+
+/// A SQLite scenario's database: a file (so another connection can lock it).
+fn fixture(n: i64) -> (Connection, TempDir) {
+    let dir = TempDir::new("faults");
+    let conn = m2m::open(dir.file("faults.db")).unwrap();
+    create_all(&conn);
+    let tx = conn.unchecked_transaction().unwrap();
+    populate(&tx, n);
     tx.commit().unwrap();
-    Fixture { conn, dir }
+    (conn, dir)
+}
+
+/// A PostgreSQL scenario's database: a schema of its own, and its url (so
+/// another connection can lock it, and a fresh one read what was committed).
+fn pg_fixture(n: i64) -> (PgConnection, String) {
+    let url = m2m_pg_harness::fresh_schema_url();
+    let mut conn = m2m::pg::connect(&url).unwrap();
+    create_all(&conn);
+    let tx = conn.transaction().unwrap();
+    populate(&tx, n);
+    tx.commit().unwrap();
+    (conn, url)
 }
 
 fn membership(role: &str, note: Option<&str>) -> Membership {
@@ -182,7 +201,7 @@ fn targets(fault: Fault, bad: i64) -> Vec<i64> {
 }
 
 /// Runs `op` naming `bad` where the fault strikes.
-fn run(op: Op, fault: Fault, conn: &Connection, bad: i64) -> m2m::Result<()> {
+fn run(op: Op, fault: Fault, conn: &impl Db, bad: i64) -> m2m::Result<()> {
     let ts = targets(fault, bad);
     let post = Post::LABELS.of_key(1);
     let member = Member::CLUBS.of_key(1);
@@ -275,11 +294,11 @@ fn add_with_target(fault: Fault, bad: i64) -> i64 {
     }
 }
 
-/// A temp trigger that aborts the insert of (owner, `bad`) into `def`'s
-/// junction; with no `bad`, any insert from the owner.
-fn trigger_sql(def: &RelationDef, owner: i64, bad: Option<i64>) -> String {
-    let (j, s, t) = (def.junction_table(), def.source(), def.target());
-    let when = match bad {
+/// The condition on which the trigger aborts the insert of (owner, `bad`)
+/// into `def`'s junction; with no `bad`, any insert from the owner.
+fn trigger_when(def: &RelationDef, owner: i64, bad: Option<i64>) -> String {
+    let (s, t) = (def.source(), def.target());
+    match bad {
         None => format!(r#"NEW."{s}" = {owner}"#),
         Some(bad) if def.symmetrical() => format!(
             r#"NEW."{s}" = {} AND NEW."{t}" = {}"#,
@@ -287,11 +306,7 @@ fn trigger_sql(def: &RelationDef, owner: i64, bad: Option<i64>) -> String {
             owner.max(bad)
         ),
         Some(bad) => format!(r#"NEW."{s}" = {owner} AND NEW."{t}" = {bad}"#),
-    };
-    format!(
-        r#"CREATE TEMP TRIGGER boom BEFORE INSERT ON main."{j}" WHEN {when}
-           BEGIN SELECT RAISE(ABORT, 'boom'); END"#
-    )
+    }
 }
 
 fn check_error(op: Op, fault: Fault, e: &Error) {
@@ -313,7 +328,7 @@ fn check_error(op: Op, fault: Fault, e: &Error) {
 }
 
 /// The user's writes before the failing call, inside their transaction.
-fn earlier_writes(conn: &Connection) {
+fn earlier_writes(conn: &impl Db) {
     Label {
         id: 0,
         name: "written in the transaction".into(),
@@ -327,7 +342,7 @@ fn earlier_writes(conn: &Connection) {
         .unwrap();
 }
 
-fn earlier_writes_present(conn: &Connection) -> bool {
+fn earlier_writes_present(conn: &impl Db) -> bool {
     let label = Label::query()
         .filter(|c| c.name.eq("written in the transaction"))
         .exists(conn)
@@ -337,21 +352,25 @@ fn earlier_writes_present(conn: &Connection) -> bool {
     label && link && pivot.is_some_and(|p| p.role == "in tx")
 }
 
-/// One scenario: `op` fails under `fault`, alone or inside a user's
-/// transaction; see the module docs for what is checked.
-fn scenario(op: Op, fault: Fault, in_tx: bool) {
-    let what = format!("{op:?} under {fault:?}, in a transaction: {in_tx}");
-    let fx = fixture(if fault == Fault::Full { BIG } else { SMALL });
-    let conn = &fx.conn;
+/// The failing call and what it must leave, on `conn` (the connection, or
+/// the user's transaction when `in_tx`): arms the fault, checks the failure,
+/// takes the fault away and runs the call again. `busy(true)` makes another
+/// connection hold the locks, `busy(false)` lets them go.
+fn fail_then_retry(
+    conn: &impl FaultDb,
+    op: Op,
+    fault: Fault,
+    in_tx: bool,
+    what: &str,
+    busy: &mut dyn FnMut(bool),
+) {
     let (owner, def) = op.owner();
     let bad = if fault == Fault::ForeignKey {
         GHOST
     } else {
         BAD
     };
-
     if in_tx {
-        conn.execute_batch("BEGIN").unwrap();
         if fault == Fault::Busy {
             // Another connection holds the write lock: the user can only read.
             Post::LABELS.of_key(1).count(conn).unwrap();
@@ -360,36 +379,28 @@ fn scenario(op: Op, fault: Fault, in_tx: bool) {
         }
     }
     // Arm the fault.
-    let mut locker = None;
+    let j = def.junction_table();
     match fault {
         Fault::Trigger if op == Op::UpdatePivot => {
-            let (j, s) = (def.junction_table(), def.source());
-            conn.execute_batch(&format!(
-                r#"CREATE TEMP TRIGGER boom BEFORE UPDATE ON main."{j}" WHEN OLD."{s}" = {owner}
-                   BEGIN SELECT RAISE(ABORT, 'boom'); END"#
-            ))
-            .unwrap();
+            conn.abort_on(j, "UPDATE", &format!(r#"OLD."{}" = {owner}"#, def.source()));
         }
         Fault::Trigger => {
             let bad = (!matches!(op, Op::Create | Op::ConnectOrCreate)).then_some(bad);
-            conn.execute_batch(&trigger_sql(def, owner, bad)).unwrap();
+            conn.abort_on(j, "INSERT", &trigger_when(def, owner, bad));
         }
         Fault::Full => {
-            let pages: i64 = conn
-                .query_row("PRAGMA page_count", [], |r| r.get(0))
-                .unwrap();
-            let max: i64 = conn
-                .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
-                    r.get(0)
-                })
-                .unwrap();
+            let pages = conn.int("PRAGMA page_count");
+            let max = conn.int(&format!("PRAGMA max_page_count = {pages}"));
             assert_eq!(max, pages);
         }
         Fault::Busy => {
-            let other = m2m::open(fx.dir.file("faults.db")).unwrap();
-            other.execute_batch("BEGIN IMMEDIATE").unwrap();
-            locker = Some(other);
-            conn.busy_timeout(Duration::from_millis(20)).unwrap();
+            busy(true);
+            // PostgreSQL: a lock wait fails after 100 ms (55P03, busy).
+            conn.exec(if conn.is_pg() {
+                "SET lock_timeout = '100ms'"
+            } else {
+                "PRAGMA busy_timeout = 20"
+            });
         }
         Fault::ForeignKey => {}
     }
@@ -401,9 +412,15 @@ fn scenario(op: Op, fault: Fault, in_tx: bool) {
     };
     check_error(op, fault, &e);
     assert_eq!(
-        conn.is_autocommit(),
-        !in_tx,
-        "{what}: transaction state (true: the user's transaction is gone)"
+        conn.in_transaction(),
+        in_tx,
+        "{what}: transaction state (false: the user's transaction is gone)"
+    );
+    // The connection (and the user's transaction) still answers.
+    assert_eq!(
+        conn.int("SELECT 1"),
+        1,
+        "{what}: the connection after the error"
     );
     let after = snapshot_all(conn);
     for (table, rows) in &before {
@@ -421,14 +438,14 @@ fn scenario(op: Op, fault: Fault, in_tx: bool) {
 
     // Take the fault away: the same call now succeeds on the same connection.
     match fault {
-        Fault::Trigger => conn.execute_batch("DROP TRIGGER temp.boom").unwrap(),
+        Fault::Trigger => conn.drop_abort(j),
         Fault::Full => {
-            conn.query_row("PRAGMA max_page_count = 1073741823", [], |_| Ok(()))
-                .unwrap();
+            conn.int("PRAGMA max_page_count = 1073741823");
         }
         Fault::Busy => {
-            if let Some(other) = locker.take() {
-                other.execute_batch("ROLLBACK").unwrap();
+            busy(false);
+            if conn.is_pg() {
+                conn.exec("RESET lock_timeout");
             }
         }
         Fault::ForeignKey => {}
@@ -441,15 +458,117 @@ fn scenario(op: Op, fault: Fault, in_tx: bool) {
     if let Err(e) = run(op, fault, conn, bad) {
         panic!("{what}: the call fails once the fault is gone: {e:?}");
     }
+    assert_eq!(
+        conn.in_transaction(),
+        in_tx,
+        "{what}: the user's transaction"
+    );
+}
+
+/// One scenario on SQLite: `op` fails under `fault`, alone or inside a
+/// user's transaction; see the module docs for what is checked.
+fn scenario(op: Op, fault: Fault, in_tx: bool) {
+    let what = format!("{op:?} under {fault:?}, in a transaction: {in_tx}");
+    let (conn, dir) = fixture(if fault == Fault::Full { BIG } else { SMALL });
+    let conn = &conn;
     if in_tx {
-        assert!(!conn.is_autocommit(), "{what}: the user's transaction");
+        conn.execute_batch("BEGIN").unwrap();
+    }
+    let mut locker = None;
+    let mut busy = |on: bool| {
+        if on {
+            let other = m2m::open(dir.file("faults.db")).unwrap();
+            other.execute_batch("BEGIN IMMEDIATE").unwrap();
+            locker = Some(other);
+        } else if let Some(other) = locker.take() {
+            other.execute_batch("ROLLBACK").unwrap();
+        }
+    };
+    fail_then_retry(conn, op, fault, in_tx, &what, &mut busy);
+    if in_tx {
         conn.execute_batch("COMMIT")
             .unwrap_or_else(|e| panic!("{what}: commit: {e:?}"));
     }
     assert!(conn.is_autocommit(), "{what}: left a transaction open");
 
     // What was committed is what a new connection reads.
-    let fresh = m2m::open(fx.dir.file("faults.db")).unwrap();
+    let fresh = m2m::open(dir.file("faults.db")).unwrap();
+    if in_tx && fault != Fault::Busy {
+        assert!(earlier_writes_present(&fresh), "{what}: the user's writes");
+    }
+    assert!(
+        retried_call_visible(op, fault, &fresh),
+        "{what}: the retried call"
+    );
+}
+
+/// Another PostgreSQL connection that holds row locks on every junction
+/// row and an `EXCLUSIVE` lock on every table (reads pass, writes wait),
+/// in an open transaction.
+fn pg_locker(url: &str) -> PgConnection {
+    let other = m2m::pg::connect(url).unwrap();
+    let tables: Vec<String> = other
+        .texts(
+            "SELECT format('%I', table_name) FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+        )
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    let mut sql = "BEGIN;".to_owned();
+    for j in [
+        Post::LABELS.def(),
+        Member::CLUBS.def(),
+        Person::FRIENDS.def(),
+    ]
+    .map(RelationDef::junction_table)
+    {
+        sql += &format!("SELECT 1 FROM \"{j}\" FOR UPDATE;");
+    }
+    sql += &format!("LOCK TABLE {} IN EXCLUSIVE MODE;", tables.join(", "));
+    other.exec(&sql);
+    other
+}
+
+/// One scenario on PostgreSQL (see [`scenario`]); inside the user's
+/// transaction, a savepoint made after the retried call also rolls back.
+fn pg_scenario(op: Op, fault: Fault, in_tx: bool) {
+    let what = format!("PostgreSQL: {op:?} under {fault:?}, in a transaction: {in_tx}");
+    let (mut conn, url) = pg_fixture(SMALL);
+    let locker = RefCell::new(None);
+    let mut busy = |on: bool| {
+        if on {
+            *locker.borrow_mut() = Some(pg_locker(&url));
+        } else if let Some(other) = locker.borrow_mut().take() {
+            other.exec("ROLLBACK");
+        }
+    };
+    if in_tx {
+        let mut tx = conn.transaction().unwrap();
+        fail_then_retry(&tx, op, fault, true, &what, &mut busy);
+        {
+            let sp = tx.savepoint().unwrap();
+            Label {
+                id: 0,
+                name: "rolled back".into(),
+            }
+            .insert(&sp)
+            .unwrap();
+            sp.rollback().unwrap();
+        }
+        assert_eq!(
+            tx.int("SELECT count(*) FROM label WHERE name = 'rolled back'"),
+            0,
+            "{what}: rolling back to a savepoint"
+        );
+        tx.commit()
+            .unwrap_or_else(|e| panic!("{what}: commit: {e:?}"));
+    } else {
+        fail_then_retry(&conn, op, fault, false, &what, &mut busy);
+    }
+    assert!(!conn.in_transaction(), "{what}: left a transaction open");
+
+    let fresh = m2m::pg::connect(&url).unwrap();
     if in_tx && fault != Fault::Busy {
         assert!(earlier_writes_present(&fresh), "{what}: the user's writes");
     }
@@ -460,8 +579,8 @@ fn scenario(op: Op, fault: Fault, in_tx: bool) {
 }
 
 /// The rows only in `before` and only in `after` (cut short).
-fn diff(before: &[Vec<Value>], after: &[Vec<Value>]) -> String {
-    let short = |row: &Vec<Value>| {
+fn diff(before: &[Vec<String>], after: &[Vec<String>]) -> String {
+    let short = |row: &Vec<String>| {
         let mut s = format!("{row:?}");
         s.truncate(200);
         s
@@ -482,7 +601,7 @@ fn diff(before: &[Vec<Value>], after: &[Vec<Value>]) -> String {
 }
 
 /// A link only the successful retry of `op` made.
-fn retried_call_visible(op: Op, fault: Fault, conn: &Connection) -> bool {
+fn retried_call_visible(op: Op, fault: Fault, conn: &impl Db) -> bool {
     let last = if fault == Fault::Full { BIG } else { 5 };
     match op {
         Op::Add | Op::Set | Op::SyncReplace | Op::SyncAdd | Op::Toggle => {
@@ -521,7 +640,30 @@ fn both(op: Op, fault: Fault) {
     scenario(op, fault, true);
 }
 
+fn pg_both(op: Op, fault: Fault) {
+    pg_scenario(op, fault, false);
+    pg_scenario(op, fault, true);
+}
+
+/// Each scenario as `name::sqlite` and `name::postgres`.
 macro_rules! fault_tests {
+    ($($name:ident: $op:ident, $fault:ident;)*) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::both(super::Op::$op, super::Fault::$fault);
+            }
+
+            #[test]
+            fn postgres() {
+                super::pg_both(super::Op::$op, super::Fault::$fault);
+            }
+        }
+    )*};
+}
+
+/// SQLite only: PostgreSQL has no `max_page_count`.
+macro_rules! sqlite_fault_tests {
     ($($name:ident: $op:ident, $fault:ident;)*) => {$(
         #[test]
         fn $name() {
@@ -533,139 +675,167 @@ macro_rules! fault_tests {
 fault_tests! {
     add_rolls_back_on_trigger_abort: Add, Trigger;
     add_rolls_back_on_foreign_key_violation: Add, ForeignKey;
-    add_rolls_back_on_full_database: Add, Full;
     add_rolls_back_on_busy_database: Add, Busy;
     set_rolls_back_on_trigger_abort: Set, Trigger;
     set_rolls_back_on_foreign_key_violation: Set, ForeignKey;
-    set_rolls_back_on_full_database: Set, Full;
     set_rolls_back_on_busy_database: Set, Busy;
     sync_replace_rolls_back_on_trigger_abort: SyncReplace, Trigger;
     sync_replace_rolls_back_on_foreign_key_violation: SyncReplace, ForeignKey;
-    sync_replace_rolls_back_on_full_database: SyncReplace, Full;
     sync_replace_rolls_back_on_busy_database: SyncReplace, Busy;
     sync_add_rolls_back_on_trigger_abort: SyncAdd, Trigger;
     sync_add_rolls_back_on_foreign_key_violation: SyncAdd, ForeignKey;
-    sync_add_rolls_back_on_full_database: SyncAdd, Full;
     sync_add_rolls_back_on_busy_database: SyncAdd, Busy;
     toggle_rolls_back_on_trigger_abort: Toggle, Trigger;
     toggle_rolls_back_on_foreign_key_violation: Toggle, ForeignKey;
-    toggle_rolls_back_on_full_database: Toggle, Full;
     toggle_rolls_back_on_busy_database: Toggle, Busy;
     create_rolls_back_on_trigger_abort: Create, Trigger;
     create_rolls_back_on_foreign_key_violation: Create, ForeignKey;
-    create_rolls_back_on_full_database: Create, Full;
     create_rolls_back_on_busy_database: Create, Busy;
     connect_or_create_rolls_back_on_trigger_abort: ConnectOrCreate, Trigger;
     connect_or_create_rolls_back_on_foreign_key_violation: ConnectOrCreate, ForeignKey;
-    connect_or_create_rolls_back_on_full_database: ConnectOrCreate, Full;
     connect_or_create_rolls_back_on_busy_database: ConnectOrCreate, Busy;
     through_set_rolls_back_on_trigger_abort: ThroughSet, Trigger;
     through_set_rolls_back_on_foreign_key_violation: ThroughSet, ForeignKey;
-    through_set_rolls_back_on_full_database: ThroughSet, Full;
     through_set_rolls_back_on_busy_database: ThroughSet, Busy;
     add_with_rolls_back_on_trigger_abort: AddWith, Trigger;
     add_with_rolls_back_on_foreign_key_violation: AddWith, ForeignKey;
-    add_with_rolls_back_on_full_database: AddWith, Full;
     add_with_rolls_back_on_busy_database: AddWith, Busy;
     sync_with_rolls_back_on_trigger_abort: SyncWith, Trigger;
     sync_with_rolls_back_on_foreign_key_violation: SyncWith, ForeignKey;
-    sync_with_rolls_back_on_full_database: SyncWith, Full;
     sync_with_rolls_back_on_busy_database: SyncWith, Busy;
     update_pivot_rolls_back_on_trigger_abort: UpdatePivot, Trigger;
-    update_pivot_rolls_back_on_full_database: UpdatePivot, Full;
     update_pivot_rolls_back_on_busy_database: UpdatePivot, Busy;
     reverse_sync_with_rolls_back_on_trigger_abort: ReverseSyncWith, Trigger;
     reverse_sync_with_rolls_back_on_foreign_key_violation: ReverseSyncWith, ForeignKey;
-    reverse_sync_with_rolls_back_on_full_database: ReverseSyncWith, Full;
     reverse_sync_with_rolls_back_on_busy_database: ReverseSyncWith, Busy;
     friends_set_rolls_back_on_trigger_abort: FriendsSet, Trigger;
     friends_set_rolls_back_on_foreign_key_violation: FriendsSet, ForeignKey;
-    friends_set_rolls_back_on_full_database: FriendsSet, Full;
     friends_set_rolls_back_on_busy_database: FriendsSet, Busy;
     friends_toggle_rolls_back_on_trigger_abort: FriendsToggle, Trigger;
     friends_toggle_rolls_back_on_foreign_key_violation: FriendsToggle, ForeignKey;
-    friends_toggle_rolls_back_on_full_database: FriendsToggle, Full;
     friends_toggle_rolls_back_on_busy_database: FriendsToggle, Busy;
 }
 
-/// A constraint of the through model other than the pair (here a unique
-/// `seat`) refusing a new link is an error, never mistaken for "the link
-/// exists": `add_with` must not answer `false`, `add` must not count one
-/// link of two, `sync_with` must not report a link it did not make, and
-/// nothing of the call is written.
-#[test]
-fn a_pivot_constraint_violation_is_an_error_not_an_existing_link() {
-    let conn = db();
-    for id in 1..=3 {
-        let name = format!("{id}");
-        Show {
-            id,
-            name: name.clone(),
-        }
-        .insert(&conn)
-        .unwrap();
-        let shows = Default::default();
-        Fan { id, name, shows }.insert(&conn).unwrap();
-    }
-    let seat = |s: &str| Ticket {
-        seat: s.to_owned(),
-        ..Default::default()
-    };
-    let fan1 = Fan::SHOWS.of_key(1);
-    let fan2 = Fan::SHOWS.of_key(2);
-    assert!(fan1.add_with(&conn, 1, seat("A1")).unwrap());
-    let before = snapshot_all(&conn);
+sqlite_fault_tests! {
+    add_rolls_back_on_full_database: Add, Full;
+    set_rolls_back_on_full_database: Set, Full;
+    sync_replace_rolls_back_on_full_database: SyncReplace, Full;
+    sync_add_rolls_back_on_full_database: SyncAdd, Full;
+    toggle_rolls_back_on_full_database: Toggle, Full;
+    create_rolls_back_on_full_database: Create, Full;
+    connect_or_create_rolls_back_on_full_database: ConnectOrCreate, Full;
+    through_set_rolls_back_on_full_database: ThroughSet, Full;
+    add_with_rolls_back_on_full_database: AddWith, Full;
+    sync_with_rolls_back_on_full_database: SyncWith, Full;
+    update_pivot_rolls_back_on_full_database: UpdatePivot, Full;
+    reverse_sync_with_rolls_back_on_full_database: ReverseSyncWith, Full;
+    friends_set_rolls_back_on_full_database: FriendsSet, Full;
+    friends_toggle_rolls_back_on_full_database: FriendsToggle, Full;
+}
 
-    let r = fan2.add_with(&conn, 1, seat("A1"));
-    assert!(
-        matches!(&r, Err(e) if e.is_unique_violation()),
-        "add_with of a sold seat: {r:?}"
-    );
-    // Two new links with the default seat "": the second cannot be made.
-    let r = fan2.add(&conn, [2, 3]);
-    assert!(
-        matches!(&r, Err(e) if e.is_unique_violation()),
-        "add of two links with one seat: {r:?}"
-    );
-    let r = fan2.sync_with(&conn, [(2, seat("A1"))], SyncMode::Add);
-    assert!(
-        matches!(&r, Err(e) if e.is_unique_violation()),
-        "sync_with of a sold seat: {r:?}"
-    );
-    let r = Show::FANS
-        .of_key(3)
-        .sync_with(&conn, [(2, seat("A1"))], SyncMode::Replace);
-    assert!(
-        matches!(&r, Err(e) if e.is_unique_violation()),
-        "reverse sync_with of a sold seat: {r:?}"
-    );
-    assert_eq!(snapshot_all(&conn), before, "a refused link left rows");
-    assert!(conn.is_autocommit());
+dual! {
+    /// A constraint of the through model other than the pair (here a unique
+    /// `seat`) refusing a new link is an error, never mistaken for "the link
+    /// exists": `add_with` must not answer `false`, `add` must not count one
+    /// link of two, `sync_with` must not report a link it did not make, and
+    /// nothing of the call is written.
+    fn a_pivot_constraint_violation_is_an_error_not_an_existing_link() {
+        let conn = db();
+        for id in 1..=3 {
+            let name = format!("{id}");
+            Show {
+                id,
+                name: name.clone(),
+            }
+            .insert(&conn)
+            .unwrap();
+            let shows = Default::default();
+            Fan { id, name, shows }.insert(&conn).unwrap();
+        }
+        let seat = |s: &str| Ticket {
+            seat: s.to_owned(),
+            ..Default::default()
+        };
+        let fan1 = Fan::SHOWS.of_key(1);
+        let fan2 = Fan::SHOWS.of_key(2);
+        assert!(fan1.add_with(&conn, 1, seat("A1")).unwrap());
+        let before = snapshot_all(&conn);
+
+        let r = fan2.add_with(&conn, 1, seat("A1"));
+        assert!(
+            matches!(&r, Err(e) if e.is_unique_violation()),
+            "add_with of a sold seat: {r:?}"
+        );
+        // Two new links with the default seat "": the second cannot be made.
+        let r = fan2.add(&conn, [2, 3]);
+        assert!(
+            matches!(&r, Err(e) if e.is_unique_violation()),
+            "add of two links with one seat: {r:?}"
+        );
+        let r = fan2.sync_with(&conn, [(2, seat("A1"))], SyncMode::Add);
+        assert!(
+            matches!(&r, Err(e) if e.is_unique_violation()),
+            "sync_with of a sold seat: {r:?}"
+        );
+        let r = Show::FANS
+            .of_key(3)
+            .sync_with(&conn, [(2, seat("A1"))], SyncMode::Replace);
+        assert!(
+            matches!(&r, Err(e) if e.is_unique_violation()),
+            "reverse sync_with of a sold seat: {r:?}"
+        );
+        assert_eq!(snapshot_all(&conn), before, "a refused link left rows");
+        assert!(!conn.in_transaction());
+    }
 }
 
 /// `create` of a target whose `unique` column is taken is a unique
 /// violation, alone and inside a user's transaction, and writes nothing.
-#[test]
-fn create_of_a_duplicate_unique_target_is_a_unique_violation() {
-    for in_tx in [false, true] {
-        let fx = fixture(SMALL);
-        let conn = &fx.conn;
-        if in_tx {
-            conn.execute_batch("BEGIN").unwrap();
-            earlier_writes(conn);
+fn duplicate_create(conn: &impl FaultDb, in_tx: bool) {
+    if in_tx {
+        earlier_writes(conn);
+    }
+    let before = snapshot_all(conn);
+    let taken = Label {
+        id: 0,
+        name: "label 3".into(),
+    };
+    let e = Post::LABELS.of_key(1).create(conn, taken).unwrap_err();
+    assert!(e.is_unique_violation(), "{e:?}");
+    assert_eq!(snapshot_all(conn), before, "in a transaction: {in_tx}");
+    assert_eq!(conn.in_transaction(), in_tx);
+}
+
+mod create_of_a_duplicate_unique_target_is_a_unique_violation {
+    use super::*;
+
+    #[test]
+    fn sqlite() {
+        for in_tx in [false, true] {
+            let (conn, _dir) = fixture(SMALL);
+            if in_tx {
+                conn.execute_batch("BEGIN").unwrap();
+            }
+            duplicate_create(&conn, in_tx);
+            if in_tx {
+                conn.execute_batch("COMMIT").unwrap();
+                assert!(earlier_writes_present(&conn));
+            }
         }
-        let before = snapshot_all(conn);
-        let taken = Label {
-            id: 0,
-            name: "label 3".into(),
-        };
-        let e = Post::LABELS.of_key(1).create(conn, taken).unwrap_err();
-        assert!(e.is_unique_violation(), "{e:?}");
-        assert_eq!(snapshot_all(conn), before, "in a transaction: {in_tx}");
-        assert_eq!(conn.is_autocommit(), !in_tx);
-        if in_tx {
-            conn.execute_batch("COMMIT").unwrap();
-            assert!(earlier_writes_present(conn));
+    }
+
+    #[test]
+    fn postgres() {
+        for in_tx in [false, true] {
+            let (mut conn, _url) = pg_fixture(SMALL);
+            if in_tx {
+                let tx = conn.transaction().unwrap();
+                duplicate_create(&tx, in_tx);
+                tx.commit().unwrap();
+                assert!(earlier_writes_present(&conn));
+            } else {
+                duplicate_create(&conn, in_tx);
+            }
         }
     }
 }
@@ -701,7 +871,7 @@ impl Unlink {
 
     /// Runs the call; returns how many links it removed and, for `sync`,
     /// the keys its report lists.
-    fn run(self, conn: &Connection, keys: &[i64]) -> m2m::Result<(usize, Option<Vec<i64>>)> {
+    fn run(self, conn: &impl Db, keys: &[i64]) -> m2m::Result<(usize, Option<Vec<i64>>)> {
         let ks = keys.iter().copied();
         fn report<T: Model<Pk = i64>>(r: m2m::SyncReport<T>) -> (usize, Option<Vec<i64>>) {
             assert!(r.added.is_empty() && r.updated.is_empty(), "{r:?}");
@@ -723,7 +893,7 @@ impl Unlink {
     }
 
     /// The owner's links, read through a connection.
-    fn links(self, conn: &Connection) -> u64 {
+    fn links(self, conn: &impl Db) -> u64 {
         match self {
             Unlink::Remove | Unlink::SyncRemove => Post::LABELS.of_key(1).count(conn),
             Unlink::ThroughRemove => Member::CLUBS.of_key(1).count(conn),
@@ -734,16 +904,13 @@ impl Unlink {
 }
 
 /// One unlinking call fails on its second key, alone or inside a user's
-/// transaction: every table is as before (rowids and pivot data included),
-/// the trigger's error is returned, the user's transaction and its writes
-/// are intact, and the same call succeeds once the trigger is gone.
-fn unlink_scenario(op: Unlink, in_tx: bool) {
-    let what = format!("{op:?} under a delete trigger, in a transaction: {in_tx}");
-    let fx = fixture(SMALL);
-    let conn = &fx.conn;
+/// transaction (on `conn`, the connection or that transaction): every table
+/// is as before (rowids and pivot data included), the trigger's error is
+/// returned, the user's transaction and its writes are intact, and the same
+/// call succeeds once the trigger is gone.
+fn unlink_fails_then_retries(conn: &impl FaultDb, op: Unlink, in_tx: bool, what: &str) {
     let (def, owner, keys, removed) = op.setup();
     if in_tx {
-        conn.execute_batch("BEGIN").unwrap();
         earlier_writes(conn);
     }
     let (j, s, t) = (def.junction_table(), def.source(), def.target());
@@ -753,12 +920,11 @@ fn unlink_scenario(op: Unlink, in_tx: bool) {
     } else {
         (owner, refused)
     };
-    conn.execute_batch(&format!(
-        r#"CREATE TEMP TRIGGER boom BEFORE DELETE ON main."{j}"
-           WHEN OLD."{s}" = {a} AND OLD."{t}" = {b}
-           BEGIN SELECT RAISE(ABORT, 'boom'); END"#
-    ))
-    .unwrap();
+    conn.abort_on(
+        j,
+        "DELETE",
+        &format!(r#"OLD."{s}" = {a} AND OLD."{t}" = {b}"#),
+    );
 
     let before = snapshot_all(conn);
     match op.run(conn, &keys) {
@@ -766,9 +932,9 @@ fn unlink_scenario(op: Unlink, in_tx: bool) {
         Err(e) => assert!(e.to_string().contains("boom"), "{what}: {e:?}"),
     }
     assert_eq!(
-        conn.is_autocommit(),
-        !in_tx,
-        "{what}: transaction state (true: the user's transaction is gone)"
+        conn.in_transaction(),
+        in_tx,
+        "{what}: transaction state (false: the user's transaction is gone)"
     );
     let after = snapshot_all(conn);
     for (table, rows) in &before {
@@ -784,7 +950,7 @@ fn unlink_scenario(op: Unlink, in_tx: bool) {
         assert!(earlier_writes_present(conn), "{what}: the user's writes");
     }
 
-    conn.execute_batch("DROP TRIGGER temp.boom").unwrap();
+    conn.drop_abort(j);
     match op.run(conn, &keys) {
         Ok((n, listed)) => {
             assert_eq!(n, removed.len(), "{what}: links the retried call removed");
@@ -794,44 +960,78 @@ fn unlink_scenario(op: Unlink, in_tx: bool) {
         }
         Err(e) => panic!("{what}: the call fails once the trigger is gone: {e:?}"),
     }
-    if in_tx {
-        assert!(!conn.is_autocommit(), "{what}: the user's transaction");
-        conn.execute_batch("COMMIT")
-            .unwrap_or_else(|e| panic!("{what}: commit: {e:?}"));
-    }
-    assert!(conn.is_autocommit(), "{what}: left a transaction open");
+    assert_eq!(
+        conn.in_transaction(),
+        in_tx,
+        "{what}: the user's transaction"
+    );
+}
 
-    let fresh = m2m::open(fx.dir.file("faults.db")).unwrap();
+/// What a fresh connection reads after [`unlink_fails_then_retries`] committed.
+fn unlink_committed(fresh: &impl Db, op: Unlink, in_tx: bool, what: &str) {
     if in_tx {
-        assert!(earlier_writes_present(&fresh), "{what}: the user's writes");
+        assert!(earlier_writes_present(fresh), "{what}: the user's writes");
     }
     assert_eq!(
-        op.links(&fresh),
+        op.links(fresh),
         0,
         "{what}: the owner's links after the retry"
     );
 }
 
-#[test]
-fn remove_rolls_back_on_trigger_abort() {
-    unlink_scenario(Unlink::Remove, false);
-    unlink_scenario(Unlink::Remove, true);
+fn unlink_scenario(op: Unlink, in_tx: bool) {
+    let what = format!("{op:?} under a delete trigger, in a transaction: {in_tx}");
+    let (conn, dir) = fixture(SMALL);
+    if in_tx {
+        conn.execute_batch("BEGIN").unwrap();
+    }
+    unlink_fails_then_retries(&conn, op, in_tx, &what);
+    if in_tx {
+        conn.execute_batch("COMMIT")
+            .unwrap_or_else(|e| panic!("{what}: commit: {e:?}"));
+    }
+    assert!(conn.is_autocommit(), "{what}: left a transaction open");
+    let fresh = m2m::open(dir.file("faults.db")).unwrap();
+    unlink_committed(&fresh, op, in_tx, &what);
 }
 
-#[test]
-fn sync_remove_rolls_back_on_trigger_abort() {
-    unlink_scenario(Unlink::SyncRemove, false);
-    unlink_scenario(Unlink::SyncRemove, true);
+fn pg_unlink_scenario(op: Unlink, in_tx: bool) {
+    let what = format!("PostgreSQL: {op:?} under a delete trigger, in a transaction: {in_tx}");
+    let (mut conn, url) = pg_fixture(SMALL);
+    if in_tx {
+        let tx = conn.transaction().unwrap();
+        unlink_fails_then_retries(&tx, op, in_tx, &what);
+        tx.commit()
+            .unwrap_or_else(|e| panic!("{what}: commit: {e:?}"));
+    } else {
+        unlink_fails_then_retries(&conn, op, in_tx, &what);
+    }
+    assert!(!conn.in_transaction(), "{what}: left a transaction open");
+    let fresh = m2m::pg::connect(&url).unwrap();
+    unlink_committed(&fresh, op, in_tx, &what);
 }
 
-#[test]
-fn through_remove_rolls_back_on_trigger_abort() {
-    unlink_scenario(Unlink::ThroughRemove, false);
-    unlink_scenario(Unlink::ThroughRemove, true);
+macro_rules! unlink_tests {
+    ($($name:ident: $op:ident;)*) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::unlink_scenario(super::Unlink::$op, false);
+                super::unlink_scenario(super::Unlink::$op, true);
+            }
+
+            #[test]
+            fn postgres() {
+                super::pg_unlink_scenario(super::Unlink::$op, false);
+                super::pg_unlink_scenario(super::Unlink::$op, true);
+            }
+        }
+    )*};
 }
 
-#[test]
-fn friends_sync_remove_rolls_back_on_trigger_abort() {
-    unlink_scenario(Unlink::FriendsSyncRemove, false);
-    unlink_scenario(Unlink::FriendsSyncRemove, true);
+unlink_tests! {
+    remove_rolls_back_on_trigger_abort: Remove;
+    sync_remove_rolls_back_on_trigger_abort: SyncRemove;
+    through_remove_rolls_back_on_trigger_abort: ThroughRemove;
+    friends_sync_remove_rolls_back_on_trigger_abort: FriendsSyncRemove;
 }

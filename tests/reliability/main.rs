@@ -10,7 +10,25 @@
 //!   target lists.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "../support/backend.rs"]
+#[macro_use]
+mod backend;
 mod models;
+
+/// Each test's fresh database, with every table, per backend.
+mod fixture {
+    pub fn sqlite() -> m2m::rusqlite::Connection {
+        let conn = crate::backend::sqlite();
+        crate::models::create_all(&conn);
+        conn
+    }
+
+    pub fn postgres() -> m2m::pg::PgConnection {
+        let conn = crate::backend::postgres();
+        crate::models::create_all(&conn);
+        conn
+    }
+}
 
 mod concurrency;
 mod faults;

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use m2m::rusqlite::Connection;
-use m2m::rusqlite::types::Value;
 use m2m::{ManyToMany, Model};
+
+use crate::backend::TestDb;
 
 /// The owner of a plain forward relation (`labels`, reverse `Label::posts`).
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -139,7 +140,7 @@ pub struct Doc {
 }
 
 /// Creates every table of this module on `conn`.
-pub fn create_all(conn: &Connection) {
+pub fn create_all(conn: &impl m2m::Db) {
     Label::create_table(conn).unwrap();
     Post::create_table(conn).unwrap();
     Person::create_table(conn).unwrap();
@@ -159,44 +160,43 @@ pub fn db() -> Connection {
     conn
 }
 
-/// Every row of `table` (with its rowid when it has one), in a fixed order,
-/// read with plain SQL: the ground truth a failed call must leave as it was.
-pub fn snapshot(conn: &Connection, table: &str) -> Vec<Vec<Value>> {
-    let without_rowid: bool = conn
-        .query_row(
-            "SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_schema WHERE name = ?1",
-            [table],
-            |r| r.get(0),
-        )
-        .unwrap();
-    let sql = if without_rowid {
+/// Every row of `table` as text, in a fixed order, read with plain SQL:
+/// the ground truth a failed call must leave as it was. With the row's
+/// physical identity first (SQLite: its rowid, when it has one;
+/// PostgreSQL: its `ctid`), so a row deleted and inserted again is a change.
+pub fn snapshot(conn: &impl TestDb, table: &str) -> Vec<Vec<String>> {
+    let sql = if conn.is_pg() {
+        // ctid: the row version's place; unchanged unless the row was written.
+        let mut rows = conn.texts(&format!("SELECT ctid::text, * FROM \"{table}\""));
+        rows.sort();
+        return rows;
+    } else if conn.int(&format!(
+        "SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_schema WHERE name = '{table}'"
+    )) == 1
+    {
         format!("SELECT * FROM \"{table}\" ORDER BY 1, 2")
     } else {
         format!("SELECT rowid, * FROM \"{table}\" ORDER BY rowid")
     };
-    let mut stmt = conn.prepare(&sql).unwrap();
-    let n = stmt.column_count();
-    stmt.query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+    conn.texts(&sql)
 }
 
 /// Every user table of the database with its rows (see [`snapshot`]), by name.
-pub fn snapshot_all(conn: &Connection) -> BTreeMap<String, Vec<Vec<Value>>> {
-    let mut stmt = conn
-        .prepare(
+pub fn snapshot_all(conn: &impl TestDb) -> BTreeMap<String, Vec<Vec<String>>> {
+    let names = if conn.is_pg() {
+        conn.texts(
+            "SELECT table_name FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1",
+        )
+    } else {
+        conn.texts(
             "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
         )
-        .unwrap();
-    let names: Vec<String> = stmt
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    };
     names
         .into_iter()
-        .map(|name| {
+        .map(|r| {
+            let name = r[0].clone();
             let rows = snapshot(conn, &name);
             (name, rows)
         })
@@ -229,9 +229,6 @@ impl Drop for TempDir {
 }
 
 /// Number of rows in a table, counted with plain SQL.
-pub fn rows_in(conn: &Connection, table: &str) -> i64 {
-    conn.query_row(&format!("SELECT count(*) FROM \"{table}\""), [], |r| {
-        r.get(0)
-    })
-    .unwrap()
+pub fn rows_in(conn: &impl TestDb, table: &str) -> i64 {
+    conn.rows_in(table)
 }

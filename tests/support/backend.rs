@@ -230,3 +230,64 @@ impl TestDb for PgTransaction<'_> {
         true
     }
 }
+
+/// Fault injection and transaction state, on either backend.
+pub trait FaultDb: TestDb {
+    /// True while a transaction is open on the connection.
+    fn in_transaction(&self) -> bool;
+    /// A trigger `boom` that aborts each `op` (`INSERT`, `UPDATE` or
+    /// `DELETE`) of a row of `table` for which `when` holds (`NEW."c"` /
+    /// `OLD."c"`), with the message `boom` (SQLite: a temp trigger raising
+    /// `ABORT`; PostgreSQL: a plpgsql function raising an exception).
+    fn abort_on(&self, table: &str, op: &str, when: &str) {
+        if self.is_pg() {
+            self.exec(&format!(
+                "CREATE OR REPLACE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $f$
+                 BEGIN RAISE EXCEPTION 'boom'; END $f$;
+                 CREATE TRIGGER boom BEFORE {op} ON \"{table}\" FOR EACH ROW WHEN ({when})
+                   EXECUTE FUNCTION boom();"
+            ));
+        } else {
+            self.exec(&format!(
+                "CREATE TEMP TRIGGER boom BEFORE {op} ON main.\"{table}\" WHEN {when}
+                 BEGIN SELECT RAISE(ABORT, 'boom'); END"
+            ));
+        }
+    }
+    /// Removes the trigger [`abort_on`](Self::abort_on) made on `table`.
+    fn drop_abort(&self, table: &str) {
+        if self.is_pg() {
+            self.exec(&format!("DROP TRIGGER boom ON \"{table}\""));
+        } else {
+            self.exec("DROP TRIGGER temp.boom");
+        }
+    }
+}
+
+macro_rules! sqlite_fault_db {
+    ($t:ty) => {
+        impl FaultDb for $t {
+            fn in_transaction(&self) -> bool {
+                !self.is_autocommit()
+            }
+        }
+    };
+}
+sqlite_fault_db!(Connection);
+sqlite_fault_db!(rusqlite::Transaction<'_>);
+sqlite_fault_db!(rusqlite::Savepoint<'_>);
+
+/// In a transaction block, `now()` is when it began, before this statement.
+const PG_IN_TRANSACTION: &str = "SELECT now() <> statement_timestamp()";
+
+impl FaultDb for PgConnection {
+    fn in_transaction(&self) -> bool {
+        self.int(PG_IN_TRANSACTION) == 1
+    }
+}
+
+impl FaultDb for PgTransaction<'_> {
+    fn in_transaction(&self) -> bool {
+        self.int(PG_IN_TRANSACTION) == 1
+    }
+}

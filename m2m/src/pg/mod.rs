@@ -309,8 +309,25 @@ impl PgConnection {
         if let Some(s) = self.cache.borrow().get(sql) {
             return Ok(s.clone());
         }
+        // Preparing locks the tables a statement names (a write's in ROW
+        // EXCLUSIVE mode) and can fail on a lock timeout: in the user's
+        // transaction, with no unit of m2m's open, in a savepoint as `run`.
+        let guard = self.depth.get() > 0 && self.units.get() == 0;
+        if guard {
+            self.simple("SAVEPOINT m2m_call")?;
+        }
         self.round_trips.set(self.round_trips.get() + 1);
-        let stmt = self.client.borrow_mut().prepare(sql)?;
+        let out = self.client.borrow_mut().prepare(sql);
+        if guard {
+            match &out {
+                Ok(_) => self.simple("RELEASE m2m_call")?,
+                // Nothing more to undo when this fails: the connection is gone.
+                Err(_) => {
+                    let _ = self.simple("ROLLBACK TO m2m_call; RELEASE m2m_call");
+                }
+            }
+        }
+        let stmt = out?;
         let mut cache = self.cache.borrow_mut();
         // Typed queries make texts of their own (limits, conditions): the
         // cache is bounded, and starts afresh when full (the client closes
@@ -372,6 +389,11 @@ impl PgConnection {
         } else {
             Ok(())
         }
+    }
+
+    /// True while an atomic unit of m2m's is open.
+    pub(crate) fn in_unit(&self) -> bool {
+        self.units.get() > 0
     }
 
     pub(crate) fn unit_opened(&self) {

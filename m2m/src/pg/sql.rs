@@ -466,6 +466,12 @@ impl Statements for Pg {
         })
     }
 
+    fn pivot_get_for_update<'a>(&self, r: &'a RelationDef, p: &TableDef) -> &'a str {
+        r.sql.pg().get(Slot::PivotGetForUpdate, || {
+            format!("{} FOR UPDATE", self.pivot_get(r, p))
+        })
+    }
+
     fn pivot_update<'a>(&self, r: &'a RelationDef, p: &TableDef) -> Option<&'a str> {
         let sets: Vec<String> = p
             .non_key_columns()
