@@ -213,8 +213,17 @@ sql_types!("INTEGER", "BIGINT": i64, isize, u32);
 sql_types!("INTEGER", "BOOLEAN": bool);
 sql_types!("REAL", "REAL": f32);
 sql_types!("REAL", "DOUBLE PRECISION": f64);
-sql_types!("TEXT", "TEXT": String);
-sql_types!("BLOB", "BYTEA": Vec<u8>);
+// Written out (not by the macro): a compile error about a type that is no
+// column points at these as the closest ones, and reads better plain.
+impl SqlType for String {
+    const SQLITE: &'static str = "TEXT";
+    const PG: &'static str = "TEXT";
+}
+
+impl SqlType for Vec<u8> {
+    const SQLITE: &'static str = "BLOB";
+    const PG: &'static str = "BYTEA";
+}
 // A dynamic value: any type in SQLite; text in PostgreSQL, whose columns
 // have one type.
 sql_types!("", "TEXT": Value);

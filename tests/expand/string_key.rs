@@ -33,7 +33,7 @@ const _: () = {
             ),
             ::m2m::__private::column(
                 "title",
-                <String as ::m2m::SqlType>::SQLITE,
+                <String as ::m2m::SqlType>::TYPES,
                 false,
                 true,
                 true,
