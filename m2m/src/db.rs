@@ -595,7 +595,7 @@ impl Session<'_> {
         match self {
             Session::Sqlite(_) => self.execute(sql, &[]).map(drop),
             #[cfg(feature = "postgres")]
-            Session::Pg(c) => Ok(c.simple(sql)?),
+            Session::Pg(c) => Ok(c.simple_settled(sql)?),
         }
     }
 

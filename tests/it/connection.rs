@@ -326,3 +326,58 @@ fn postgres_a_writer_waits_for_another_connections_transaction() {
     assert_eq!(ids(&r.added), vec![ts[1].id]);
     assert_eq!(ids(&a.tags().keys(&conn).unwrap()), vec![ts[1].id]);
 }
+
+/// Inside the user's transaction each write call runs in a savepoint of its
+/// own, left open after a success and released with the next call's in one
+/// round trip: the calls cost one round trip more than their statements,
+/// a failed call in the middle (even inside a savepoint of the user's)
+/// leaves everything before it in place, and the user's savepoints nest and
+/// roll back as they should around the pending one.
+#[test]
+fn postgres_calls_in_a_transaction_cost_one_round_trip_more_and_nest_with_savepoints() {
+    let mut conn = pg_at(&m2m_pg_harness::fresh_schema_url());
+    let ts = tags(&conn, &["a", "b", "c", "d"]);
+    let a = article(&conn, "x");
+    a.tags().add(&conn, [&ts[0]]).unwrap();
+    let (k, missing) = (|i: usize| ts[i].id, ts[3].id + 100);
+
+    let mut tx = conn.transaction().unwrap();
+    let before = tx.connection().round_trips();
+    a.tags().add(&tx, [k(1)]).unwrap(); // SAVEPOINT, INSERT
+    a.tags().add(&tx, [k(2)]).unwrap(); // RELEASE + SAVEPOINT, INSERT
+    assert_eq!(tx.connection().round_trips() - before, 4);
+    {
+        // A savepoint of the user's after a call: the pending one is
+        // released with its opening, so rolling it back keeps that call.
+        let sp = tx.savepoint().unwrap();
+        a.tags().remove(&sp, [k(1)]).unwrap();
+        assert_missing_target(a.tags().add(&sp, [missing]), "Article.tags", &missing.to_string());
+        // The failed call undid itself alone: the remove before it holds.
+        assert_eq!(ids(&a.tags().keys(&sp).unwrap()), vec![k(0), k(2)]);
+        sp.rollback().unwrap();
+    }
+    assert_eq!(ids(&a.tags().keys(&tx).unwrap()), vec![k(0), k(1), k(2)]);
+    {
+        let sp = tx.savepoint().unwrap();
+        a.tags().add(&sp, [k(3)]).unwrap();
+        sp.commit().unwrap();
+    }
+    a.tags().remove(&tx, [k(0)]).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(ids(&a.tags().keys(&conn).unwrap()), vec![k(1), k(2), k(3)]);
+
+    // Without a savepoint per call (a bulk load rolled back whole on any
+    // error): one round trip per one-statement call, and a failed call
+    // aborts the transaction, as any failed statement does on PostgreSQL.
+    conn.set_savepoint_per_call(false);
+    let tx = conn.transaction().unwrap();
+    let before = tx.connection().round_trips();
+    a.tags().add(&tx, [k(0)]).unwrap();
+    a.tags().remove(&tx, [k(1)]).unwrap();
+    assert_eq!(tx.connection().round_trips() - before, 2);
+    assert!(a.tags().add(&tx, [missing]).is_err());
+    let e = a.tags().count(&tx).unwrap_err();
+    assert!(e.to_string().contains("current transaction is aborted"), "{e}");
+    drop(tx);
+    assert_eq!(ids(&a.tags().keys(&conn).unwrap()), vec![k(1), k(2), k(3)]);
+}

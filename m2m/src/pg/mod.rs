@@ -130,6 +130,9 @@ pub struct PgConnection {
     units: Cell<u32>,
     round_trips: Cell<u64>,
     last_key: Cell<i64>,
+    /// The savepoint of the last guarded call is still open (see `guarded`).
+    pending: Cell<bool>,
+    call_savepoints: Cell<bool>,
     log: RefCell<Option<Arc<Mutex<Vec<String>>>>>,
 }
 
@@ -165,6 +168,8 @@ impl PgConnection {
             units: Cell::new(0),
             round_trips: Cell::new(0),
             last_key: Cell::new(0),
+            pending: Cell::new(false),
+            call_savepoints: Cell::new(true),
             log: RefCell::new(None),
         }
     }
@@ -310,23 +315,11 @@ impl PgConnection {
             return Ok(s.clone());
         }
         // Preparing locks the tables a statement names (a write's in ROW
-        // EXCLUSIVE mode) and can fail on a lock timeout: in the user's
-        // transaction, with no unit of m2m's open, in a savepoint as `run`.
-        let guard = self.depth.get() > 0 && self.units.get() == 0;
-        if guard {
-            self.simple("SAVEPOINT m2m_call")?;
-        }
-        self.round_trips.set(self.round_trips.get() + 1);
-        let out = self.client.borrow_mut().prepare(sql);
-        if guard {
-            match &out {
-                Ok(_) => self.simple("RELEASE m2m_call")?,
-                // Nothing more to undo when this fails: the connection is gone.
-                Err(_) => {
-                    let _ = self.simple("ROLLBACK TO m2m_call; RELEASE m2m_call");
-                }
-            }
-        }
+        // EXCLUSIVE mode) and can fail on a lock timeout: guarded as `run`.
+        let out = self.guarded(true, || {
+            self.round_trips.set(self.round_trips.get() + 1);
+            self.client.borrow_mut().prepare(sql)
+        });
         let stmt = out?;
         let mut cache = self.cache.borrow_mut();
         // Typed queries make texts of their own (limits, conditions): the
@@ -348,22 +341,68 @@ impl PgConnection {
         write: bool,
         f: impl FnOnce(&mut postgres::Client) -> std::result::Result<R, postgres::Error>,
     ) -> std::result::Result<R, postgres::Error> {
-        let guard = write && self.depth.get() > 0 && self.units.get() == 0;
-        if guard {
+        self.guarded(write, || {
+            self.trip(sql);
+            f(&mut self.client.borrow_mut())
+        })
+    }
+
+    /// Runs `f` (one statement) so that its failure leaves the user's
+    /// transaction usable: in the user's transaction, with no unit of m2m's
+    /// open, inside the savepoint `m2m_call`, rolled back to on failure.
+    ///
+    /// After a success the savepoint is left open, and released with the
+    /// next one's opening in the same round trip (`RELEASE m2m_call;
+    /// SAVEPOINT m2m_call`): a call costs one round trip more than its
+    /// statement, not two. It is always the innermost savepoint; whatever
+    /// opens another, or ends one of the user's, settles it first.
+    fn guarded<R>(
+        &self,
+        write: bool,
+        f: impl FnOnce() -> std::result::Result<R, postgres::Error>,
+    ) -> std::result::Result<R, postgres::Error> {
+        let guard = write
+            && self.depth.get() > 0
+            && self.units.get() == 0
+            && self.call_savepoints.get();
+        if !guard {
+            return f();
+        }
+        if self.pending.replace(false) {
+            self.simple("RELEASE m2m_call; SAVEPOINT m2m_call")?;
+        } else {
             self.simple("SAVEPOINT m2m_call")?;
         }
-        self.trip(sql);
-        let out = f(&mut self.client.borrow_mut());
-        if guard {
-            match &out {
-                Ok(_) => self.simple("RELEASE m2m_call")?,
-                // Nothing more to undo when this fails: the connection is gone.
-                Err(_) => {
-                    let _ = self.simple("ROLLBACK TO m2m_call; RELEASE m2m_call");
-                }
-            }
+        self.pending.set(true);
+        let out = f();
+        if out.is_err() {
+            self.pending.set(false);
+            // Nothing more to undo when this fails: the connection is gone.
+            let _ = self.simple("ROLLBACK TO m2m_call; RELEASE m2m_call");
         }
         out
+    }
+
+    /// Runs statements that open a savepoint, after settling a pending
+    /// `m2m_call` in the same round trip (so it never encloses the new one).
+    pub(crate) fn simple_settled(&self, sql: &str) -> std::result::Result<(), postgres::Error> {
+        if self.pending.replace(false) {
+            self.simple(&format!("RELEASE m2m_call; {sql}"))
+        } else {
+            self.simple(sql)
+        }
+    }
+
+    /// Whether a write call inside your transaction runs in a savepoint of
+    /// its own (on by default). With it, a failed call (a missing target, a
+    /// trigger's exception, a lock timeout) leaves your transaction usable,
+    /// as on SQLite; it costs one round trip per call, and PostgreSQL a
+    /// subtransaction. Turn it off for a bulk load in one transaction
+    /// (thousands of calls) that is rolled back whole on any error: then a
+    /// failed call aborts the transaction, as any failed statement does in
+    /// PostgreSQL, and one-statement calls are one round trip there too.
+    pub fn set_savepoint_per_call(&self, on: bool) {
+        self.call_savepoints.set(on);
     }
 
     pub(crate) fn set_last_key(&self, key: i64) {
@@ -435,7 +474,7 @@ impl<'c> PgTransaction<'c> {
     pub fn savepoint(&mut self) -> Result<PgTransaction<'_>> {
         let level = self.level + 1;
         self.conn
-            .simple(&format!("SAVEPOINT m2m_tx_{level}"))
+            .simple_settled(&format!("SAVEPOINT m2m_tx_{level}"))
             .map_err(|e| Error::postgres("opening a savepoint", e))?;
         self.conn.depth.set(level);
         Ok(PgTransaction {
@@ -455,6 +494,8 @@ impl<'c> PgTransaction<'c> {
     /// transaction around it).
     pub fn commit(mut self) -> Result<()> {
         self.open = false;
+        // A pending `m2m_call` is inside this one: ended with it.
+        self.conn.pending.set(false);
         self.conn.depth.set(self.level - 1);
         let sql = if self.level == 1 {
             "COMMIT".to_owned()
@@ -473,6 +514,7 @@ impl<'c> PgTransaction<'c> {
     }
 
     fn undo(&self) -> std::result::Result<(), postgres::Error> {
+        self.conn.pending.set(false);
         self.conn.depth.set(self.level - 1);
         if self.level == 1 {
             self.conn.simple("ROLLBACK")
