@@ -129,7 +129,8 @@ pub(crate) enum Stmt<'c> {
 pub(crate) struct PgStmt<'c> {
     conn: &'c crate::pg::PgConnection,
     stmt: postgres::Statement,
-    sql: Box<str>,
+    /// The text, kept only while a statement log is attached.
+    sql: Option<Box<str>>,
     write: bool,
     params: Vec<crate::pg::value::Encoded>,
 }
@@ -142,9 +143,9 @@ impl PgStmt<'_> {
             .iter()
             .map(|p| p as &(dyn postgres::types::ToSql + Sync))
             .collect();
-        Ok(self
-            .conn
-            .run(&self.sql, self.write, |c| c.query(&self.stmt, &params))?)
+        Ok(self.conn.run(self.sql.as_deref(), self.write, |c| {
+            c.query(&self.stmt, &params)
+        })?)
     }
 
     fn execute(&self) -> DbResult<usize> {
@@ -154,16 +155,16 @@ impl PgStmt<'_> {
             .map(|p| p as &(dyn postgres::types::ToSql + Sync))
             .collect();
         if self.stmt.columns().is_empty() {
-            let n = self
-                .conn
-                .run(&self.sql, self.write, |c| c.execute(&self.stmt, &params))?;
+            let n = self.conn.run(self.sql.as_deref(), self.write, |c| {
+                c.execute(&self.stmt, &params)
+            })?;
             return Ok(usize::try_from(n).unwrap_or(usize::MAX));
         }
         // An insert that returns the key the database assigned: kept as the
         // connection's last inserted key (SQLite's `last_insert_rowid`).
-        let rows = self
-            .conn
-            .run(&self.sql, self.write, |c| c.query(&self.stmt, &params))?;
+        let rows = self.conn.run(self.sql.as_deref(), self.write, |c| {
+            c.query(&self.stmt, &params)
+        })?;
         if let Some(row) = rows.first() {
             let key: i64 = Row::Pg(row, std::marker::PhantomData).get(0)?;
             self.conn.set_last_key(key);
@@ -220,7 +221,7 @@ impl<'c> Session<'c> {
                 Ok(Stmt::Pg(PgStmt {
                     conn: c,
                     stmt,
-                    sql: sql.into(),
+                    sql: c.logging().then(|| sql.into()),
                     // Every statement of the dialect that writes starts so.
                     write: !sql.starts_with("SELECT"),
                     params: (0..n).map(|_| crate::pg::value::Encoded(None)).collect(),
@@ -542,6 +543,49 @@ impl<'c> Atomic<'c> {
             nested,
             open: true,
         })
+    }
+
+    /// [`begin`](Self::begin), then waits for (and holds) the lock of
+    /// `t`'s row `key` against other writers, for a call that reads before
+    /// it writes. SQLite's `BEGIN IMMEDIATE` (or the caller's write
+    /// transaction) holds the database's one writer lock already; on
+    /// PostgreSQL the row is locked `FOR UPDATE`, in the round trip of the
+    /// unit's opening when the key can be written into it.
+    pub(crate) fn begin_locking(
+        session: Session<'c>,
+        t: &crate::TableDef,
+        key: &dyn SqlValue,
+    ) -> DbResult<Self> {
+        match session {
+            Session::Sqlite(_) => Self::begin(session),
+            #[cfg(feature = "postgres")]
+            Session::Pg(c) => {
+                let nested = session.in_transaction();
+                let sql = session.unit(nested);
+                let param = key.pg()?;
+                let literal = crate::pg::sql::lock_row_literal(t, &param);
+                let opened = match &literal {
+                    Some(lock) => c.simple_settled(&format!("{}; {lock}", sql.begin)),
+                    None => c.simple_settled(sql.begin),
+                };
+                if let Err(e) = opened {
+                    // The lock failed (a timeout, a deadlock) after the unit
+                    // opened: undo it, as a dropped unit does.
+                    let _ = c.simple(sql.rollback);
+                    return Err(e.into());
+                }
+                session.unit_opened();
+                let unit = Atomic {
+                    session,
+                    nested,
+                    open: true,
+                };
+                if literal.is_none() {
+                    session.one::<i64>(crate::pg::sql::lock_row(t), &[key])?;
+                }
+                Ok(unit)
+            }
+        }
     }
 
     pub(crate) fn commit(mut self) -> DbResult<()> {

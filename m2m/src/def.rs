@@ -362,6 +362,7 @@ pub(crate) enum Slot {
     AddReturningBlobs,
     RemoveOne,
     RemoveMany,
+    LockRow,
     RemoveOthersReturning,
     RemoveOthersReturningBlobs,
     Clear,

@@ -120,7 +120,14 @@ impl<T: Model> Batch<T> {
         Self::from_keys(s, keys)
     }
 
-    pub(crate) fn from_keys(s: Session<'_>, keys: Vec<T::Pk>) -> Result<Self> {
+    pub(crate) fn from_keys(s: Session<'_>, mut keys: Vec<T::Pk>) -> Result<Self> {
+        // PostgreSQL locks the rows a statement writes in the order it writes
+        // them: two calls writing the same links in a different order could
+        // deadlock. Sorted, every call takes them in one order. (SQLite
+        // writes one statement at a time.)
+        if s.is_pg() {
+            keys.sort_unstable();
+        }
         let values: Vec<&dyn SqlValue> = keys.iter().map(|k| k as &dyn SqlValue).collect();
         let list = s
             .sql()
@@ -426,14 +433,10 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         let def = self.def();
         let fail = self.op("set").fail();
         self.check_deferred(s, "set", batch)?;
-        let tx = Atomic::begin(s).map_err(fail)?;
-        #[cfg(feature = "postgres")]
-        if s.is_pg() {
-            // Under READ COMMITTED the diff would miss links of a transaction
-            // still open: wait for it first, the way SQLite's writer lock does.
-            s.one::<i64>(&crate::pg::sql::lock_owner(def.owner), &[&*self.owner])
-                .map_err(fail)?;
-        }
+        // The diff must see every link: the unit waits for other writers of
+        // this owner's links first (SQLite's writer lock does that; on
+        // PostgreSQL, under READ COMMITTED, the owner's row lock).
+        let tx = Atomic::begin_locking(s, def.owner, &*self.owner).map_err(fail)?;
         let removed = self
             .returning(s, s.sql().remove_others(def, batch.list.blobs), batch)
             .map_err(fail)?;

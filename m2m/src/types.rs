@@ -180,6 +180,21 @@ macro_rules! sql_types {
     )*};
 }
 
+/// Types read from their own PostgreSQL type by `postgres` directly (the
+/// common case, and the fast one), from another through their SQLite value.
+macro_rules! fast_types {
+    ($sqlite:literal, $pg:literal, $pg_type:ident: $($t:ty),*) => {$(
+        impl SqlType for $t {
+            const SQLITE: &'static str = $sqlite;
+            const PG: &'static str = $pg;
+            #[cfg(feature = "postgres")]
+            fn __from_pg(raw: crate::pg::value::PgRaw<'_>) -> crate::pg::value::FromPgResult<Self> {
+                raw.native_if(&postgres::types::Type::$pg_type)
+            }
+        }
+    )*};
+}
+
 /// Types PostgreSQL reads and writes itself (`postgres`'s `ToSql` and
 /// `FromSql`, with the `postgres` crate's feature of the same name).
 #[allow(unused_macros)]
@@ -207,22 +222,33 @@ macro_rules! native_types {
 // Not `u64` or `usize`: SQLite's integers are signed 64-bit, and rusqlite
 // reads and writes them only with a feature that fails at run time on large
 // values; the compile error says to use `i64`.
-sql_types!("INTEGER", "SMALLINT": i8, i16, u8);
-sql_types!("INTEGER", "INTEGER": i32, u16);
-sql_types!("INTEGER", "BIGINT": i64, isize, u32);
-sql_types!("INTEGER", "BOOLEAN": bool);
-sql_types!("REAL", "REAL": f32);
-sql_types!("REAL", "DOUBLE PRECISION": f64);
+sql_types!("INTEGER", "SMALLINT": i8, u8);
+fast_types!("INTEGER", "SMALLINT", INT2: i16);
+sql_types!("INTEGER", "INTEGER": u16);
+fast_types!("INTEGER", "INTEGER", INT4: i32);
+sql_types!("INTEGER", "BIGINT": isize, u32);
+fast_types!("INTEGER", "BIGINT", INT8: i64);
+fast_types!("INTEGER", "BOOLEAN", BOOL: bool);
+fast_types!("REAL", "REAL", FLOAT4: f32);
+fast_types!("REAL", "DOUBLE PRECISION", FLOAT8: f64);
 // Written out (not by the macro): a compile error about a type that is no
 // column points at these as the closest ones, and reads better plain.
 impl SqlType for String {
     const SQLITE: &'static str = "TEXT";
     const PG: &'static str = "TEXT";
+    #[cfg(feature = "postgres")]
+    fn __from_pg(raw: crate::pg::value::PgRaw<'_>) -> crate::pg::value::FromPgResult<Self> {
+        raw.native_if(&postgres::types::Type::TEXT)
+    }
 }
 
 impl SqlType for Vec<u8> {
     const SQLITE: &'static str = "BLOB";
     const PG: &'static str = "BYTEA";
+    #[cfg(feature = "postgres")]
+    fn __from_pg(raw: crate::pg::value::PgRaw<'_>) -> crate::pg::value::FromPgResult<Self> {
+        raw.native_if(&postgres::types::Type::BYTEA)
+    }
 }
 // A dynamic value: any type in SQLite; text in PostgreSQL, whose columns
 // have one type.

@@ -351,7 +351,11 @@ fn postgres_calls_in_a_transaction_cost_one_round_trip_more_and_nest_with_savepo
         // released with its opening, so rolling it back keeps that call.
         let sp = tx.savepoint().unwrap();
         a.tags().remove(&sp, [k(1)]).unwrap();
-        assert_missing_target(a.tags().add(&sp, [missing]), "Article.tags", &missing.to_string());
+        assert_missing_target(
+            a.tags().add(&sp, [missing]),
+            "Article.tags",
+            &missing.to_string(),
+        );
         // The failed call undid itself alone: the remove before it holds.
         assert_eq!(ids(&a.tags().keys(&sp).unwrap()), vec![k(0), k(2)]);
         sp.rollback().unwrap();
@@ -377,7 +381,10 @@ fn postgres_calls_in_a_transaction_cost_one_round_trip_more_and_nest_with_savepo
     assert_eq!(tx.connection().round_trips() - before, 2);
     assert!(a.tags().add(&tx, [missing]).is_err());
     let e = a.tags().count(&tx).unwrap_err();
-    assert!(e.to_string().contains("current transaction is aborted"), "{e}");
+    assert!(
+        e.to_string().contains("current transaction is aborted"),
+        "{e}"
+    );
     drop(tx);
     assert_eq!(ids(&a.tags().keys(&conn).unwrap()), vec![k(1), k(2), k(3)]);
 }

@@ -297,6 +297,11 @@ impl PgConnection {
         self.client.borrow_mut().batch_execute(sql)
     }
 
+    /// True while a statement log is attached (statements then keep their text).
+    pub(crate) fn logging(&self) -> bool {
+        self.log.borrow().is_some()
+    }
+
     fn trip(&self, sql: &str) {
         self.round_trips.set(self.round_trips.get() + 1);
         if let Some(log) = &*self.log.borrow() {
@@ -337,12 +342,12 @@ impl PgConnection {
     /// savepoint, so its failure leaves the transaction usable.
     pub(crate) fn run<R>(
         &self,
-        sql: &str,
+        sql: Option<&str>,
         write: bool,
         f: impl FnOnce(&mut postgres::Client) -> std::result::Result<R, postgres::Error>,
     ) -> std::result::Result<R, postgres::Error> {
         self.guarded(write, || {
-            self.trip(sql);
+            self.trip(sql.unwrap_or(""));
             f(&mut self.client.borrow_mut())
         })
     }
@@ -361,10 +366,8 @@ impl PgConnection {
         write: bool,
         f: impl FnOnce() -> std::result::Result<R, postgres::Error>,
     ) -> std::result::Result<R, postgres::Error> {
-        let guard = write
-            && self.depth.get() > 0
-            && self.units.get() == 0
-            && self.call_savepoints.get();
+        let guard =
+            write && self.depth.get() > 0 && self.units.get() == 0 && self.call_savepoints.get();
         if !guard {
             return f();
         }

@@ -206,12 +206,36 @@ pub(crate) const SAVEPOINT: Unit = Unit {
 /// Locks the owner's row (`FOR UPDATE`, which waits for every transaction
 /// whose foreign key check holds it: those linking or unlinking it), so the
 /// statements after it see their committed links.
-pub(crate) fn lock_owner(t: &TableDef) -> String {
-    format!(
-        "SELECT count(*) FROM (SELECT 1 FROM {} WHERE {} = $1 FOR UPDATE) l",
+pub(crate) fn lock_row(t: &TableDef) -> &str {
+    t.sql.pg().get(Slot::LockRow, || {
+        format!(
+            "SELECT count(*) FROM (SELECT 1 FROM {} WHERE {} = $1 FOR UPDATE) AS __l",
+            ident(t.name),
+            ident(t.pk_column().name)
+        )
+    })
+}
+
+/// [`lock_row`] with the key written in, for a simple query (one round trip
+/// with the unit's `BEGIN`): only for keys that are an integer, or text
+/// (an escape string, whatever the server's `standard_conforming_strings`).
+pub(crate) fn lock_row_literal(
+    t: &TableDef,
+    key: &crate::pg::value::PgParam<'_>,
+) -> Option<String> {
+    use crate::pg::value::PgParam;
+    let literal = match key {
+        PgParam::Int(i) => i.to_string(),
+        PgParam::Text(text) if !text.contains('\0') => {
+            format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+        }
+        _ => return None,
+    };
+    Some(format!(
+        "SELECT 1 FROM {} WHERE {} = {literal} FOR UPDATE",
         ident(t.name),
         ident(t.pk_column().name)
-    )
+    ))
 }
 
 /// Moves `t`'s identity sequence past its largest key.

@@ -265,56 +265,28 @@ impl ToSql for Encoded {
 /// A column as PostgreSQL sent it: its type and its bytes (`None` for NULL).
 #[doc(hidden)]
 pub struct PgRaw<'a> {
-    ty: &'a Type,
+    // `FromSql` lends the type for the call only; a built-in type's clone
+    // is a copy.
+    ty: Type,
     raw: Option<&'a [u8]>,
 }
 
 impl<'a> FromSql<'a> for PgRaw<'a> {
     fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
-        // `FromSql` hands out the type for the call only; the row outlives it.
         Ok(PgRaw {
-            ty: static_type(ty),
+            ty: ty.clone(),
             raw: Some(raw),
         })
     }
     fn from_sql_null(ty: &Type) -> Result<Self, BoxError> {
         Ok(PgRaw {
-            ty: static_type(ty),
+            ty: ty.clone(),
             raw: None,
         })
     }
     fn accepts(_: &Type) -> bool {
         true
     }
-}
-
-/// The `'static` constant of a built-in type (every type a column of m2m
-/// has); `UNKNOWN` for another.
-fn static_type(ty: &Type) -> &'static Type {
-    const KNOWN: &[Type] = &[
-        Type::BOOL,
-        Type::INT2,
-        Type::INT4,
-        Type::INT8,
-        Type::OID,
-        Type::FLOAT4,
-        Type::FLOAT8,
-        Type::TEXT,
-        Type::VARCHAR,
-        Type::BPCHAR,
-        Type::NAME,
-        Type::BYTEA,
-        Type::UUID,
-        Type::JSON,
-        Type::JSONB,
-        Type::DATE,
-        Type::TIME,
-        Type::TIMESTAMP,
-        Type::TIMESTAMPTZ,
-        Type::NUMERIC,
-        Type::CHAR,
-    ];
-    KNOWN.iter().find(|k| *k == ty).unwrap_or(&Type::UNKNOWN)
 }
 
 impl<'a> PgRaw<'a> {
@@ -326,8 +298,22 @@ impl<'a> PgRaw<'a> {
     /// Reads the column through `postgres`'s own `FromSql` of `T`.
     pub fn native<T: FromSql<'a>>(self) -> FromPgResult<T> {
         match self.raw {
-            Some(raw) => T::from_sql(self.ty, raw),
-            None => T::from_sql_null(self.ty),
+            Some(raw) => T::from_sql(&self.ty, raw),
+            None => T::from_sql_null(&self.ty),
+        }
+    }
+
+    /// Reads the column natively when it has type `ty` (the type m2m
+    /// declares for `T`), else as the SQLite value it corresponds to (a
+    /// table made elsewhere, with another integer width, say).
+    pub fn native_if<T: FromSql<'a> + rusqlite::types::FromSql>(
+        self,
+        ty: &Type,
+    ) -> FromPgResult<T> {
+        if self.ty == *ty && self.raw.is_some() {
+            self.native()
+        } else {
+            self.through_sqlite()
         }
     }
 
@@ -336,7 +322,7 @@ impl<'a> PgRaw<'a> {
         let Some(raw) = self.raw else {
             return Ok(ValueRef::Null);
         };
-        let ty = self.ty;
+        let ty = &self.ty;
         Ok(match *ty {
             Type::INT8 => ValueRef::Integer(i64::from_sql(ty, raw)?),
             Type::INT4 => ValueRef::Integer(i32::from_sql(ty, raw)?.into()),
