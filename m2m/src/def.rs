@@ -362,6 +362,7 @@ pub(crate) enum Slot {
     AddReturningBlobs,
     RemoveOne,
     RemoveMany,
+    RemoveManyReturning,
     LockRow,
     RemoveOthersReturning,
     RemoveOthersReturningBlobs,

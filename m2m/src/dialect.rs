@@ -73,10 +73,10 @@ pub(crate) trait Statements: Sync {
     fn prefetch_with_pivot<'a>(&self, r: &'a RelationDef, p: &TableDef, blobs: bool) -> &'a str;
     /// Unlinks owner ?1 from the one target ?2 (a single-row delete).
     fn remove_one<'a>(&self, r: &'a RelationDef) -> &'a str;
-    /// Deletes the owner's links to the targets in ?2, returning their keys,
-    /// in one statement; `None` where deleting key by key is faster (SQLite:
-    /// see `Related::unlink`).
-    fn remove_many<'a>(&self, r: &'a RelationDef) -> Option<&'a str>;
+    /// Deletes the owner's links to the targets in ?2 in one statement
+    /// (`returning` their keys); `None` where deleting key by key is faster
+    /// (SQLite: see `Related::unlink`).
+    fn remove_many<'a>(&self, r: &'a RelationDef, returning: bool) -> Option<&'a str>;
     /// Deletes the owner's links whose target is not in ?2 (the first half of `set`).
     fn remove_others<'a>(&self, r: &'a RelationDef, blobs: bool) -> &'a str;
     /// Deletes every link of owner ?1.

@@ -357,6 +357,14 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         targets: impl IntoIterator<Item = K>,
     ) -> Result<usize> {
         let (s, batch) = self.write_batch(conn, "remove", targets)?;
+        // A list deleted in one statement needs only the count back.
+        if batch.keys.len() > 1
+            && let Some(text) = s.sql().remove_many(self.def(), false)
+        {
+            return s
+                .execute(text, &[&*self.owner, &batch.list])
+                .map_err(self.op("remove").fail());
+        }
         self.unlink(s, &batch, "remove").map(|gone| gone.len())
     }
 
@@ -374,7 +382,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         }
         // One key, or a dialect that deletes a list in one statement: atomic
         // by itself.
-        let tx = if batch.keys.len() > 1 && s.sql().remove_many(self.def()).is_none() {
+        let tx = if batch.keys.len() > 1 && s.sql().remove_many(self.def(), true).is_none() {
             Some(Atomic::begin(s).map_err(fail)?)
         } else {
             None
@@ -395,7 +403,7 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
     ) -> Result<Vec<T::Pk>, DbError> {
         let def = self.def();
         if batch.keys.len() > 1
-            && let Some(text) = s.sql().remove_many(def)
+            && let Some(text) = s.sql().remove_many(def, true)
         {
             return self.returning(s, text, batch);
         }

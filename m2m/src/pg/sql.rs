@@ -574,9 +574,14 @@ impl Statements for Pg {
         })
     }
 
-    fn remove_many<'a>(&self, r: &'a RelationDef) -> Option<&'a str> {
+    fn remove_many<'a>(&self, r: &'a RelationDef, returning: bool) -> Option<&'a str> {
         // One statement, one round trip, whatever the number of keys.
-        Some(r.sql.pg().get(Slot::RemoveMany, || {
+        let slot = if returning {
+            Slot::RemoveManyReturning
+        } else {
+            Slot::RemoveMany
+        };
+        Some(r.sql.pg().get(slot, || {
             let Names { j, s, t } = names(r);
             let keys = target_list(r);
             let o = owner_param(r);
@@ -587,7 +592,7 @@ impl Statements for Pg {
             } else {
                 format!("DELETE FROM {j} WHERE {s} = {o} AND {t} = ANY({keys})")
             };
-            with_returning(r, body, true)
+            with_returning(r, body, returning)
         }))
     }
 

@@ -715,7 +715,7 @@ impl Statements for Sqlite {
         })
     }
 
-    fn remove_many<'a>(&self, _r: &'a RelationDef) -> Option<&'a str> {
+    fn remove_many<'a>(&self, _r: &'a RelationDef, _returning: bool) -> Option<&'a str> {
         // A single-row delete per key, prepared once, in one transaction:
         // SQLite deletes an `IN` list's rows in two passes.
         None
