@@ -166,6 +166,11 @@ def main():
                "what the hand-written side sends: the row after it. `set` takes its owner's row lock",
                "(`FOR UPDATE`, which the hand-written diff lacks: under READ COMMITTED two concurrent `set`s",
                "could otherwise both keep links) in the round trip of its `BEGIN`.",
+               "",
+               "Every other operation sends what the hand-written side sends (the last column), and the rest",
+               "is noise on this shared machine: two consecutive full runs of the same binaries gave add",
+               "0.86× and 1.12×, clear 0.96× and 1.14×, fetch_with_pivot 1.05× and 1.15×, prefetch 1.07× and",
+               "1.02×, set 1.06× and 0.96× (within the ±30% write and ±25% read ties of `PERFORMANCE.md`).",
                ""]
     if sweep:
         md += ["## Scale sweep", "",

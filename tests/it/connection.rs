@@ -388,3 +388,25 @@ fn postgres_calls_in_a_transaction_cost_one_round_trip_more_and_nest_with_savepo
     drop(tx);
     assert_eq!(ids(&a.tags().keys(&conn).unwrap()), vec![k(1), k(2), k(3)]);
 }
+
+/// A lost connection (the server ended the session) is an error naming the
+/// call, never a panic or a half-written call; every later call on it is an
+/// error too.
+#[test]
+fn postgres_a_lost_connection_is_an_error_not_a_panic() {
+    let url = m2m_pg_harness::fresh_schema_url();
+    let conn = pg_at(&url);
+    let ts = tags(&conn, &["a", "b"]);
+    let a = article(&conn, "x");
+    let pid = conn.int("SELECT pg_backend_pid()");
+    let other = pg_at(&url);
+    other.exec(&format!("SELECT pg_terminate_backend({pid})"));
+
+    let e = a.tags().add(&conn, [&ts[0], &ts[1]]).unwrap_err();
+    assert!(e.to_string().contains("Article.tags: add"), "{e}");
+    assert!(e.postgres_error().is_some(), "{e:?}");
+    assert!(!e.is_busy() && !e.is_unique_violation());
+    assert!(a.tags().set(&conn, [&ts[0]]).is_err());
+    assert!(a.tags().count(&conn).is_err());
+    assert_eq!(other.rows_in("articles_tags"), 0, "nothing was written");
+}

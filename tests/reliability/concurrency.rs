@@ -931,12 +931,25 @@ pub struct Counter {
 /// unit holding the write lock) and no call fails.
 #[test]
 fn concurrent_update_pivot_increments_lose_nothing() {
-    const INCREMENTERS: usize = 4;
-    const INCREMENTS: usize = 50;
     let dir = TempDir::new("increments");
     let path = dir.file("count.db");
+    increments_race(|| m2m::open(&path).unwrap());
+}
+
+/// The same on PostgreSQL (READ COMMITTED): `update_pivot` reads its row
+/// `FOR UPDATE`, so an increment waits for the one before it.
+#[test]
+fn concurrent_update_pivot_increments_lose_nothing_on_postgres() {
+    let url = m2m_pg_harness::fresh_schema_url();
+    increments_race(|| m2m::pg::connect(&url).unwrap());
+}
+
+/// The body of the increments race, on connections from `open`.
+fn increments_race<C: Db>(open: impl Fn() -> C + Sync) {
+    const INCREMENTERS: usize = 4;
+    const INCREMENTS: usize = 50;
     {
-        let conn = m2m::open(&path).unwrap();
+        let conn = open();
         Club::create_table(&conn).unwrap();
         Counter::create_table(&conn).unwrap();
         let name = "c".to_owned();
@@ -955,9 +968,9 @@ fn concurrent_update_pivot_increments_lose_nothing() {
     let failures: Vec<String> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..INCREMENTERS)
             .map(|t| {
-                let (path, start) = (&path, &start);
+                let (open, start) = (&open, &start);
                 s.spawn(move || {
-                    let conn = m2m::open(path).unwrap();
+                    let conn = open();
                     let link = Counter::CLUBS.of_key(1);
                     start.wait();
                     let mut failures = Vec::new();
@@ -982,7 +995,7 @@ fn concurrent_update_pivot_increments_lose_nothing() {
         "{} calls failed: {failures:#?}",
         failures.len()
     );
-    let conn = m2m::open(&path).unwrap();
+    let conn = open();
     let tally = Counter::CLUBS.of_key(1).pivot(&conn, 1).unwrap().unwrap();
     assert_eq!(
         tally.count,
@@ -1018,7 +1031,7 @@ impl SeedLog {
     }
 }
 
-fn seed_worker(thread: usize, conn: &Connection) -> Result<SeedLog, String> {
+fn seed_worker(thread: usize, conn: &impl Db) -> Result<SeedLog, String> {
     let mut rng = Rng::new(100 + thread as u64);
     let mut log = SeedLog::default();
     let own = Post::LABELS.of_key(post_id(thread, 0));
@@ -1065,8 +1078,21 @@ fn seed_worker(thread: usize, conn: &Connection) -> Result<SeedLog, String> {
 fn concurrent_get_or_create_inserts_each_row_once_and_never_fails() {
     let dir = TempDir::new("get-or-create");
     let path = dir.file("seed.db");
+    get_or_create_race(|| m2m::open(&path).unwrap());
+}
+
+/// The same on PostgreSQL (READ COMMITTED): a conflicting insert waits for
+/// the other transaction, then finds its row.
+#[test]
+fn concurrent_get_or_create_inserts_each_row_once_and_never_fails_on_postgres() {
+    let url = m2m_pg_harness::fresh_schema_url();
+    get_or_create_race(|| m2m::pg::connect(&url).unwrap());
+}
+
+/// The body of the get-or-create race, on connections from `open`.
+fn get_or_create_race<C: TestDb>(open: impl Fn() -> C + Sync) {
     {
-        let conn = m2m::open(&path).unwrap();
+        let conn = open();
         create_all(&conn);
         for t in 0..THREADS {
             for id in [SHARED_POST, post_id(t, 0)] {
@@ -1082,20 +1108,28 @@ fn concurrent_get_or_create_inserts_each_row_once_and_never_fails() {
             }
         }
         // Every insert into the label table, as committed.
-        conn.execute_batch(
-            "CREATE TABLE label_log (name TEXT NOT NULL);
-             CREATE TRIGGER label_log AFTER INSERT ON label BEGIN INSERT INTO label_log VALUES (new.name); END;",
-        )
-        .unwrap();
+        if conn.is_pg() {
+            conn.exec(
+                "CREATE TABLE label_log (name TEXT NOT NULL);
+                 CREATE FUNCTION label_log() RETURNS trigger LANGUAGE plpgsql AS $f$
+                 BEGIN INSERT INTO label_log VALUES (NEW.name); RETURN NEW; END $f$;
+                 CREATE TRIGGER label_log AFTER INSERT ON label FOR EACH ROW EXECUTE FUNCTION label_log();",
+            );
+        } else {
+            conn.exec(
+                "CREATE TABLE label_log (name TEXT NOT NULL);
+                 CREATE TRIGGER label_log AFTER INSERT ON label BEGIN INSERT INTO label_log VALUES (new.name); END;",
+            );
+        }
     }
 
     let start = Barrier::new(THREADS);
     let logs: Vec<SeedLog> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..THREADS)
             .map(|t| {
-                let (path, start) = (&path, &start);
+                let (open, start) = (&open, &start);
                 s.spawn(move || {
-                    let conn = m2m::open(path).map_err(|e| format!("open: {e}"))?;
+                    let conn = open();
                     start.wait();
                     seed_worker(t, &conn).map_err(|e| format!("thread {t}: {e}"))
                 })
@@ -1111,18 +1145,11 @@ fn concurrent_get_or_create_inserts_each_row_once_and_never_fails() {
             .collect()
     });
 
-    let conn = m2m::open(&path).unwrap();
-    assert_eq!(rows_in(&conn, "label"), 2 * SEED_NAMES as i64);
+    let conn = open();
+    assert_eq!(conn.rows_in("label"), 2 * SEED_NAMES as i64);
     let mut per_name: BTreeMap<String, i64> = BTreeMap::new();
-    let mut stmt = conn
-        .prepare("SELECT name, count(*) FROM label_log GROUP BY name")
-        .unwrap();
-    for row in stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
-        .unwrap()
-    {
-        let (name, n) = row.unwrap();
-        per_name.insert(name, n);
+    for row in conn.texts("SELECT name, count(*) FROM label_log GROUP BY name") {
+        per_name.insert(row[0].clone(), row[1].parse().unwrap());
     }
     assert_eq!(per_name.len(), 2 * SEED_NAMES);
     assert!(per_name.values().all(|&n| n == 1), "inserts: {per_name:?}");
@@ -1143,12 +1170,10 @@ fn concurrent_get_or_create_inserts_each_row_once_and_never_fails() {
     assert_eq!(inserted.len(), SEED_NAMES, "{inserted:?}");
     assert!(inserted.values().all(|&n| n == 1), "{inserted:?}");
 
-    // Every thread saw the stored key of each name.
+    // Every thread saw the stored key of each name (names are `g0`, `c3`, ...).
     for log in &logs {
         for (name, &key) in &log.keys {
-            let stored: i64 = conn
-                .query_row("SELECT id FROM label WHERE name = ?1", [name], |r| r.get(0))
-                .unwrap();
+            let stored = conn.int(&format!("SELECT id FROM label WHERE name = '{name}'"));
             assert_eq!(key, stored, "{name}");
         }
     }
