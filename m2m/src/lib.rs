@@ -1,9 +1,11 @@
 //! # m2m
 //!
-//! Many-to-many relations for plain Rust structs on SQLite, checked at
-//! compile time. Write `#[derive(Model)]` on your structs, mark a
+//! Many-to-many relations for plain Rust structs on SQLite and PostgreSQL,
+//! checked at compile time. Write `#[derive(Model)]` on your structs, mark a
 //! `ManyToMany<T>` field, and get typed accessors from both sides, run by
-//! this crate over [`rusqlite`].
+//! this crate over [`rusqlite`] (the default) or, with the feature
+//! `postgres`, over rust-postgres (`m2m::pg`): the same model code and the
+//! same calls on both.
 //!
 //! ```
 //! use m2m::{ManyToMany, Model};
@@ -74,6 +76,13 @@
 //! (a pooled connection derefs to a `Connection`: pass `&*pooled`). A call
 //! that writes several statements runs them as one unit: a transaction of
 //! its own, or a savepoint inside yours.
+//!
+//! With the feature `postgres`, `m2m::pg::connect(params)` (or
+//! `PgConnection::new(client)`) is a connection too, and its transactions
+//! (`conn.transaction()`, a guard that commits on `commit()` and rolls
+//! back on drop; `tx.savepoint()` nests) are as well: the calls, their
+//! results and their errors are the same there (see the `pg` module for what
+//! differs underneath, and why).
 //!
 //! ## Accessor calls
 //!
