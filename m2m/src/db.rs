@@ -355,6 +355,7 @@ impl<'c> Session<'c> {
     /// row's key: PostgreSQL's identity sequence does not see keys given
     /// explicitly (SQLite's rowid does), so it is moved past the largest.
     /// Returns true when the insert is worth trying again.
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
     pub(crate) fn resync_key(self, t: &crate::TableDef) -> DbResult<bool> {
         match self {
             Session::Sqlite(_) => Ok(false),
@@ -551,6 +552,7 @@ impl<'c> Atomic<'c> {
     /// transaction) holds the database's one writer lock already; on
     /// PostgreSQL the row is locked `FOR UPDATE`, in the round trip of the
     /// unit's opening when the key can be written into it.
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
     pub(crate) fn begin_locking(
         session: Session<'c>,
         t: &crate::TableDef,

@@ -361,8 +361,12 @@ pub(crate) enum Slot {
     AddReturning,
     AddReturningBlobs,
     RemoveOne,
+    // PostgreSQL's alone.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     RemoveMany,
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     RemoveManyReturning,
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     LockRow,
     RemoveOthersReturning,
     RemoveOthersReturningBlobs,
@@ -381,6 +385,7 @@ pub(crate) enum Slot {
     PrefetchBlobs,
     CountColumn,
     PivotGet,
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     PivotGetForUpdate,
     PivotUpdate,
     FetchWithPivot,

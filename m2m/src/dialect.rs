@@ -174,6 +174,8 @@ pub(crate) type Cond<'a> = dyn Fn(&mut Vec<Param>) -> String + 'a;
 /// parameter).
 pub(crate) enum Param {
     Value(Value),
+    /// PostgreSQL's array parameter (SQLite writes a list as JSON text).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     List(List),
 }
 
