@@ -164,7 +164,7 @@ def main():
                "one failed insert would abort its transaction. With the guarantee set aside",
                "(`conn.set_savepoint_per_call(false)`, for bulk loads rolled back whole on any error) m2m sends",
                "what the hand-written side sends: the row after it. `set` takes its owner's row lock",
-               "(`FOR UPDATE`, which the hand-written diff lacks: under READ COMMITTED two concurrent `set`s",
+               "(`FOR NO KEY UPDATE`, which the hand-written diff lacks: under READ COMMITTED two concurrent `set`s",
                "could otherwise both keep links) in the round trip of its `BEGIN`.",
                "",
                "Every other operation sends what the hand-written side sends (the last column), and the rest",

@@ -550,7 +550,7 @@ impl<'c> Atomic<'c> {
     /// `t`'s row `key` against other writers, for a call that reads before
     /// it writes. SQLite's `BEGIN IMMEDIATE` (or the caller's write
     /// transaction) holds the database's one writer lock already; on
-    /// PostgreSQL the row is locked `FOR UPDATE`, in the round trip of the
+    /// PostgreSQL the row is locked `FOR NO KEY UPDATE`, in the round trip of the
     /// unit's opening when the key can be written into it.
     #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
     pub(crate) fn begin_locking(

@@ -58,7 +58,7 @@ pub(crate) trait Statements: Sync {
     fn pivot_get<'a>(&self, r: &'a RelationDef, p: &TableDef) -> &'a str;
     /// [`pivot_get`](Self::pivot_get) for a read-modify-write
     /// (`update_pivot`), locking the row until the unit ends (PostgreSQL:
-    /// `FOR UPDATE`); SQLite's unit holds the write lock already.
+    /// `FOR NO KEY UPDATE`); SQLite's unit holds the write lock already.
     fn pivot_get_for_update<'a>(&self, r: &'a RelationDef, p: &TableDef) -> &'a str {
         self.pivot_get(r, p)
     }

@@ -200,7 +200,9 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
         }
         let def = self.def();
         let fail = self.op("sync_with").fail();
-        let tx = Atomic::begin(s).map_err(fail)?;
+        // A diff against the stored rows: one sync_with of this owner at a
+        // time (as `set`).
+        let tx = Atomic::begin_locking(s, def.owner, &*self.owner).map_err(fail)?;
         let mut report = SyncReport::default();
         match mode {
             SyncMode::Remove => {

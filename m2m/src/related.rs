@@ -531,7 +531,9 @@ impl<O: Model, T: Model, P: Through> Related<'_, O, T, P> {
             return Ok(SyncReport::default());
         }
         self.check_deferred(s, "toggle", &batch)?;
-        let tx = Atomic::begin(s).map_err(fail)?;
+        // What to link depends on what was unlinked: one toggle of this
+        // owner at a time (as `set`).
+        let tx = Atomic::begin_locking(s, self.def().owner, &*self.owner).map_err(fail)?;
         let removed = self.unlink_each(s, &batch).map_err(fail)?;
         let gone: HashSet<&T::Pk> = removed.iter().collect();
         let rest = Batch::<T>::from_keys(

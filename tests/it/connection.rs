@@ -296,8 +296,10 @@ fn postgres_a_locked_table_is_a_busy_error_and_nothing_is_written() {
     assert_eq!(ids(&a.tags().keys(&other).unwrap()), vec![ts[1].id]);
 }
 
-/// A writer waits for another connection's transaction on the same links,
-/// and diffs against what that one committed.
+/// Two `set`s of one owner's links serialize: the second waits for the
+/// first one's transaction (it holds the owner's row lock) and diffs
+/// against what that one committed, so the relation ends as the last `set`
+/// made it, never as the union of both.
 #[test]
 fn postgres_a_writer_waits_for_another_connections_transaction() {
     let url = m2m_pg_harness::fresh_schema_url();
@@ -310,14 +312,19 @@ fn postgres_a_writer_waits_for_another_connections_transaction() {
     let writer = std::thread::spawn(move || {
         let mut other = pg_at(&writer_url);
         let tx = other.transaction().unwrap();
-        Article::TAGS.of_key(aid).add(&tx, [t0]).unwrap();
+        Article::TAGS.of_key(aid).set(&tx, [t0]).unwrap();
         locked_tx.send(()).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(300));
         tx.commit().unwrap();
     });
     locked_rx.recv().unwrap();
+    let started = std::time::Instant::now();
     let r = a.tags().set(&conn, [&ts[1]]).unwrap();
     writer.join().unwrap();
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(200),
+        "the second set did not wait for the first"
+    );
     assert_eq!(
         ids(&r.removed),
         vec![ts[0].id],

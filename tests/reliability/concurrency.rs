@@ -937,7 +937,7 @@ fn concurrent_update_pivot_increments_lose_nothing() {
 }
 
 /// The same on PostgreSQL (READ COMMITTED): `update_pivot` reads its row
-/// `FOR UPDATE`, so an increment waits for the one before it.
+/// `FOR NO KEY UPDATE`, so an increment waits for the one before it.
 #[test]
 fn concurrent_update_pivot_increments_lose_nothing_on_postgres() {
     let url = m2m_pg_harness::fresh_schema_url();

@@ -203,13 +203,15 @@ pub(crate) const SAVEPOINT: Unit = Unit {
     rollback: "ROLLBACK TO m2m_write; RELEASE m2m_write",
 };
 
-/// Locks the owner's row (`FOR UPDATE`, which waits for every transaction
-/// whose foreign key check holds it: those linking or unlinking it), so the
-/// statements after it see their committed links.
+/// Locks the owner's row (`FOR NO KEY UPDATE`): a second `set` of the
+/// owner's links waits for the first one's transaction, and its statements
+/// then see what that one committed. (Not `FOR UPDATE`, which would also
+/// wait for the foreign-key checks of every `add` to the owner, and deadlock
+/// with one that inserted a link the `set` is about to insert.)
 pub(crate) fn lock_row(t: &TableDef) -> &str {
     t.sql.pg().get(Slot::LockRow, || {
         format!(
-            "SELECT count(*) FROM (SELECT 1 FROM {} WHERE {} = $1 FOR UPDATE) AS __l",
+            "SELECT count(*) FROM (SELECT 1 FROM {} WHERE {} = $1 FOR NO KEY UPDATE) AS __l",
             ident(t.name),
             ident(t.pk_column().name)
         )
@@ -232,7 +234,7 @@ pub(crate) fn lock_row_literal(
         _ => return None,
     };
     Some(format!(
-        "SELECT 1 FROM {} WHERE {} = {literal} FOR UPDATE",
+        "SELECT 1 FROM {} WHERE {} = {literal} FOR NO KEY UPDATE",
         ident(t.name),
         ident(t.pk_column().name)
     ))
@@ -445,6 +447,14 @@ impl Statements for Pg {
                 (o, "__l.k".to_owned())
             };
             let from = format!("FROM unnest({}) AS __l(k)", target_list(r));
+            // Rows are written (and locked) in pair order, so concurrent
+            // calls wait for each other instead of deadlocking; a
+            // symmetrical pair's order is not its target's.
+            let from = if r.symmetrical {
+                format!("{from} ORDER BY LEAST({0}, __l.k), GREATEST({0}, __l.k)", owner_param(r))
+            } else {
+                from
+            };
             let body = match r.through() {
                 None => format!(
                     "INSERT INTO {j} ({s}, {t}) SELECT {src}, {dst} {from} ON CONFLICT ({s}, {t}) DO NOTHING"
@@ -492,7 +502,7 @@ impl Statements for Pg {
 
     fn pivot_get_for_update<'a>(&self, r: &'a RelationDef, p: &TableDef) -> &'a str {
         r.sql.pg().get(Slot::PivotGetForUpdate, || {
-            format!("{} FOR UPDATE", self.pivot_get(r, p))
+            format!("{} FOR NO KEY UPDATE", self.pivot_get(r, p))
         })
     }
 
