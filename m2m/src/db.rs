@@ -137,23 +137,23 @@ pub(crate) struct PgStmt<'c> {
 
 #[cfg(feature = "postgres")]
 impl PgStmt<'_> {
-    fn query(&self) -> DbResult<Vec<postgres::Row>> {
-        let params: Vec<&(dyn postgres::types::ToSql + Sync)> = self
-            .params
+    /// The bound parameters, as the client takes them.
+    fn params(&self) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
+        self.params
             .iter()
             .map(|p| p as &(dyn postgres::types::ToSql + Sync))
-            .collect();
+            .collect()
+    }
+
+    fn query(&self) -> DbResult<Vec<postgres::Row>> {
+        let params = self.params();
         Ok(self.conn.run(self.sql.as_deref(), self.write, |c| {
             c.query(&self.stmt, &params)
         })?)
     }
 
     fn execute(&self) -> DbResult<usize> {
-        let params: Vec<&(dyn postgres::types::ToSql + Sync)> = self
-            .params
-            .iter()
-            .map(|p| p as &(dyn postgres::types::ToSql + Sync))
-            .collect();
+        let params = self.params();
         if self.stmt.columns().is_empty() {
             let n = self.conn.run(self.sql.as_deref(), self.write, |c| {
                 c.execute(&self.stmt, &params)
@@ -271,16 +271,6 @@ impl<'c> Session<'c> {
             Session::Sqlite(c) => !c.is_autocommit(),
             #[cfg(feature = "postgres")]
             Session::Pg(c) => c.in_transaction(),
-        }
-    }
-
-    /// True when a transaction is open, the caller's or an atomic unit of
-    /// m2m's (a unit opened in one nests in it as a savepoint).
-    fn in_unit(self) -> bool {
-        match self {
-            Session::Sqlite(c) => !c.is_autocommit(),
-            #[cfg(feature = "postgres")]
-            Session::Pg(c) => c.in_transaction() || c.in_unit(),
         }
     }
 
@@ -535,7 +525,7 @@ pub(crate) struct Atomic<'c> {
 
 impl<'c> Atomic<'c> {
     pub(crate) fn begin(session: Session<'c>) -> DbResult<Self> {
-        let nested = session.in_unit();
+        let nested = session.in_transaction();
         let sql = session.unit(nested);
         session.unit_sql(sql.begin)?;
         session.unit_opened();

@@ -99,7 +99,9 @@ pub(crate) trait Statements: Sync {
     /// The first key of ?2 with no target row (after a foreign-key failure).
     fn missing_target<'a>(&self, r: &'a RelationDef, blobs: bool) -> &'a str;
     /// `SELECT EXISTS(any row)` of a table.
-    fn has_rows(&self, table: &str) -> String;
+    fn has_rows(&self, table: &str) -> String {
+        format!("SELECT EXISTS(SELECT 1 FROM {})", ident(table))
+    }
     /// `values` (checked: no NaN) as the one parameter the list-reading
     /// statements take; `column` names them in an error.
     fn list(&self, column: &'static str, values: &[&dyn SqlValue]) -> DbResult<List>;
@@ -108,24 +110,40 @@ pub(crate) trait Statements: Sync {
     // pushing its parameters (in order) as it writes them.
 
     /// `"table"."column"`.
-    fn column(&self, table: &str, column: &str) -> String;
+    fn column(&self, table: &str, column: &str) -> String {
+        qualified(table, column)
+    }
     /// `column <op> <value>`; `op` is one of `=`, `<>`, `<`, `<=`, `>`,
     /// `>=`, `LIKE` (ASCII case-insensitive, as SQLite's).
     fn compare(&self, column: &str, op: &str, value: &Value, p: &mut Vec<Param>) -> String;
     /// `column IS NULL` / `column IS NOT NULL`.
-    fn is_null(&self, column: &str, null: bool) -> String;
+    fn is_null(&self, column: &str, null: bool) -> String {
+        if null {
+            format!("{column} IS NULL")
+        } else {
+            format!("{column} IS NOT NULL")
+        }
+    }
     /// `column IN (values)`, the values one list parameter.
     fn in_list(&self, column: &str, values: &[Value], p: &mut Vec<Param>) -> String;
     /// A condition no row meets.
     fn nothing(&self) -> String;
     /// `(a) AND (b)` / `(a) OR (b)`.
-    fn join(&self, a: &str, and: bool, b: &str) -> String;
+    fn join(&self, a: &str, and: bool, b: &str) -> String {
+        let op = if and { "AND" } else { "OR" };
+        format!("({a}) {op} ({b})")
+    }
     /// `NOT (a)`.
-    fn not(&self, a: &str) -> String;
+    fn not(&self, a: &str) -> String {
+        format!("NOT ({a})")
+    }
     /// `column ASC` / `column DESC`.
     fn order(&self, column: &str, ascending: bool) -> String;
     /// The rows of `t` whose key is (not) among the owners `sub` selects.
-    fn key_in(&self, t: &TableDef, negate: bool, sub: &str) -> String;
+    fn key_in(&self, t: &TableDef, negate: bool, sub: &str) -> String {
+        let not = if negate { "NOT " } else { "" };
+        format!("{} {not}IN ({sub})", pk_qualified(t))
+    }
     /// The target keys of owner `owner` (a relation query's scope).
     fn scope(&self, r: &RelationDef, owner: &Value, p: &mut Vec<Param>) -> String;
     /// The owners linked to a target meeting `cond`.
@@ -164,7 +182,48 @@ pub(crate) trait Statements: Sync {
     /// The number of rows `select` yields.
     fn count_of(&self, select: &str) -> String;
     /// Whether `select` yields a row.
-    fn exists_of(&self, select: &str) -> String;
+    fn exists_of(&self, select: &str) -> String {
+        format!("SELECT EXISTS({select})")
+    }
+}
+
+// ----- spelling both dialects share ---------------------------------------
+
+/// `name` as a quoted SQL identifier. Names are checked to be plain
+/// identifiers at compile time; quoting keeps keywords (`order`) usable.
+pub(crate) fn ident(name: &str) -> String {
+    let mut s = String::with_capacity(name.len() + 2);
+    s.push('"');
+    s.push_str(&name.replace('"', "\"\""));
+    s.push('"');
+    s
+}
+
+/// `"table"."column"`.
+pub(crate) fn qualified(table: &str, column: &str) -> String {
+    format!("{}.{}", ident(table), ident(column))
+}
+
+/// The key column of a table, qualified.
+pub(crate) fn pk_qualified(t: &TableDef) -> String {
+    qualified(t.name, t.pk_column().name)
+}
+
+/// A relation's junction and its two key columns, quoted. A symmetrical
+/// relation stores each pair once, smaller key in `s`, so both sides read
+/// and write the same row.
+pub(crate) struct Names {
+    pub(crate) j: String,
+    pub(crate) s: String,
+    pub(crate) t: String,
+}
+
+pub(crate) fn names(r: &RelationDef) -> Names {
+    Names {
+        j: ident(r.junction_table()),
+        s: ident(r.source),
+        t: ident(r.target),
+    }
 }
 
 /// A condition written into a statement, pushing its parameters.

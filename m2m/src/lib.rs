@@ -481,6 +481,7 @@ extern crate self as m2m;
 
 mod catalog;
 mod db;
+mod ddl;
 mod def;
 mod dialect;
 mod error;

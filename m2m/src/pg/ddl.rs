@@ -9,9 +9,23 @@
 
 use std::fmt::Write as _;
 
+use crate::ddl::Ddl;
 use crate::def::{ColumnDef, RelationDef, TableDef};
+use crate::dialect::ident;
 
-use super::sql::ident;
+struct Pg;
+
+impl Ddl for Pg {
+    fn column(t: &TableDef, i: usize, c: &ColumnDef) -> String {
+        column_sql(t, i, c)
+    }
+
+    fn key_type(pk: &ColumnDef) -> String {
+        format!(" {}", type_sql(pk.pg_type))
+    }
+
+    const JUNCTION_OPTIONS: &'static str = "";
+}
 
 /// The column's type, with the `"C"` collation for text.
 fn type_sql(ty: &str) -> String {
@@ -48,130 +62,10 @@ fn column_sql(t: &TableDef, i: usize, c: &ColumnDef) -> String {
 /// The statements that create `t`, its indexes and the junction tables of
 /// `relations` (the ones declared on it), each `IF NOT EXISTS`.
 pub(crate) fn create_sql(t: &TableDef, relations: &[&RelationDef]) -> String {
-    let mut out = String::new();
-    table_sql(&mut out, t, |_| "", None);
-    for r in relations.iter().filter(|r| r.declared) {
-        junction_sql(&mut out, r);
-    }
-    out
-}
-
-fn table_sql<'a>(
-    out: &mut String,
-    t: &TableDef,
-    extra: impl Fn(&ColumnDef) -> &'a str,
-    check: Option<String>,
-) {
-    let mut cols: Vec<String> = t
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| column_sql(t, i, c) + extra(c))
-        .collect();
-    cols.extend(check);
-    let _ = writeln!(
-        out,
-        "CREATE TABLE IF NOT EXISTS {} (\n    {}\n);",
-        ident(t.name),
-        cols.join(",\n    ")
-    );
-    for c in t.columns.iter().filter(|c| c.index) {
-        let _ = writeln!(
-            out,
-            "CREATE INDEX IF NOT EXISTS {} ON {} ({});",
-            ident(&index_name(&[t.name, c.name])),
-            ident(t.name),
-            ident(c.name)
-        );
-    }
-}
-
-/// An index's name: its table and columns joined by dots (no two indexes
-/// share one, nor an index a table's: see SQLite's DDL).
-fn index_name(parts: &[&str]) -> String {
-    parts.join(".")
-}
-
-fn references(table: &TableDef) -> String {
-    format!(
-        " REFERENCES {} ({}) ON DELETE CASCADE ON UPDATE CASCADE",
-        ident(table.name),
-        ident(table.pk_column().name)
-    )
-}
-
-fn through_sql(out: &mut String, r: &RelationDef, p: &TableDef) {
-    let (s, t) = (ident(r.source), ident(r.target));
-    let (to_owner, to_target) = (references(r.owner), references(r.target_table));
-    let extra = |c: &ColumnDef| {
-        if c.name == r.source {
-            to_owner.as_str()
-        } else if c.name == r.target {
-            to_target.as_str()
-        } else {
-            ""
-        }
-    };
-    table_sql(
-        out,
-        p,
-        extra,
-        r.symmetrical.then(|| format!("CHECK ({s} <= {t})")),
-    );
-    let _ = writeln!(
-        out,
-        "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} ({s}, {t});",
-        ident(&index_name(&[p.name, r.source, r.target])),
-        ident(p.name)
-    );
-    let _ = writeln!(
-        out,
-        "CREATE INDEX IF NOT EXISTS {} ON {} ({t});",
-        ident(&index_name(&[p.name, r.target])),
-        ident(p.name)
-    );
-}
-
-fn junction_sql(out: &mut String, r: &RelationDef) {
-    if let Some(p) = r.through() {
-        return through_sql(out, r, p);
-    }
-    let side = |col: &str, table: &TableDef| {
-        let pk = table.pk_column();
-        format!(
-            "{} {} NOT NULL REFERENCES {} ({}) ON DELETE CASCADE ON UPDATE CASCADE",
-            ident(col),
-            type_sql(pk.pg_type),
-            ident(table.name),
-            ident(pk.name)
-        )
-    };
-    let (s, t) = (ident(r.source), ident(r.target));
-    let check = if r.symmetrical {
-        format!(",\n    CHECK ({s} <= {t})")
-    } else {
-        String::new()
-    };
-    // The pair is the key: no duplicate links, and one owner's links are
-    // found (in target order) from its index.
-    let _ = writeln!(
-        out,
-        "CREATE TABLE IF NOT EXISTS {} (\n    {},\n    {},\n    PRIMARY KEY ({s}, {t}){check}\n);",
-        ident(r.junction_table()),
-        side(r.source, r.owner),
-        side(r.target, r.target_table),
-    );
-    let _ = writeln!(
-        out,
-        "CREATE INDEX IF NOT EXISTS {} ON {} ({t});",
-        ident(&index_name(&[r.junction_table(), r.target])),
-        ident(r.junction_table())
-    );
+    crate::ddl::create_sql::<Pg>(t, relations)
 }
 
 /// Drops an empty through table and creates it again with `r`'s foreign keys.
 pub(crate) fn rebuild_through(r: &RelationDef, p: &TableDef) -> String {
-    let mut out = format!("DROP TABLE {};\n", ident(p.name));
-    through_sql(&mut out, r, p);
-    out
+    crate::ddl::rebuild_through::<Pg>(r, p)
 }

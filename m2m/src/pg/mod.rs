@@ -433,11 +433,6 @@ impl PgConnection {
         }
     }
 
-    /// True while an atomic unit of m2m's is open.
-    pub(crate) fn in_unit(&self) -> bool {
-        self.units.get() > 0
-    }
-
     pub(crate) fn unit_opened(&self) {
         self.units.set(self.units.get() + 1);
     }

@@ -16,15 +16,11 @@ use std::fmt::Write as _;
 use rusqlite::types::Value;
 
 use crate::def::{ColumnSlot, RelationDef, Slot, TableDef};
-use crate::dialect::{Cond, List, Param, Statements, Unit};
+use crate::dialect::{
+    Cond, List, Names, Param, Statements, Unit, ident, names, pk_qualified, qualified,
+};
 use crate::error::DbResult;
 use crate::value::SqlValue;
-
-pub(crate) use crate::sqlite::sql::ident;
-
-fn qualified(table: &str, column: &str) -> String {
-    format!("{}.{}", ident(table), ident(column))
-}
 
 /// The key column's PostgreSQL type, for casts.
 fn key_type(t: &TableDef) -> &'static str {
@@ -48,24 +44,6 @@ fn select_list_ref(t: &TableDef) -> &str {
             .collect::<Vec<_>>()
             .join(", ")
     })
-}
-
-fn pk_qualified(t: &TableDef) -> String {
-    qualified(t.name, t.pk_column().name)
-}
-
-struct Names {
-    j: String,
-    s: String,
-    t: String,
-}
-
-fn names(r: &RelationDef) -> Names {
-    Names {
-        j: ident(r.junction_table()),
-        s: ident(r.source),
-        t: ident(r.target),
-    }
 }
 
 /// `$1` cast to the owner key's type.
@@ -723,10 +701,6 @@ impl Statements for Pg {
         })
     }
 
-    fn has_rows(&self, table: &str) -> String {
-        format!("SELECT EXISTS(SELECT 1 FROM {})", ident(table))
-    }
-
     fn list(&self, column: &'static str, values: &[&dyn SqlValue]) -> DbResult<List> {
         let mut pg = Vec::with_capacity(values.len());
         for v in values {
@@ -745,10 +719,6 @@ impl Statements for Pg {
         })
     }
 
-    fn column(&self, table: &str, column: &str) -> String {
-        qualified(table, column)
-    }
-
     fn compare(&self, column: &str, op: &str, value: &Value, p: &mut Vec<Param>) -> String {
         p.push(Param::Value(value.clone()));
         if op == "LIKE" {
@@ -757,14 +727,6 @@ impl Statements for Pg {
             return format!("{column} ILIKE ${} ESCAPE ''", p.len());
         }
         format!("{column} {op} ${}", p.len())
-    }
-
-    fn is_null(&self, column: &str, null: bool) -> String {
-        if null {
-            format!("{column} IS NULL")
-        } else {
-            format!("{column} IS NOT NULL")
-        }
     }
 
     fn in_list(&self, column: &str, values: &[Value], p: &mut Vec<Param>) -> String {
@@ -776,15 +738,6 @@ impl Statements for Pg {
         "false".to_owned()
     }
 
-    fn join(&self, a: &str, and: bool, b: &str) -> String {
-        let op = if and { "AND" } else { "OR" };
-        format!("({a}) {op} ({b})")
-    }
-
-    fn not(&self, a: &str) -> String {
-        format!("NOT ({a})")
-    }
-
     fn order(&self, column: &str, ascending: bool) -> String {
         // SQLite sorts NULLs first ascending and last descending.
         if ascending {
@@ -792,11 +745,6 @@ impl Statements for Pg {
         } else {
             format!("{column} DESC NULLS LAST")
         }
-    }
-
-    fn key_in(&self, t: &TableDef, negate: bool, sub: &str) -> String {
-        let not = if negate { "NOT " } else { "" };
-        format!("{} {not}IN ({sub})", pk_qualified(t))
     }
 
     fn scope(&self, r: &RelationDef, owner: &Value, p: &mut Vec<Param>) -> String {
@@ -939,10 +887,6 @@ impl Statements for Pg {
 
     fn count_of(&self, select: &str) -> String {
         format!("SELECT count(*) FROM ({select}) AS __q")
-    }
-
-    fn exists_of(&self, select: &str) -> String {
-        format!("SELECT EXISTS({select})")
     }
 }
 

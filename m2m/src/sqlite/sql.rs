@@ -11,27 +11,11 @@ use rusqlite::types::ValueRef;
 use rusqlite::types::Value;
 
 use crate::def::{ColumnSlot, RelationDef, Slot, TableDef};
-use crate::dialect::{Cond, List, Param, Statements, Unit};
+use crate::dialect::{
+    Cond, List, Names, Param, Statements, Unit, ident, names, pk_qualified, qualified,
+};
 use crate::error::DbResult;
 use crate::value::SqlValue;
-
-/// Appends `name` as a quoted SQL identifier. Names are checked to be plain
-/// identifiers at compile time; quoting keeps keywords (`order`) usable.
-pub(crate) fn push_ident(s: &mut String, name: &str) {
-    s.push('"');
-    s.push_str(&name.replace('"', "\"\""));
-    s.push('"');
-}
-
-pub(crate) fn ident(name: &str) -> String {
-    let mut s = String::with_capacity(name.len() + 2);
-    push_ident(&mut s, name);
-    s
-}
-
-fn qualified(table: &str, column: &str) -> String {
-    format!("{}.{}", ident(table), ident(column))
-}
 
 /// `"t"."a", "t"."b", ...` in column order.
 pub(crate) fn select_list_ref(t: &TableDef) -> &str {
@@ -59,20 +43,6 @@ fn insert_text(t: &TableDef) -> String {
 // Parameters: ?1 is the owner key, ?2 a JSON array of target keys (or one
 // target key for `contains`). A symmetrical relation stores each pair once,
 // smaller key in `source`, so both sides read and write the same row.
-
-struct Names {
-    j: String,
-    s: String,
-    t: String,
-}
-
-fn names(r: &RelationDef) -> Names {
-    Names {
-        j: ident(r.junction_table()),
-        s: ident(r.source),
-        t: ident(r.target),
-    }
-}
 
 /// A through model's insert: its columns but the key, and for each the value
 /// (`src`/`dst` for the two link columns, `?3`, `?4`, ... for the others).
@@ -266,11 +236,6 @@ pub(crate) fn count_column(r: &RelationDef) -> &str {
             format!("(SELECT count(*) FROM {j} WHERE {j}.{s} = {ok})")
         }
     })
-}
-
-/// The key column of a table, qualified.
-pub(crate) fn pk_qualified(t: &TableDef) -> String {
-    qualified(t.name, t.pk_column().name)
 }
 
 /// Whether the connection's transaction defers foreign-key checks to its end.
@@ -834,9 +799,6 @@ impl Statements for Sqlite {
         })
     }
 
-    fn has_rows(&self, table: &str) -> String {
-        format!("SELECT EXISTS(SELECT 1 FROM {})", ident(table))
-    }
     fn list(&self, column: &'static str, values: &[&dyn SqlValue]) -> DbResult<List> {
         let mut list = ListEncoder::new(column);
         for v in values {
@@ -845,21 +807,9 @@ impl Statements for Sqlite {
         Ok(list.finish())
     }
 
-    fn column(&self, table: &str, column: &str) -> String {
-        qualified(table, column)
-    }
-
     fn compare(&self, column: &str, op: &str, value: &Value, p: &mut Vec<Param>) -> String {
         p.push(Param::Value(value.clone()));
         format!("{column} {op} ?")
-    }
-
-    fn is_null(&self, column: &str, null: bool) -> String {
-        if null {
-            format!("{column} IS NULL")
-        } else {
-            format!("{column} IS NOT NULL")
-        }
     }
 
     fn in_list(&self, column: &str, values: &[Value], p: &mut Vec<Param>) -> String {
@@ -872,26 +822,12 @@ impl Statements for Sqlite {
         "0".to_owned()
     }
 
-    fn join(&self, a: &str, and: bool, b: &str) -> String {
-        let op = if and { "AND" } else { "OR" };
-        format!("({a}) {op} ({b})")
-    }
-
-    fn not(&self, a: &str) -> String {
-        format!("NOT ({a})")
-    }
-
     fn order(&self, column: &str, ascending: bool) -> String {
         if ascending {
             format!("{column} ASC")
         } else {
             format!("{column} DESC")
         }
-    }
-
-    fn key_in(&self, t: &TableDef, negate: bool, sub: &str) -> String {
-        let not = if negate { "NOT " } else { "" };
-        format!("{} {not}IN ({sub})", pk_qualified(t))
     }
 
     fn scope(&self, r: &RelationDef, owner: &Value, p: &mut Vec<Param>) -> String {
@@ -998,10 +934,6 @@ impl Statements for Sqlite {
 
     fn count_of(&self, select: &str) -> String {
         format!("SELECT count(*) FROM ({select})")
-    }
-
-    fn exists_of(&self, select: &str) -> String {
-        format!("SELECT EXISTS({select})")
     }
 }
 
