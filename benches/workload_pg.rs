@@ -23,6 +23,8 @@
 //! include preparing) and writes no results.
 
 mod common;
+#[path = "common/workload.rs"]
+mod data;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -30,61 +32,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use common::*;
+use data::*;
 use m2m::pg::PgConnection;
 use m2m::{ManyToMany, Model};
 use postgres::{Client, Statement};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
-
-const POSTS: i64 = 2_000;
-const TAGS: i64 = 500;
-const PER_POST: i64 = 20;
-
-#[derive(Model, Debug, Clone, PartialEq)]
-#[model(table = "posts")]
-struct Post {
-    id: i64,
-    title: String,
-    #[many_to_many(related_name = "posts")]
-    tags: ManyToMany<Tag>,
-}
-
-#[derive(Model, Debug, Clone, PartialEq)]
-#[model(table = "tags")]
-struct Tag {
-    id: i64,
-    name: String,
-}
-
-#[derive(Model, Debug, Clone, PartialEq, Default)]
-#[model(table = "post_weights")]
-struct Weight {
-    id: i64,
-    post_id: i64,
-    tag_id: i64,
-    weight: i64,
-}
-
-#[derive(Model, Debug, Clone, PartialEq)]
-#[model(table = "wposts")]
-struct WPost {
-    id: i64,
-    #[many_to_many(through_model = Weight, source = "post_id", target = "tag_id", related_name = "wposts")]
-    tags: ManyToMany<Tag>,
-}
-
-/// The 20 tags of post `p` (distinct, spread over all tags).
-fn tags_of(p: i64) -> Vec<i64> {
-    (0..PER_POST).map(|k| (p * 7 + k * 13) % TAGS + 1).collect()
-}
-
-/// A 20-tag set sharing its first 10 with `tags_of(p)`.
-fn overlapping(p: i64) -> Vec<i64> {
-    let mut v: Vec<i64> = tags_of(p).into_iter().take(10).collect();
-    v.extend((0..10).map(|k| (p * 7 + 260 + k * 13) % TAGS + 1));
-    v
-}
 
 /// A fresh schema with the workload's tables (m2m's DDL) and rows.
 fn setup() -> PgConnection {
