@@ -369,11 +369,7 @@ impl<'c> Session<'c> {
 
     /// True when the table has at least one row.
     pub(crate) fn has_rows(self, table: &str) -> DbResult<bool> {
-        match self {
-            Session::Sqlite(_) => self.one(&self.sql().has_rows(table), &[]),
-            #[cfg(feature = "postgres")]
-            Session::Pg(_) => self.one(&self.sql().has_rows(table), &[]),
-        }
+        self.one(&self.sql().has_rows(table), &[])
     }
 
     /// The DDL that creates `table`, its indexes and its relations' junctions.
